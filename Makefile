@@ -1,0 +1,66 @@
+# Kabinet — the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+
+.PHONY: run dev test test-pg test-e2e lint install assets db worker messages clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+assets: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+db: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+
+# Production-style serving: gunicorn (WSGI) + whitenoise, and the task worker beside it.
+# Both stop together on Ctrl-C.
+run: assets db
+	@echo "Kabinet: http://$(HOST):$(PORT)/  (sign in: +7 900 000-00-01 / kabinet-demo)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker --interval 1 & \
+	$(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - & \
+	wait
+
+# Auto-reloading development server (with the worker).
+dev: db
+	@trap 'kill 0' INT TERM EXIT; \
+	DEBUG=1 $(PY) manage.py db_worker --interval 1 --reload & \
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT) & \
+	wait
+
+worker: install
+	$(PY) manage.py db_worker
+
+# The whole suite: unit, integration and browser tests (browser tests need /usr/bin/chromium).
+test: install
+	$(PY) -m pytest
+
+test-pg: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kabinet} $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+messages: install
+	cd kabinet && ../$(PY) ../manage.py makemessages -l ru --no-obsolete --no-location
+	cd kabinet && ../$(PY) ../manage.py compilemessages -l ru
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles var

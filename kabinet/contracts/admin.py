@@ -1,0 +1,89 @@
+from django.contrib import admin
+
+from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem, ScheduledPayment
+
+
+class LeasedItemInline(admin.TabularInline):
+    model = LeasedItem
+    extra = 0
+    fields = ("make", "model", "vin", "plate", "year", "external_id")
+
+
+class DebtInline(admin.TabularInline):
+    model = Debt
+    extra = 0
+    fields = ("amount", "penalty", "as_of")
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ("number", "organization", "product", "status", "amount", "start_date", "end_date")
+    list_filter = ("status", "product__creditor", "product")
+    search_fields = ("number", "external_id", "organization__name", "organization__inn", "items__vin", "items__plate")
+    autocomplete_fields = ["organization"]
+    list_select_related = ("organization", "product")
+    date_hierarchy = "start_date"
+    inlines = [LeasedItemInline, DebtInline]
+
+    def save_formset(self, request, form, formset, change):
+        # Child rows carry the organization of their contract (tenant key on every row).
+        instances = formset.save(commit=False)
+        for obj in instances:
+            obj.organization_id = form.instance.organization_id
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset, True
+
+
+class _ChildAdmin(admin.ModelAdmin):
+    """Child rows take the organization of their contract."""
+
+    def save_model(self, request, obj, form, change):
+        obj.organization_id = obj.contract.organization_id
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(LeasedItem)
+class LeasedItemAdmin(_ChildAdmin):
+    list_display = ("make", "model", "vin", "plate", "year", "contract", "organization")
+    search_fields = ("vin", "plate", "make", "model", "contract__number")
+    list_filter = ("make",)
+    raw_id_fields = ("contract",)
+    exclude = ("organization",)
+    list_select_related = ("contract", "organization")
+
+
+@admin.register(ScheduledPayment)
+class ScheduledPaymentAdmin(_ChildAdmin):
+    list_display = ("contract", "number", "due_date", "amount", "vat_rate", "vat_amount", "paid_amount", "is_paid")
+    list_filter = ("is_paid", "vat_rate")
+    search_fields = ("contract__number", "organization__name")
+    date_hierarchy = "due_date"
+    raw_id_fields = ("contract",)
+    exclude = ("organization",)
+    list_select_related = ("contract",)
+
+
+@admin.register(Debt)
+class DebtAdmin(_ChildAdmin):
+    list_display = ("contract", "organization", "amount", "penalty", "as_of")
+    search_fields = ("contract__number", "organization__name", "organization__inn")
+    date_hierarchy = "as_of"
+    raw_id_fields = ("contract",)
+    exclude = ("organization",)
+    list_select_related = ("contract", "organization")
+
+
+@admin.register(InsurancePolicy)
+class InsurancePolicyAdmin(_ChildAdmin):
+    list_display = ("policy_number", "kind", "insurer", "contract", "start_date", "end_date", "status")
+    list_filter = ("status", "kind", "insurer")
+    search_fields = ("policy_number", "insurer", "contract__number")
+    raw_id_fields = ("contract", "item")
+    exclude = ("organization",)
+    list_select_related = ("contract",)

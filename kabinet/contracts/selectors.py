@@ -1,0 +1,109 @@
+"""Reads of contracts and schedules, always within one organization (and creditor section)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
+
+from kabinet.contracts.models import Contract, Debt, LeasedItem, ScheduledPayment
+from kabinet.core.formatting import plate_key
+
+
+def _in_section(queryset: QuerySet, creditor, path: str = "product__creditor") -> QuerySet:
+    return queryset.filter(**{path: creditor}) if creditor is not None else queryset
+
+
+def contract_list(org, creditor, *, product_id: int | None = None, status: str = "", q: str = "") -> QuerySet:
+    """Contracts of the organization with their next payment, filtered and searched.
+
+    The search matches the contract number, a leased item's VIN, or its registration plate typed
+    in any case, with or without spaces, and with Latin look-alikes of the Cyrillic letters.
+    """
+    today = timezone.localdate()
+    next_payment = (
+        ScheduledPayment.objects.for_org(org)
+        .filter(contract=OuterRef("pk"), is_paid=False, due_date__gte=today)
+        .order_by("due_date", "number")
+    )
+    contracts = (
+        _in_section(Contract.objects.for_org(org), creditor)
+        .select_related("product")
+        .annotate(
+            next_due_date=Subquery(next_payment.values("due_date")[:1]),
+            next_amount=Subquery(next_payment.values("amount")[:1]),
+        )
+    )
+    if product_id:
+        contracts = contracts.filter(product_id=product_id)
+    if status:
+        contracts = contracts.filter(status=status)
+    q = (q or "").strip()
+    if q:
+        condition = Q(number__icontains=q)
+        key = plate_key(q)
+        if key:
+            items = LeasedItem.objects.for_org(org).filter(contract=OuterRef("pk"))
+            condition |= Exists(items.filter(Q(vin__icontains=key) | Q(plate_key__contains=key)))
+        contracts = contracts.filter(condition)
+    return contracts.order_by("-start_date", "number", "pk")
+
+
+def upcoming_payments(org, creditor) -> QuerySet:
+    """The payment calendar: unpaid payments from today on, soonest first."""
+    today = timezone.localdate()
+    payments = ScheduledPayment.objects.for_org(org).filter(is_paid=False, due_date__gte=today)
+    return (
+        _in_section(payments, creditor, "contract__product__creditor")
+        .select_related("contract")
+        .order_by("due_date", "contract__number", "pk")
+    )
+
+
+def data_as_of(org) -> date | None:
+    """The date the accounting data of this organization was last updated."""
+    if org.data_as_of:
+        return timezone.localdate(org.data_as_of)
+    latest = ScheduledPayment.objects.for_org(org).aggregate(latest=Max("updated_at"))["latest"]
+    return timezone.localdate(latest) if latest else None
+
+
+@dataclass(frozen=True)
+class DebtSummary:
+    total: Decimal
+    as_of: date | None
+    rows: list[Debt]
+
+
+def overdue_debt(org, creditor) -> DebtSummary:
+    debts = list(
+        _in_section(Debt.objects.for_org(org), creditor, "contract__product__creditor")
+        .filter(amount__gt=0)
+        .select_related("contract")
+        .order_by("contract__number")
+    )
+    total = sum((d.amount for d in debts), Decimal("0"))
+    as_of = max((d.as_of for d in debts), default=None)
+    return DebtSummary(total=total, as_of=as_of, rows=debts)
+
+
+def contract_summary(contract: Contract) -> dict:
+    """«Осталось оплатить», «Просрочено» and the number of leased items of one contract."""
+    today = timezone.localdate()
+    payments = ScheduledPayment.objects.for_org_id(contract.organization_id).filter(contract=contract)
+    sums = payments.aggregate(
+        total=Sum("amount"),
+        paid=Sum("paid_amount"),
+        overdue=Sum("amount", filter=Q(is_paid=False, due_date__lt=today)),
+        overdue_paid=Sum("paid_amount", filter=Q(is_paid=False, due_date__lt=today)),
+    )
+    items = LeasedItem.objects.for_org_id(contract.organization_id).filter(contract=contract).aggregate(n=Count("pk"))
+    zero = Decimal("0")
+    return {
+        "remaining": (sums["total"] or zero) - (sums["paid"] or zero),
+        "overdue": (sums["overdue"] or zero) - (sums["overdue_paid"] or zero),
+        "items_count": items["n"],
+    }

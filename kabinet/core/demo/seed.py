@@ -1,0 +1,627 @@
+"""Deterministic, idempotent demo data: one creditor, three client organizations and their users.
+
+Every row is keyed by a stable external id (or natural key), so a second run updates what is
+there instead of adding to it. Schedules are placed relative to the day the demo is loaded, so
+there are always past, overdue and upcoming payments.
+"""
+
+from __future__ import annotations
+
+import calendar
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from kabinet.accounts.models import User
+from kabinet.appeals.models import Appeal, AppealKind, AppealStatus, AppealStatusChange, AppealTopic
+from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem, ScheduledPayment
+from kabinet.core.demo.pdf import simple_pdf
+from kabinet.creditors.models import Creditor, Product
+from kabinet.documents.models import Document
+from kabinet.notifications.models import Notification
+from kabinet.organizations.models import Membership, Organization
+from kabinet.support.models import SupportMessage, SupportThread
+
+DEMO_PASSWORD = "kabinet-demo"
+VAT_CHANGE_DATE = date(2026, 1, 1)
+CENT = Decimal("0.01")
+
+# Models with a make-specific World Manufacturer Identifier, so VINs look like the real ones.
+VEHICLES = {
+    "Автолизинг": [
+        ("Hyundai", "Solaris", "Z94K2"),
+        ("Kia", "Rio", "Z94C2"),
+        ("Toyota", "Camry", "XW7BF"),
+        ("Skoda", "Octavia", "XW8AN"),
+        ("Haval", "Jolion", "XZGFF"),
+        ("Lada", "Vesta", "XTAGF"),
+        ("Geely", "Coolray", "Y4K8V"),
+        ("Chery", "Tiggo 7 Pro", "LVVDB"),
+    ],
+    "Коммерческий транспорт": [
+        ("ГАЗ", "ГАЗель Next", "X96A2"),
+        ("Ford", "Transit", "Z6FXX"),
+        ("Mercedes-Benz", "Sprinter", "WDB90"),
+        ("КАМАЗ", "65115", "XTC65"),
+    ],
+    "Спецтехника": [
+        ("JCB", "3CX", "JCB3C"),
+        ("Komatsu", "PC200-8", "KMTPC"),
+        ("Caterpillar", "428", "CAT04"),
+    ],
+}
+PLATE_LETTERS = "АВЕКМНОРСТУХ"
+VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+_VIN_VALUES = dict(
+    zip("ABCDEFGHJKLMNPRSTUVWXYZ", [1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9])
+)
+_VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
+
+
+def vin_with_check_digit(vin: str) -> str:
+    """Set position 9 to the ISO 3779 (North American) check digit."""
+    total = sum((int(c) if c.isdigit() else _VIN_VALUES[c]) * w for c, w in zip(vin, _VIN_WEIGHTS))
+    check = total % 11
+    return vin[:8] + ("X" if check == 10 else str(check)) + vin[9:]
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def vat_rate_on(day: date) -> Decimal:
+    return Decimal("22") if day >= VAT_CHANGE_DATE else Decimal("20")
+
+
+def vat_included(amount: Decimal, rate: Decimal) -> Decimal:
+    return (amount * rate / (Decimal("100") + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class OrgSpec:
+    key: str
+    name: str
+    full_name: str
+    inn: str
+    kpp: str
+    ogrn: str
+    okved_code: str
+    okved_name: str
+    director: str
+    address: str
+    contracts: int
+    overdue_contracts: int
+
+
+ORGS = [
+    OrgSpec(
+        "romashka",
+        "ООО «Ромашка»",
+        "Общество с ограниченной ответственностью «Ромашка»",
+        "7801234564",
+        "780101001",
+        "1027800123450",
+        "49.41",
+        "Деятельность автомобильного грузового транспорта",
+        "Иванов Иван Петрович",
+        "г. Санкт-Петербург, Невский пр-кт, д. 28, лит. А, пом. 12-Н",
+        12,
+        2,
+    ),
+    OrgSpec(
+        "smartfact",
+        "ООО «Смартфакт»",
+        "Общество с ограниченной ответственностью «Смартфакт»",
+        "7709876545",
+        "770301001",
+        "1147746711958",
+        "69.20",
+        "Деятельность по оказанию услуг в области бухгалтерского учета",
+        "Великосветский Валентин Витальевич",
+        "г. Москва, Большой Гнездниковский пер., д. 1, стр. 2",
+        7,
+        0,
+    ),
+    OrgSpec(
+        "sokolov",
+        "ИП Соколов А. В.",
+        "Индивидуальный предприниматель Соколов Андрей Викторович",
+        "780412345685",
+        "",
+        "319784700123460",
+        "43.12",
+        "Подготовка строительной площадки",
+        "Соколов Андрей Викторович",
+        "г. Санкт-Петербург, ул. Савушкина, д. 104, кв. 18",
+        6,
+        1,
+    ),
+]
+
+USERS = [
+    # phone, full name, e-mail, staff, memberships (org key, role)
+    (
+        "+79000000001",
+        "Иванов Иван Петрович",
+        "ivanov@romashka.example",
+        False,
+        [("romashka", Membership.Role.ADMIN), ("smartfact", Membership.Role.ADMIN)],
+    ),
+    (
+        "+79000000002",
+        "Петрова Мария Сергеевна",
+        "petrova@romashka.example",
+        False,
+        [("romashka", Membership.Role.MANAGER)],
+    ),
+    ("+79000000003", "Соколов Андрей Викторович", "sokolov@example.com", False, [("sokolov", Membership.Role.ADMIN)]),
+    ("+79000000009", "Сотрудник БАЛТЛИЗ", "staff@baltlease.example", True, []),
+]
+
+PRODUCTS = [
+    ("Автолизинг", "Легковые автомобили для бизнеса на срок от 12 до 60 месяцев.", "AL"),
+    ("Коммерческий транспорт", "Грузовики, фургоны и автобусы.", "KT"),
+    ("Спецтехника", "Строительная и дорожная техника.", "ST"),
+    ("Факторинг", "Финансирование под уступку денежного требования.", "FK"),
+]
+
+TOPICS = [
+    (
+        AppealKind.CONTRACT,
+        "Акт сверки",
+        [{"name": "period_from", "label": "Период с", "type": "date", "required": True}],
+    ),
+    (
+        AppealKind.CONTRACT,
+        "Досрочный выкуп",
+        [{"name": "date", "label": "Желаемая дата выкупа", "type": "date", "required": True}],
+    ),
+    (AppealKind.CONTRACT, "Изменение графика платежей", []),
+    (AppealKind.CONTRACT, "Запрос закрывающих документов", []),
+    (
+        AppealKind.INSURANCE,
+        "Страховой случай",
+        [{"name": "date", "label": "Дата события", "type": "date", "required": True}],
+    ),
+    (AppealKind.INSURANCE, "Пролонгация полиса", []),
+    (
+        AppealKind.NEW_LEASING,
+        "Новый лизинг",
+        [{"name": "amount", "label": "Стоимость предмета", "type": "money", "required": False}],
+    ),
+]
+
+DOC_TYPES = [
+    (Document.Category.DEAL, "Договор лизинга"),
+    (Document.Category.DEAL, "Паспорт транспортного средства"),
+    (Document.Category.DEAL, "Акт приема-передачи"),
+    (Document.Category.ACCOUNTING, "Универсальный передаточный документ"),
+    (Document.Category.ACCOUNTING, "Акт сверки"),
+    (Document.Category.ACCOUNTING, "Счёт-фактура"),
+]
+
+
+class Seeder:
+    def __init__(self, today: date | None = None):
+        self.today = today or timezone.localdate()
+        self.rng = random.Random(2026)
+        self.counts: dict[str, int] = {}
+
+    def run(self) -> dict[str, int]:
+        with transaction.atomic():
+            creditor = self.creditor()
+            products = self.products(creditor)
+            topics = self.topics()
+            orgs = {spec.key: self.organization(spec) for spec in ORGS}
+            users = self.users(orgs)
+            for index, spec in enumerate(ORGS):
+                org = orgs[spec.key]
+                contracts = self.contracts(org, spec, products, index)
+                self.documents(org, contracts, products)
+                members = [u for u, keys in users if spec.key in keys]
+                self.appeals(org, spec, contracts, topics, members)
+                self.notifications(org, contracts, members)
+                self.support(org, spec, members)
+        return self.counts
+
+    def _count(self, name: str, n: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+
+    def creditor(self) -> Creditor:
+        creditor, _ = Creditor.objects.update_or_create(
+            external_id="demo-baltlease",
+            defaults=dict(
+                name="ООО «Балтийский лизинг»",
+                short_name="БАЛТЛИЗ",
+                inn="7812345675",
+                kpp="783801001",
+                ogrn="1157847123455",
+                legal_address="199178, г. Санкт-Петербург, 13-я линия В.О., д. 14, лит. А",
+                bank_name="ПАО Сбербанк, Северо-Западный банк",
+                bic="044030653",
+                settlement_account="40702810755000012345",
+                correspondent_account="30101810500000000653",
+                phone="8 800 222 0 555",
+                email="info@baltlease.example",
+                website="https://www.baltlease.example",
+                shop_url="https://shop.baltlease.example",
+                is_default=True,
+            ),
+        )
+        creditor.full_clean()
+        self._count("creditors")
+        return creditor
+
+    def products(self, creditor: Creditor) -> dict[str, Product]:
+        products = {}
+        for position, (name, description, code) in enumerate(PRODUCTS):
+            products[name], _ = Product.objects.update_or_create(
+                external_id=f"demo-product-{code}",
+                defaults=dict(creditor=creditor, name=name, description=description, position=position),
+            )
+        self._count("products", len(products))
+        return products
+
+    def topics(self) -> dict[str, AppealTopic]:
+        topics = {}
+        for position, (kind, name, fields) in enumerate(TOPICS):
+            topics[name], _ = AppealTopic.objects.update_or_create(
+                kind=kind, name=name, defaults=dict(position=position, extra_fields=fields)
+            )
+        return topics
+
+    def organization(self, spec: OrgSpec) -> Organization:
+        org, _ = Organization.objects.update_or_create(
+            inn=spec.inn,
+            defaults=dict(
+                name=spec.name,
+                full_name=spec.full_name,
+                kpp=spec.kpp,
+                ogrn=spec.ogrn,
+                okved_code=spec.okved_code,
+                okved_name=spec.okved_name,
+                director=spec.director,
+                legal_address=spec.address,
+                status=Organization.Status.ACTIVE,
+                external_id=f"demo-org-{spec.key}",
+                data_as_of=timezone.now(),
+            ),
+        )
+        org.full_clean()
+        self._count("organizations")
+        return org
+
+    def users(self, orgs: dict[str, Organization]) -> list[tuple[User, set[str]]]:
+        result = []
+        for phone, full_name, email, staff, memberships in USERS:
+            user = User.objects.filter(phone=phone).first()
+            if user is None:
+                user = User.objects.create_user(phone, DEMO_PASSWORD, full_name=full_name, email=email)
+            user.full_name, user.email = full_name, email
+            user.is_staff = user.is_superuser = staff
+            user.is_active = True
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            for key, role in memberships:
+                Membership.objects.update_or_create(
+                    user=user, organization=orgs[key], defaults=dict(role=role, status=Membership.Status.ACTIVE)
+                )
+            result.append((user, {key for key, _ in memberships}))
+            self._count("users")
+        return result
+
+    def plate(self) -> str:
+        r = self.rng
+        return (
+            r.choice(PLATE_LETTERS)
+            + f"{r.randint(1, 999):03d}"
+            + r.choice(PLATE_LETTERS)
+            + r.choice(PLATE_LETTERS)
+            + r.choice(["78", "98", "178", "77", "97", "197", "47"])
+        )
+
+    def vin(self, wmi: str) -> str:
+        body = "".join(self.rng.choice(VIN_CHARS) for _ in range(12))
+        return vin_with_check_digit(wmi + body)
+
+    def contracts(
+        self, org: Organization, spec: OrgSpec, products: dict[str, Product], org_index: int
+    ) -> list[Contract]:
+        r = self.rng
+        kinds = ["Автолизинг", "Коммерческий транспорт", "Спецтехника", "Факторинг"]
+        contracts = []
+        for n in range(spec.contracts):
+            product_name = kinds[n % len(kinds)] if n % 5 != 4 else "Автолизинг"
+            product = products[product_name]
+            code = next(c for name, _, c in PRODUCTS if name == product_name)
+            # Mostly running contracts; the last ones closed or without data.
+            if n == spec.contracts - 1:
+                status, months_ago = Contract.Status.CLOSED, 40 + n
+            elif n == spec.contracts - 2 and spec.contracts > 6:
+                status, months_ago = Contract.Status.NO_DATA, 1
+            else:
+                status, months_ago = Contract.Status.ACTIVE, 2 + (n * 3) % 30
+            start = add_months(self.today, -months_ago).replace(day=min(28, 3 + (n * 5) % 25))
+            end = add_months(start, 36)
+            amount = Decimal(r.randrange(1_200_000, 18_000_000, 10_000))
+            number = f"{code}-{start.year % 100:02d}-{10000 + org_index * 1000 + n:05d}"
+            contract, _ = Contract.objects.update_or_create(
+                external_id=f"demo-{spec.key}-{n}",
+                defaults=dict(
+                    organization=org,
+                    number=number,
+                    product=product,
+                    status=status,
+                    amount=amount,
+                    signed_on=start - timedelta(days=7),
+                    start_date=start,
+                    end_date=end,
+                ),
+            )
+            contracts.append(contract)
+            self._count("contracts")
+            self.items(org, contract, product_name, n)
+            overdue = status == Contract.Status.ACTIVE and n < spec.overdue_contracts
+            if status != Contract.Status.NO_DATA:
+                self.schedule(org, contract, amount, start, overdue=overdue, closed=status == Contract.Status.CLOSED)
+            else:
+                ScheduledPayment.objects.filter(contract=contract).delete()
+                Debt.objects.filter(contract=contract).delete()
+        return contracts
+
+    def items(self, org: Organization, contract: Contract, product_name: str, n: int) -> None:
+        if product_name not in VEHICLES:
+            LeasedItem.objects.filter(contract=contract).delete()
+            return
+        count = 2 if n % 4 == 1 else 1
+        for i in range(count):
+            make, model, wmi = VEHICLES[product_name][(n + i) % len(VEHICLES[product_name])]
+            item, _ = LeasedItem.objects.update_or_create(
+                external_id=f"{contract.external_id}-item-{i}",
+                defaults=dict(
+                    organization=org,
+                    contract=contract,
+                    make=make,
+                    model=model,
+                    vin=self.vin(wmi),
+                    plate=self.plate() if product_name != "Спецтехника" else "",
+                    year=contract.start_date.year,
+                ),
+            )
+            self._count("leased_items")
+            if i == 0:
+                InsurancePolicy.objects.update_or_create(
+                    external_id=f"{contract.external_id}-kasko",
+                    defaults=dict(
+                        organization=org,
+                        contract=contract,
+                        item=item,
+                        kind="КАСКО",
+                        insurer=self.rng.choice(["САО «ВСК»", "АО «АльфаСтрахование»", "СПАО «Ингосстрах»"]),
+                        policy_number=f"{self.rng.randint(1000, 9999)}-{self.rng.randint(100000, 999999)}",
+                        insured_object=f"{make} {model}",
+                        start_date=contract.start_date,
+                        end_date=add_months(contract.start_date, 12),
+                        status=InsurancePolicy.Status.ACTIVE
+                        if contract.status == Contract.Status.ACTIVE
+                        else InsurancePolicy.Status.EXPIRED,
+                    ),
+                )
+
+    def schedule(
+        self, org: Organization, contract: Contract, amount: Decimal, start: date, *, overdue: bool, closed: bool
+    ) -> None:
+        monthly = (amount * Decimal("1.18") / 36).quantize(CENT, rounding=ROUND_HALF_UP)
+        rows = []
+        past_unpaid = 0
+        for i in range(1, 37):
+            due = add_months(start, i)
+            rate = vat_rate_on(due)
+            paid = closed or due < self.today
+            if overdue and not closed and due < self.today and due >= add_months(self.today, -2):
+                paid = False
+                past_unpaid += 1
+            rows.append(
+                ScheduledPayment(
+                    organization=org,
+                    contract=contract,
+                    number=i,
+                    due_date=due,
+                    amount=monthly,
+                    vat_rate=rate,
+                    vat_amount=vat_included(monthly, rate),
+                    paid_amount=monthly if paid else Decimal("0"),
+                    paid_date=due if paid else None,
+                    is_paid=paid,
+                )
+            )
+        ScheduledPayment.objects.filter(contract=contract).delete()
+        ScheduledPayment.objects.bulk_create(rows)
+        self._count("scheduled_payments", len(rows))
+        if past_unpaid:
+            Debt.objects.update_or_create(
+                contract=contract,
+                defaults=dict(organization=org, amount=monthly * past_unpaid, penalty=Decimal("0"), as_of=self.today),
+            )
+            self._count("debts")
+        else:
+            Debt.objects.filter(contract=contract).delete()
+
+    def documents(self, org: Organization, contracts: list[Contract], products: dict[str, Product]) -> None:
+        for c_index, contract in enumerate(contracts[:6]):
+            for d_index, (category, doc_type) in enumerate(DOC_TYPES[: 3 + c_index % 4]):
+                external_id = f"{contract.external_id}-doc-{d_index}"
+                doc_date = contract.start_date + timedelta(days=d_index * 30)
+                filename = f"{doc_type} {contract.number}.pdf"
+                doc = Document.objects.filter(external_id=external_id).first()
+                defaults = dict(
+                    organization=org,
+                    contract=contract,
+                    product=contract.product,
+                    direction=Document.Direction.INCOMING,
+                    category=category,
+                    doc_type=doc_type,
+                    title=f"{doc_type} № {contract.number}",
+                    document_date=doc_date,
+                    original_name=filename,
+                    content_type="application/pdf",
+                    text=f"{doc_type} по договору {contract.number} от {doc_date:%d.%m.%Y}",
+                )
+                if doc is None:
+                    content = simple_pdf(
+                        [
+                            "Kabinet demo document",
+                            f"Contract {contract.number}",
+                            f"Date {doc_date:%d.%m.%Y}",
+                            f"Type #{d_index + 1}",
+                        ]
+                    )
+                    doc = Document(external_id=external_id, size=len(content), **defaults)
+                    doc.file.save(f"{external_id}.pdf", ContentFile(content), save=False)
+                    doc.save()
+                else:
+                    Document.objects.filter(pk=doc.pk).update(**defaults)
+                self._count("documents")
+
+    def appeals(self, org, spec: OrgSpec, contracts, topics, members) -> None:
+        author = members[0] if members else None
+        plans = [
+            (AppealKind.CONTRACT, "Акт сверки", [AppealStatus.SENT]),
+            (
+                AppealKind.CONTRACT,
+                "Досрочный выкуп",
+                [AppealStatus.SENT, AppealStatus.REVIEW, AppealStatus.IN_PROGRESS],
+            ),
+            (
+                AppealKind.INSURANCE,
+                "Страховой случай",
+                [AppealStatus.SENT, AppealStatus.REVIEW, AppealStatus.NEEDS_CONFIRMATION],
+            ),
+            (
+                AppealKind.NEW_LEASING,
+                "Новый лизинг",
+                [AppealStatus.SENT, AppealStatus.REVIEW, AppealStatus.DEAL, AppealStatus.DONE],
+            ),
+            (AppealKind.CONTRACT, "Запрос закрывающих документов", [AppealStatus.SENT, AppealStatus.REJECTED]),
+        ]
+        base_time = timezone.now().replace(microsecond=0) - timedelta(days=40)
+        for i, (kind, topic_name, statuses) in enumerate(plans):
+            contract = contracts[i % len(contracts)] if kind != AppealKind.NEW_LEASING else None
+            number = f"UC-{ORGS.index(spec) + 1:02d}{i + 1:05d}"
+            appeal, _ = Appeal.objects.update_or_create(
+                number=number,
+                defaults=dict(
+                    organization=org,
+                    kind=kind,
+                    topic=topics[topic_name],
+                    contract=contract,
+                    product=contract.product if contract else None,
+                    full_name=author.full_name if author else "",
+                    phone=str(author.phone) if author else "",
+                    description=f"{topic_name}: прошу рассмотреть обращение."
+                    if contract
+                    else "Нужен грузовой фургон для доставки, бюджет до 4 млн ₽.",
+                    status=statuses[-1],
+                    status_changed_at=base_time + timedelta(days=i * 5 + len(statuses)),
+                    created_by=author,
+                    external_id=f"demo-appeal-{number}",
+                ),
+            )
+            AppealStatusChange.objects.filter(appeal=appeal).delete()
+            previous = ""
+            for step, status in enumerate(statuses):
+                change = AppealStatusChange.objects.create(
+                    organization=org,
+                    appeal=appeal,
+                    from_status=previous,
+                    to_status=status,
+                    changed_by=author if step == 0 else None,
+                )
+                AppealStatusChange.objects.filter(pk=change.pk).update(
+                    created_at=base_time + timedelta(days=i * 5 + step)
+                )
+                previous = status
+            Appeal.objects.filter(pk=appeal.pk).update(created_at=base_time + timedelta(days=i * 5))
+            self._count("appeals")
+
+    def notifications(self, org, contracts, members) -> None:
+        for user in members:
+            Notification.objects.filter(organization=org, user=user).delete()
+            rows = [
+                Notification(
+                    organization=org,
+                    user=user,
+                    kind=Notification.Kind.SCHEDULE_UPDATED,
+                    title=f"Обновлён график платежей по договору {contracts[0].number}",
+                    link=f"/contracts/{contracts[0].pk}/",
+                ),
+                Notification(
+                    organization=org,
+                    user=user,
+                    kind=Notification.Kind.KEY_RATE,
+                    title="Банк России изменил ключевую ставку",
+                    body="Ставка применяется к договорам с плавающей ставкой.",
+                    read_at=timezone.now(),
+                ),
+                Notification(
+                    organization=org,
+                    user=user,
+                    kind=Notification.Kind.NEW_DOCUMENT,
+                    title=f"Новый документ по договору {contracts[1].number}",
+                    link=f"/contracts/{contracts[1].pk}/",
+                ),
+                Notification(
+                    organization=org,
+                    user=user,
+                    kind=Notification.Kind.PAYMENT_DUE,
+                    title="Скоро срок оплаты лизингового платежа",
+                ),
+            ]
+            Notification.objects.bulk_create(rows)
+            self._count("notifications", len(rows))
+
+    def support(self, org, spec: OrgSpec, members) -> None:
+        if not members:
+            return
+        author = members[0]
+        number = f"{48763934 + ORGS.index(spec)}-0146"
+        thread, _ = SupportThread.objects.update_or_create(
+            number=number,
+            defaults=dict(
+                organization=org,
+                topic="Не приходит СМС с кодом",
+                author=author,
+                status=SupportThread.Status.ANSWERED,
+                last_message_at=timezone.now(),
+            ),
+        )
+        SupportMessage.objects.filter(thread=thread).delete()
+        SupportMessage.objects.bulk_create(
+            [
+                SupportMessage(
+                    organization=org,
+                    thread=thread,
+                    author=author,
+                    body="Добрый день! Не приходит СМС с кодом при смене телефона.",
+                ),
+                SupportMessage(
+                    organization=org,
+                    thread=thread,
+                    author=None,
+                    from_staff=True,
+                    body="Здравствуйте! Проверили: оператор задерживал доставку. Попробуйте ещё раз.",
+                ),
+            ]
+        )
+        self._count("support_threads")
+
+
+def seed_demo(today: date | None = None) -> dict[str, int]:
+    return Seeder(today).run()

@@ -1,0 +1,67 @@
+"""Shared model bases: timestamps and the one scoped accessor for organization-owned rows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from kabinet.organizations.models import Organization
+
+M = TypeVar("M", bound=models.Model)
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class OrgScopedQuerySet(models.QuerySet):
+    """Every client-facing lookup of an organization-owned row starts here."""
+
+    def for_org(self, org: Organization | None) -> OrgScopedQuerySet:
+        if org is None:
+            return self.none()
+        return self.filter(organization_id=org.pk)
+
+    def for_org_id(self, org_id: int) -> OrgScopedQuerySet:
+        """For code that already holds a row of the organization (its `organization_id`)."""
+        return self.filter(organization_id=org_id)
+
+
+OrgScopedManager = models.Manager.from_queryset(OrgScopedQuerySet)
+
+
+class OrgOwned(TimeStamped):
+    """An organization-owned row. Child rows carry `organization_id` themselves (sharding key)."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    objects = OrgScopedManager()
+
+    class Meta:
+        abstract = True
+
+
+def get_object_for_org(queryset: models.QuerySet[M] | type[M], org: Organization | None, **lookup: Any) -> M:
+    """The single way a view fetches one organization-owned object.
+
+    Another organization's object is a 404, exactly like one that does not exist.
+    """
+    if isinstance(queryset, type):
+        queryset = queryset.objects.all()
+    try:
+        return queryset.for_org(org).get(**lookup)  # type: ignore[attr-defined]
+    except (queryset.model.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CreditorsConfig(AppConfig):
+    name = "kabinet.creditors"
+    label = "creditors"
+    verbose_name = _("Creditors")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.core.models import TimeStamped
+from kabinet.core.validators import (
+    check_correspondent_account,
+    check_settlement_account,
+    validate_account,
+    validate_bic,
+    validate_inn,
+    validate_kpp,
+)
+
+_COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1f5fbf."))
+
+
+class Creditor(TimeStamped):
+    """The lessor (or factor) that operates the portal: its requisites appear on every invoice."""
+
+    name = models.CharField(_("full name"), max_length=255)
+    short_name = models.CharField(_("short name for the header"), max_length=64)
+    inn = models.CharField(_("INN"), max_length=12, validators=[validate_inn])
+    kpp = models.CharField(_("KPP"), max_length=9, blank=True, validators=[validate_kpp])
+    ogrn = models.CharField(_("OGRN"), max_length=15, blank=True)
+    legal_address = models.CharField(_("legal address"), max_length=500, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=255)
+    bic = models.CharField(_("BIC"), max_length=9, validators=[validate_bic])
+    settlement_account = models.CharField(_("settlement account"), max_length=20, validators=[validate_account])
+    correspondent_account = models.CharField(_("correspondent account"), max_length=20, validators=[validate_account])
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    shop_url = models.URLField(
+        _("online shop"), blank=True, help_text=_("«Интернет-магазин» in the header; hidden when empty.")
+    )
+    accent_color = models.CharField(_("accent colour"), max_length=7, default="#1f5fbf", validators=[_COLOR])
+    is_default = models.BooleanField(_("opens by default"), default=False)
+    external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("creditor")
+        verbose_name_plural = _("creditors")
+        ordering = ["-is_default", "short_name"]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.bic and self.settlement_account and not check_settlement_account(self.settlement_account, self.bic):
+            errors["settlement_account"] = _("The account's control key does not match the BIC.")
+        if (
+            self.bic
+            and self.correspondent_account
+            and not check_correspondent_account(self.correspondent_account, self.bic)
+        ):
+            errors["correspondent_account"] = _("The account's control key does not match the BIC.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Product(TimeStamped):
+    """A creditor's product: Автолизинг, Коммерческий транспорт, Спецтехника, Факторинг…"""
+
+    creditor = models.ForeignKey(
+        Creditor, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="products"
+    )
+    name = models.CharField(_("name"), max_length=128)
+    description = models.TextField(_("short description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["creditor", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["creditor", "name"], name="product_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from kabinet.creditors.selectors import SESSION_KEY, all_creditors
+
+
+@login_required
+@require_POST
+def switch_creditor(request, pk: int):
+    """Open another creditor's section of the portal."""
+    if not any(c.pk == pk for c in all_creditors(request)):
+        raise Http404
+    request.session[SESSION_KEY] = pk
+    return HttpResponseRedirect(reverse("contracts:dashboard"))

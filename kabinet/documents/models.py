@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.core.models import OrgOwned
+from kabinet.core.storage import document_upload_to
+
+
+class Document(OrgOwned):
+    """A file the client received from the creditor («Входящие») or sent to it («Загруженные»)."""
+
+    class Direction(models.TextChoices):
+        INCOMING = "incoming", _("Incoming")
+        UPLOADED = "uploaded", _("Uploaded")
+
+    class Category(models.TextChoices):
+        DEAL = "deal", _("Deal documents")
+        ACCOUNTING = "accounting", _("Accounting documents")
+        OTHER = "other", _("Other")
+
+    direction = models.CharField(_("direction"), max_length=16, choices=Direction.choices, default=Direction.INCOMING)
+    category = models.CharField(_("kind"), max_length=16, choices=Category.choices, default=Category.OTHER)
+    doc_type = models.CharField(_("document type"), max_length=128, help_text=_("ПТС, УПД, акт сверки…"))
+    title = models.CharField(_("name"), max_length=255)
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    appeal = models.ForeignKey(
+        "appeals.Appeal",
+        verbose_name=_("request"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
+    product = models.ForeignKey(
+        "creditors.Product", verbose_name=_("product"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    document_date = models.DateField(_("document date"))
+    file = models.FileField(_("file"), upload_to=document_upload_to, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100, default="application/pdf")
+    size = models.PositiveBigIntegerField(_("size, bytes"), default=0)
+    text = models.TextField(_("extracted text"), blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    external_id = models.CharField(_("external id"), max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-document_date", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "direction", "-document_date"], name="doc_org_dir_date"),
+            models.Index(fields=["organization", "contract", "category"], name="doc_org_contract"),
+            models.Index(fields=["organization", "doc_type"], name="doc_org_type"),
+            models.Index(fields=["organization", "product"], name="doc_org_product"),
+            models.Index(fields=["organization", "appeal"], name="doc_org_appeal"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from kabinet.organizations.selectors import active_memberships
+
+SESSION_KEY = "kabinet_org_id"
+
+
+class CurrentOrganizationMiddleware:
+    """Sets `request.org` and `request.membership`, re-checked against the database on every request.
+
+    The organization chosen in the switcher is kept in the session only as a preference: it is
+    honoured while the user still has an active membership of an active organization; otherwise
+    the first organization the user may see is selected (or none at all).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.memberships = []
+        request.membership = None
+        request.org = None
+        if request.user.is_authenticated:
+            request.memberships = active_memberships(request.user)
+            request.membership = pick_membership(request.memberships, request.session.get(SESSION_KEY))
+            request.org = request.membership.organization if request.membership else None
+        return self.get_response(request)
+
+
+def pick_membership(memberships, wanted_org_id):
+    for membership in memberships:
+        if membership.organization_id == wanted_org_id:
+            return membership
+    return memberships[0] if memberships else None

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.core.models import TimeStamped
+from kabinet.core.validators import validate_inn, validate_kpp, validate_ogrn, validate_okved
+
+
+class Organization(TimeStamped):
+    """A client company (or sole proprietor) of the creditor."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PENDING = "pending", _("Awaiting confirmation")
+
+    name = models.CharField(_("name"), max_length=255)
+    full_name = models.CharField(_("full name"), max_length=500, blank=True)
+    inn = models.CharField(_("INN"), max_length=12, unique=True, validators=[validate_inn])
+    kpp = models.CharField(_("KPP"), max_length=9, blank=True, validators=[validate_kpp])
+    ogrn = models.CharField(_("OGRN/OGRNIP"), max_length=15, blank=True, validators=[validate_ogrn])
+    okved_code = models.CharField(_("main OKVED code"), max_length=10, blank=True, validators=[validate_okved])
+    okved_name = models.CharField(_("main OKVED name"), max_length=500, blank=True)
+    director = models.CharField(_("director"), max_length=255, blank=True)
+    legal_address = models.CharField(_("legal address"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+    data_as_of = models.DateTimeField(
+        _("data as of"), null=True, blank=True, help_text=_("When the accounting system last updated this client.")
+    )
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["status", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_individual_entrepreneur(self) -> bool:
+        return len(self.inn) == 12
+
+
+class Membership(TimeStamped):
+    """A user's access to an organization, with a role («Администратор» / «Менеджер»)."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        MANAGER = "manager", _("Manager")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+        REQUESTED = "requested", _("Request to join")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MANAGER)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["organization__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "status"]),
+            models.Index(fields=["organization", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organization} ({self.get_role_display()})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from kabinet.organizations import views
+
+app_name = "organizations"
+
+urlpatterns = [
+    path("organization/switch/", views.switch_organization, name="switch"),
+]
