@@ -141,7 +141,7 @@ TASKS = {
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский")]
-LOCALE_PATHS = [BASE_DIR / "kabinet" / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
@@ -178,15 +178,9 @@ else:
     raise ValueError(f"STORAGE_BACKEND must be 'filesystem' or 's3', got {_storage_backend!r}")
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if env_bool("TESTING", False)
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = env_bool("TESTING", False) or DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

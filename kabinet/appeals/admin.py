@@ -32,3 +32,23 @@ class AppealAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "status_changed_at", "created_at")
     list_select_related = ("organization", "contract", "topic")
     inlines = [AppealStatusChangeInline]
+
+
+@admin.register(AppealStatusChange)
+class AppealStatusChangeAdmin(admin.ModelAdmin):
+    """The history is written by services; staff read it here."""
+
+    list_display = ("appeal", "from_status", "to_status", "changed_by", "created_at")
+    list_filter = ("to_status",)
+    search_fields = ("appeal__number", "comment")
+    date_hierarchy = "created_at"
+    list_select_related = ("appeal", "changed_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

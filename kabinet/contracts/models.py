@@ -135,7 +135,7 @@ class Debt(OrgOwned):
 
 class InsurancePolicy(OrgOwned):
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", _("In force")
         EXPIRED = "expired", _("Expired")
         CANCELLED = "cancelled", _("Cancelled")
 

@@ -26,9 +26,11 @@ def format_money(value: Decimal | int | float | None, currency: str = "₽") -> 
 
 
 def format_inn(inn: str | None) -> str:
-    """`58287687988` style grouping by three from the left: `582 876 879 88`."""
+    """Readable INN: `582 876 879 881` (12 digits), `780 123 4564` (10 digits)."""
     if not inn:
         return ""
+    if len(inn) == 10:
+        return f"{inn[:3]} {inn[3:6]} {inn[6:]}"
     return " ".join(inn[i : i + 3] for i in range(0, len(inn), 3))
 
 

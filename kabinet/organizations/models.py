@@ -52,7 +52,7 @@ class Membership(TimeStamped):
         MANAGER = "manager", _("Manager")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", _("Active member")
         INACTIVE = "inactive", _("Inactive")
         REQUESTED = "requested", _("Request to join")
 

@@ -31,6 +31,16 @@ class SupportThreadAdmin(admin.ModelAdmin):
             obj.delete()
 
 
+@admin.register(SupportMessage)
+class SupportMessageAdmin(admin.ModelAdmin):
+    list_display = ("thread", "author", "from_staff", "created_at")
+    list_filter = ("from_staff",)
+    search_fields = ("body", "thread__number", "thread__topic", "organization__name")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("thread", "author", "organization")
+    list_select_related = ("thread", "author")
+
+
 @admin.register(SupportAttachment)
 class SupportAttachmentAdmin(admin.ModelAdmin):
     list_display = ("original_name", "message", "organization", "size", "created_at")

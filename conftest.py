@@ -1,0 +1,86 @@
+"""Personas shared by the whole suite: an administrator and a manager of organization A,
+a user of organization B only, and staff."""
+
+from __future__ import annotations
+
+import pytest
+
+from kabinet.core.testing import (
+    ContractFactory,
+    CreditorFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    ProductFactory,
+    UserFactory,
+)
+from kabinet.organizations.models import Membership
+
+
+@pytest.fixture(autouse=True)
+def _test_storage(settings, tmp_path):
+    """Files go to a fresh folder per test; static files come from the finders (no collectstatic)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def creditor(db):
+    return CreditorFactory()
+
+
+@pytest.fixture
+def products(creditor):
+    return {
+        "auto": ProductFactory(creditor=creditor, name="Автолизинг"),
+        "truck": ProductFactory(creditor=creditor, name="Коммерческий транспорт"),
+    }
+
+
+@pytest.fixture
+def org_a(db):
+    return OrganizationFactory(name="ООО «Альфа»")
+
+
+@pytest.fixture
+def org_b(db):
+    return OrganizationFactory(name="ООО «Бета»")
+
+
+@pytest.fixture
+def admin_a(org_a):
+    user = UserFactory(full_name="Админов Алексей")
+    MembershipFactory(user=user, organization=org_a, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def manager_a(org_a):
+    user = UserFactory(full_name="Менеджеров Михаил")
+    MembershipFactory(user=user, organization=org_a, role=Membership.Role.MANAGER)
+    return user
+
+
+@pytest.fixture
+def user_b(org_b):
+    user = UserFactory(full_name="Бетов Борис")
+    MembershipFactory(user=user, organization=org_b, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(full_name="Сотрудник", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def client_a(client, admin_a):
+    client.force_login(admin_a)
+    return client
+
+
+@pytest.fixture
+def contract_b(org_b, products):
+    return ContractFactory(organization=org_b, product=products["auto"], number="BETA-0001")

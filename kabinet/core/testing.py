@@ -1,0 +1,129 @@
+"""Test factories shared by every app's tests (factory_boy)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from stdnum.ru import inn as stdnum_inn
+
+from kabinet.accounts.models import User
+from kabinet.contracts.models import Contract, Debt, LeasedItem, ScheduledPayment
+from kabinet.creditors.models import Creditor, Product
+from kabinet.organizations.models import Membership, Organization
+
+PASSWORD = "correct-horse-42"
+
+
+def _valid_inn(n: int) -> str:
+    base = f"77{n:07d}"
+    return base + stdnum_inn.calc_company_check_digit(base)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    phone = factory.Sequence(lambda n: f"+7911{n:07d}")
+    full_name = factory.Sequence(lambda n: f"Тестов Тест {n}")
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class CreditorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Creditor
+
+    name = "ООО «Балтийский лизинг»"
+    short_name = "БАЛТЛИЗ"
+    inn = "7812345675"
+    kpp = "783801001"
+    bank_name = "ПАО Сбербанк"
+    bic = "044030653"
+    settlement_account = "40702810755000012345"
+    correspondent_account = "30101810500000000653"
+    is_default = True
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    creditor = factory.SubFactory(CreditorFactory)
+    name = factory.Sequence(lambda n: f"Продукт {n}")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"ООО «Организация {n}»")
+    inn = factory.Sequence(_valid_inn)
+    kpp = "780101001"
+    status = Organization.Status.ACTIVE
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Membership.Role.MANAGER
+    status = Membership.Status.ACTIVE
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    organization = factory.SubFactory(OrganizationFactory)
+    product = factory.SubFactory(ProductFactory)
+    number = factory.Sequence(lambda n: f"AL-26-{n:05d}")
+    status = Contract.Status.ACTIVE
+    amount = Decimal("3600000.00")
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=90))
+    end_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=900))
+
+
+class LeasedItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LeasedItem
+
+    contract = factory.SubFactory(ContractFactory)
+    organization = factory.SelfAttribute("contract.organization")
+    make = "Hyundai"
+    model = "Solaris"
+    vin = factory.Sequence(lambda n: f"Z94K241CBMR{n:06d}")
+    plate = factory.Sequence(lambda n: f"А{n % 1000:03d}ВС78")
+
+
+class ScheduledPaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScheduledPayment
+
+    contract = factory.SubFactory(ContractFactory)
+    organization = factory.SelfAttribute("contract.organization")
+    number = factory.Sequence(lambda n: n % 30000)
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=10))
+    amount = Decimal("100000.00")
+    vat_rate = Decimal("22")
+    vat_amount = Decimal("18032.79")
+
+
+class DebtFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Debt
+
+    contract = factory.SubFactory(ContractFactory)
+    organization = factory.SelfAttribute("contract.organization")
+    amount = Decimal("50000.00")
+    as_of = factory.LazyFunction(date.today)

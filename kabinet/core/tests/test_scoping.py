@@ -1,0 +1,22 @@
+import pytest
+from django.http import Http404
+
+from kabinet.contracts.models import Contract
+from kabinet.core.models import get_object_for_org
+from kabinet.core.testing import ContractFactory
+
+
+def test_the_scoped_accessor_returns_own_objects(org_a, products):
+    contract = ContractFactory(organization=org_a, product=products["auto"])
+    assert get_object_for_org(Contract, org_a, pk=contract.pk) == contract
+
+
+def test_the_scoped_accessor_turns_another_orgs_object_into_a_404(org_a, contract_b):
+    with pytest.raises(Http404):
+        get_object_for_org(Contract, org_a, pk=contract_b.pk)
+
+
+def test_without_an_organization_nothing_is_visible(contract_b):
+    assert not Contract.objects.for_org(None).exists()
+    with pytest.raises(Http404):
+        get_object_for_org(Contract, None, pk=contract_b.pk)
