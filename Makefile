@@ -32,17 +32,11 @@ db: install
 # Both stop together on Ctrl-C.
 run: assets db
 	@echo "Kabinet: http://$(HOST):$(PORT)/  (sign in: +7 900 000-00-01 / kabinet-demo)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker --interval 1 & \
-	$(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - & \
-	wait
+	$(PY) manage.py serve --bind $(HOST):$(PORT) --workers $(WORKERS)
 
-# Auto-reloading development server (with the worker).
+# Auto-reloading development server and worker.
 dev: db
-	@trap 'kill 0' INT TERM EXIT; \
-	DEBUG=1 $(PY) manage.py db_worker --interval 1 --reload & \
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT) & \
-	wait
+	DEBUG=1 $(PY) manage.py serve --bind $(HOST):$(PORT) --workers 1 --reload
 
 worker: install
 	$(PY) manage.py db_worker
