@@ -14,7 +14,7 @@ from kabinet.contracts.models import Contract, Debt, LeasedItem, ScheduledPaymen
 from kabinet.creditors.models import Creditor, Product
 from kabinet.organizations.models import Membership, Organization
 
-PASSWORD = "correct-horse-42"
+PASSWORD = "correct-horse-42"  # noqa: S105 (test fixture)
 
 
 def _valid_inn(n: int) -> str:

@@ -37,9 +37,7 @@ def test_remember_me_keeps_the_session_otherwise_it_ends_with_the_browser(client
     client.post(reverse("accounts:login"), {"username": str(admin_a.phone), "password": PASSWORD})
     assert client.session.get_expire_at_browser_close()
     client.post(reverse("accounts:logout"))
-    client.post(
-        reverse("accounts:login"), {"username": str(admin_a.phone), "password": PASSWORD, "remember_me": "on"}
-    )
+    client.post(reverse("accounts:login"), {"username": str(admin_a.phone), "password": PASSWORD, "remember_me": "on"})
     assert not client.session.get_expire_at_browser_close()
     assert client.session.get_expiry_age() == settings.REMEMBER_ME_AGE
 

@@ -16,8 +16,14 @@ def test_the_card_shows_the_contracts_facts_items_and_schedule(client_a, org_a, 
     contract = ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00077")
     LeasedItemFactory(contract=contract, make="Skoda", model="Octavia", vin="XW8AN2NE5JH012345", plate="А123ВС78")
     today = timezone.localdate()
-    ScheduledPaymentFactory(contract=contract, number=1, due_date=today - timedelta(days=30), amount=Decimal("100"),
-                            paid_amount=Decimal("100"), is_paid=True)
+    ScheduledPaymentFactory(
+        contract=contract,
+        number=1,
+        due_date=today - timedelta(days=30),
+        amount=Decimal("100"),
+        paid_amount=Decimal("100"),
+        is_paid=True,
+    )
     ScheduledPaymentFactory(contract=contract, number=2, due_date=today - timedelta(days=1), amount=Decimal("100"))
     ScheduledPaymentFactory(contract=contract, number=3, due_date=today + timedelta(days=29), amount=Decimal("100"))
     response = client_a.get(f"/contracts/{contract.pk}/")

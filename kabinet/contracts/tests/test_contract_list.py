@@ -61,9 +61,9 @@ def test_the_next_payment_is_the_soonest_unpaid_one_from_today(client_a, contrac
 def test_it_filters_by_type_and_status(client_a, contracts_a, products):
     assert _numbers(client_a.get("/contracts/", {"product": products["truck"].pk})) == ["KT-22-00002"]
     assert _numbers(client_a.get("/contracts/", {"status": "no_data"})) == ["AL-26-00003"]
-    assert (
-        _numbers(client_a.get("/contracts/", {"status": "active", "product": products["auto"].pk})) == ["AL-26-00001"]
-    )
+    assert _numbers(client_a.get("/contracts/", {"status": "active", "product": products["auto"].pk})) == [
+        "AL-26-00001"
+    ]
 
 
 def test_unknown_filter_values_are_ignored_not_an_error(client_a, contracts_a):

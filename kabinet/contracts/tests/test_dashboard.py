@@ -14,8 +14,9 @@ def _calendar(org_a, products, count):
     ScheduledPaymentFactory(contract=contract, due_date=today - timedelta(days=1), amount=Decimal("7.00"))
     ScheduledPaymentFactory(contract=contract, due_date=today + timedelta(days=1), is_paid=True, amount=Decimal("8.00"))
     for n in range(count):
-        ScheduledPaymentFactory(contract=contract, number=n + 10, due_date=today + timedelta(days=n + 2),
-                                amount=Decimal(100 + n))
+        ScheduledPaymentFactory(
+            contract=contract, number=n + 10, due_date=today + timedelta(days=n + 2), amount=Decimal(100 + n)
+        )
     return contract
 
 

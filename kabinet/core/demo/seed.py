@@ -98,6 +98,7 @@ class OrgSpec:
     address: str
     contracts: int
     overdue_contracts: int
+    showcase_plate: str  # the plate the README suggests searching for
 
 
 ORGS = [
@@ -114,6 +115,7 @@ ORGS = [
         "г. Санкт-Петербург, Невский пр-кт, д. 28, лит. А, пом. 12-Н",
         12,
         2,
+        "Е001КХ78",
     ),
     OrgSpec(
         "smartfact",
@@ -128,6 +130,7 @@ ORGS = [
         "г. Москва, Большой Гнездниковский пер., д. 1, стр. 2",
         7,
         0,
+        "В777ОР77",
     ),
     OrgSpec(
         "sokolov",
@@ -142,6 +145,7 @@ ORGS = [
         "г. Санкт-Петербург, ул. Савушкина, д. 104, кв. 18",
         6,
         1,
+        "Н500МС47",
     ),
 ]
 
@@ -367,7 +371,7 @@ class Seeder:
             )
             contracts.append(contract)
             self._count("contracts")
-            self.items(org, contract, product_name, n)
+            self.items(org, contract, product_name, n, spec.showcase_plate if n == 0 else None)
             overdue = status == Contract.Status.ACTIVE and n < spec.overdue_contracts
             if status != Contract.Status.NO_DATA:
                 self.schedule(org, contract, amount, start, overdue=overdue, closed=status == Contract.Status.CLOSED)
@@ -376,7 +380,9 @@ class Seeder:
                 Debt.objects.filter(contract=contract).delete()
         return contracts
 
-    def items(self, org: Organization, contract: Contract, product_name: str, n: int) -> None:
+    def items(
+        self, org: Organization, contract: Contract, product_name: str, n: int, showcase_plate: str | None
+    ) -> None:
         if product_name not in VEHICLES:
             LeasedItem.objects.filter(contract=contract).delete()
             return
@@ -391,7 +397,9 @@ class Seeder:
                     make=make,
                     model=model,
                     vin=self.vin(wmi),
-                    plate=self.plate() if product_name != "Спецтехника" else "",
+                    plate=(showcase_plate if i == 0 and showcase_plate else self.plate())
+                    if product_name != "Спецтехника"
+                    else "",
                     year=contract.start_date.year,
                 ),
             )

@@ -74,3 +74,13 @@ def test_the_demo_has_past_overdue_and_upcoming_payments_with_the_right_vat():
 def test_vat_is_extracted_from_a_vat_inclusive_amount():
     assert vat_included(Decimal("122.00"), Decimal("22")) == Decimal("22.00")
     assert vat_included(Decimal("99562.65"), Decimal("20")) == Decimal("16593.78")
+
+
+@pytest.mark.django_db
+def test_the_plate_the_readme_suggests_is_found_for_the_demo_administrator(client):
+    seed_demo()
+    client.post("/login/", {"username": "+7 900 000-00-01", "password": DEMO_PASSWORD})
+    response = client.get("/contracts/", {"q": "e001kx78"})
+    assert [c.number for c in response.context["page"].object_list] == [
+        Contract.objects.get(items__plate="Е001КХ78").number
+    ]

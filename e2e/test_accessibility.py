@@ -1,0 +1,45 @@
+"""axe-core (installed from npm, injected from node_modules) finds no serious or critical violation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from e2e.test_journeys import sign_in
+from kabinet.core.testing import ContractFactory, DebtFactory, LeasedItemFactory, ScheduledPaymentFactory
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page) -> list[str]:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make install` (npm ci)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def data(transactional_db, admin_a, org_a, products):
+    contract = ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00001")
+    LeasedItemFactory(contract=contract)
+    for n in range(12):
+        ScheduledPaymentFactory(contract=contract, number=n + 1)
+    DebtFactory(contract=contract)
+    return contract
+
+
+@pytest.mark.parametrize("viewport", ["page", "phone_page"])
+def test_pages_have_no_serious_accessibility_violations(request, viewport, admin_a, data):
+    page = request.getfixturevalue(viewport)
+    page.goto(page.base_url + "/login/")
+    assert serious_violations(page) == []
+    sign_in(page, str(admin_a.phone))
+    for path in ("/dashboard/", "/contracts/", "/contracts/?q=nothing", f"/contracts/{data.pk}/"):
+        page.goto(page.base_url + path)
+        assert serious_violations(page) == [], path
