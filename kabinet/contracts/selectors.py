@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from kabinet.contracts.models import Contract, Debt, LeasedItem, ScheduledPayment
@@ -18,25 +18,13 @@ def _in_section(queryset: QuerySet, creditor, path: str = "product__creditor") -
 
 
 def contract_list(org, creditor, *, product_id: int | None = None, status: str = "", q: str = "") -> QuerySet:
-    """Contracts of the organization with their next payment, filtered and searched.
+    """Contracts of the organization, filtered and searched, in the list's order.
 
     The search matches the contract number, a leased item's VIN, or its registration plate typed
     in any case, with or without spaces, and with Latin look-alikes of the Cyrillic letters.
+    The next payment is attached to one page at a time by `with_next_payment`.
     """
-    today = timezone.localdate()
-    next_payment = (
-        ScheduledPayment.objects.for_org(org)
-        .filter(contract=OuterRef("pk"), is_paid=False, due_date__gte=today)
-        .order_by("due_date", "number")
-    )
-    contracts = (
-        _in_section(Contract.objects.for_org(org), creditor)
-        .select_related("product")
-        .annotate(
-            next_due_date=Subquery(next_payment.values("due_date")[:1]),
-            next_amount=Subquery(next_payment.values("amount")[:1]),
-        )
-    )
+    contracts = _in_section(Contract.objects.for_org(org), creditor).select_related("product")
     if product_id:
         contracts = contracts.filter(product_id=product_id)
     if status:
@@ -52,6 +40,37 @@ def contract_list(org, creditor, *, product_id: int | None = None, status: str =
     return contracts.order_by("-start_date", "number", "pk")
 
 
+def with_next_payment(org, contracts: list[Contract]) -> list[Contract]:
+    """Set `next_due_date` and `next_amount` (soonest unpaid payment from today) on a page of contracts.
+
+    One query for the page, whatever its size; computing it in the list query instead would make
+    the database evaluate it for every row before OFFSET (measured 590 ms at page 50 of 5,000).
+    """
+    if not contracts:
+        return contracts
+    today = timezone.localdate()
+    next_payment = (
+        ScheduledPayment.objects.for_org(org)
+        .filter(contract=OuterRef("pk"), is_paid=False, due_date__gte=today)
+        .order_by("due_date", "number")
+    )
+    found = {
+        row["pk"]: row
+        for row in Contract.objects.for_org(org)
+        .filter(pk__in=[c.pk for c in contracts])
+        .annotate(
+            next_due_date=Subquery(next_payment.values("due_date")[:1]),
+            next_amount=Subquery(next_payment.values("amount")[:1]),
+        )
+        .values("pk", "next_due_date", "next_amount")
+    }
+    for contract in contracts:
+        row = found.get(contract.pk, {})
+        contract.next_due_date = row.get("next_due_date")
+        contract.next_amount = row.get("next_amount")
+    return contracts
+
+
 def upcoming_payments(org, creditor) -> QuerySet:
     """The payment calendar: unpaid payments from today on, soonest first."""
     today = timezone.localdate()
@@ -64,11 +83,8 @@ def upcoming_payments(org, creditor) -> QuerySet:
 
 
 def data_as_of(org) -> date | None:
-    """The date the accounting data of this organization was last updated."""
-    if org.data_as_of:
-        return timezone.localdate(org.data_as_of)
-    latest = ScheduledPayment.objects.for_org(org).aggregate(latest=Max("updated_at"))["latest"]
-    return timezone.localdate(latest) if latest else None
+    """The date the accounting system last updated this organization's data (set by every import)."""
+    return timezone.localdate(org.data_as_of) if org.data_as_of else None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from kabinet.contracts.models import Contract, LeasedItem, ScheduledPayment
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
 from kabinet.creditors.models import Product
-from kabinet.creditors.selectors import current_creditor
+from kabinet.creditors.selectors import current_creditor, section_filter
 
 CALENDAR_STEP = 10
 CALENDAR_MAX = 200
@@ -26,7 +26,7 @@ def _shown(request) -> int:
 @org_required
 def dashboard(request):
     """«Главная»: the payment calendar and, when there is any, the overdue debt."""
-    creditor = current_creditor(request)
+    creditor = section_filter(request)
     shown = _shown(request)
     # One row more than shown tells whether «Показать еще» has anything to show.
     payments = list(selectors.upcoming_payments(request.org, creditor)[: shown + 1])
@@ -49,12 +49,13 @@ def dashboard(request):
 @org_required
 def contract_list(request):
     """«Договоры»: status, number, type, next payment, amount; filters, search, pages in the URL."""
-    creditor = current_creditor(request)
-    products = Product.objects.filter(creditor=creditor) if creditor else Product.objects.all()
+    creditor = section_filter(request)
+    products = Product.objects.filter(creditor=current_creditor(request))
     form = ContractFilterForm(request.GET or None, products=list(products))
     filters = form.filters() if request.GET else {"q": "", "product_id": None, "status": ""}
     contracts = selectors.contract_list(request.org, creditor, **filters)
     page = paginate(request, contracts)
+    page.object_list = selectors.with_next_payment(request.org, list(page.object_list))
     context = {
         "form": form,
         "page": page,

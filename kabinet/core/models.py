@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +53,25 @@ class OrgOwned(TimeStamped):
 
     class Meta:
         abstract = True
+
+    def clean(self) -> None:
+        """A row may only point at rows of its own organization (e.g. a document at a contract)."""
+        super().clean()
+        if self.organization_id is None:
+            return
+        errors = {}
+        for field in self._meta.concrete_fields:
+            if not field.is_relation or field.name == "organization":
+                continue
+            if not issubclass(field.related_model, OrgOwned):
+                continue
+            related = getattr(self, field.name, None)
+            if related is not None and related.organization_id != self.organization_id:
+                errors[field.name] = ValidationError(
+                    _("It belongs to another organization."), code="other_organization"
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 def get_object_for_org(queryset: models.QuerySet[M] | type[M], org: Organization | None, **lookup: Any) -> M:

@@ -24,3 +24,12 @@ def current_creditor(request) -> Creditor | None:
 def all_creditors(request) -> list[Creditor]:
     current_creditor(request)
     return request._kabinet_creditors
+
+
+def section_filter(request) -> Creditor | None:
+    """The creditor to filter lists by: only when the installation serves several creditors.
+
+    With one creditor every row is in its section, and the join the filter needs is skipped.
+    """
+    creditor = current_creditor(request)
+    return creditor if len(all_creditors(request)) > 1 else None

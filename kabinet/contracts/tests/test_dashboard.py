@@ -26,7 +26,14 @@ def test_the_calendar_shows_the_next_ten_unpaid_payments(client_a, org_a, produc
     payments = response.context["payments"]
     assert [p.amount for p in payments] == [Decimal(100 + n) for n in range(10)]
     html = response.content.decode()
-    assert "Платежный календарь" in html and "Показать еще" in html and "Данные актуальны на" in html
+    assert "Платежный календарь" in html and "Показать еще" in html
+
+
+def test_the_calendar_tells_the_date_of_the_data(client_a, org_a, products):
+    assert "Данные актуальны на" not in client_a.get("/dashboard/").content.decode()
+    org_a.data_as_of = timezone.make_aware(timezone.datetime(2026, 9, 26, 12, 0))
+    org_a.save()
+    assert "Данные актуальны на 26.09.2026" in client_a.get("/dashboard/").content.decode()
 
 
 def test_show_more_appends_the_next_rows_in_place(client_a, org_a, products):

@@ -20,3 +20,14 @@ def test_without_an_organization_nothing_is_visible(contract_b):
     assert not Contract.objects.for_org(None).exists()
     with pytest.raises(Http404):
         get_object_for_org(Contract, None, pk=contract_b.pk)
+
+
+def test_a_row_cannot_point_at_another_organizations_row(org_a, contract_b):
+    from django.core.exceptions import ValidationError
+
+    from kabinet.core.testing import LeasedItemFactory
+
+    item = LeasedItemFactory.build(contract=contract_b, organization=org_a)
+    with pytest.raises(ValidationError) as error:
+        item.full_clean()
+    assert "contract" in error.value.message_dict

@@ -75,3 +75,19 @@ def test_a_requested_membership_gives_no_access(client, org_a, products):
     ContractFactory(organization=org_a, product=products["auto"], number="ALPHA-9")
     client.force_login(membership.user)
     assert "ALPHA-9" not in client.get("/contracts/").content.decode()
+
+
+def test_with_several_creditors_each_section_shows_its_own_contracts(client_a, org_a, products):
+    from kabinet.core.testing import CreditorFactory, ProductFactory
+
+    other = CreditorFactory(short_name="ФАКТОР+", is_default=False)
+    ContractFactory(organization=org_a, product=products["auto"], number="BALT-1")
+    ContractFactory(organization=org_a, product=ProductFactory(creditor=other, name="Факторинг"), number="FACT-1")
+    html = client_a.get("/contracts/").content.decode()
+    assert "BALT-1" in html and "FACT-1" not in html
+    assert "ФАКТОР+" in html
+
+    assert client_a.post(reverse("creditors:switch", args=[other.pk])).status_code == 302
+    html = client_a.get("/contracts/").content.decode()
+    assert "FACT-1" in html and "BALT-1" not in html
+    assert client_a.post(reverse("creditors:switch", args=[999999])).status_code == 404
