@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from kabinet.accounts import sms
+
 from kabinet.core.testing import (
     ContractFactory,
     CreditorFactory,
@@ -17,13 +19,20 @@ from kabinet.organizations.models import Membership
 
 
 @pytest.fixture(autouse=True)
-def _test_storage(settings, tmp_path):
-    """Files go to a fresh folder per test; static files come from the finders (no collectstatic)."""
+def _test_settings(settings, tmp_path):
+    """Files go to a fresh folder per test; static files come from the finders (no collectstatic);
+    background tasks run at once; SMS land in an in-memory outbox; the company registry is local."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.SMS_BACKEND = "kabinet.accounts.sms.LocmemBackend"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms")
+    settings.COMPANY_LOOKUP = "local"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    sms.outbox.clear()
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kabinet.accounts.middleware.SessionPolicyMiddleware",
     "kabinet.organizations.middleware.CurrentOrganizationMiddleware",
 ]
 
@@ -112,8 +113,41 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "contracts:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# «Запомнить меня»: a long-lived session; otherwise it ends when the browser closes.
+# «Запомнить меня»: a long-lived session (at most 30 days); otherwise the cookie ends with the
+# browser and the session at most 12 hours after sign-in.
 REMEMBER_ME_AGE = env_int("REMEMBER_ME_AGE", 60 * 60 * 24 * 30)
+BROWSER_SESSION_MAX_AGE = env_int("BROWSER_SESSION_MAX_AGE", 60 * 60 * 12)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
+
+# Sign-in throttling, keyed on the phone typed and the client IP together.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 30 * 60)
+# X-Forwarded-For is read only when the request comes from one of these (addresses or networks).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
+# SMS: a backend like Django's e-mail backends.
+SMS_BACKEND = env_str("SMS_BACKEND", "kabinet.accounts.sms.ConsoleBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms-outbox"))
+SMS_SENDER = env_str("SMS_SENDER", "")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
+SMSRU_API_ID = env_str("SMSRU_API_ID", "")
+SMSRU_URL = env_str("SMSRU_URL", "https://sms.ru/sms/send")
+SMSC_LOGIN = env_str("SMSC_LOGIN", "")
+SMSC_PASSWORD = env_str("SMSC_PASSWORD", "")
+SMSC_URL = env_str("SMSC_URL", "https://smsc.ru/sys/send.php")
+SMS_CODE_LENGTH = env_int("SMS_CODE_LENGTH", 4)
+SMS_CODE_TTL = env_int("SMS_CODE_TTL", 5 * 60)
+SMS_CODE_ATTEMPTS = env_int("SMS_CODE_ATTEMPTS", 3)
+SMS_RESEND_INTERVAL = env_int("SMS_RESEND_INTERVAL", 60)
+SMS_DAILY_LIMIT_PER_PHONE = env_int("SMS_DAILY_LIMIT_PER_PHONE", 5)
+SMS_HOURLY_LIMIT_PER_IP = env_int("SMS_HOURLY_LIMIT_PER_IP", 20)
+SMS_DELIVERY_ATTEMPTS = env_int("SMS_DELIVERY_ATTEMPTS", 5)
+
+# Company lookup by INN or name: "local" (a registry table staff load from CSV) or "dadata".
+COMPANY_LOOKUP = env_str("COMPANY_LOOKUP", "local")
+DADATA_TOKEN = env_str("DADATA_TOKEN", "")
+DADATA_URL = env_str("DADATA_URL", "https://suggestions.dadata.ru/suggestions/api/4_1/rs")
+DADATA_TIMEOUT = env_int("DADATA_TIMEOUT", 5)
 SESSION_COOKIE_AGE = REMEMBER_ME_AGE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

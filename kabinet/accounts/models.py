@@ -67,3 +67,189 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def phone_display(self) -> str:
         return format_phone(str(self.phone))
+
+
+class PhoneChallenge(models.Model):
+    """A confirmation code sent by SMS. The code itself is never stored: only its keyed hash.
+
+    The code is derived from a random salt with the server's secret (see `services.challenge_code`),
+    so the delivery task can rebuild the text without the code sitting in the task queue.
+    """
+
+    class Purpose(models.TextChoices):
+        REGISTRATION = "registration", _("Registration")
+        PHONE_CHANGE = "phone_change", _("Phone change")
+
+    phone = PhoneNumberField(_("phone"))
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, null=True, blank=True)
+    registration = models.ForeignKey(
+        "accounts.Registration", verbose_name=_("registration"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    salt = models.CharField(max_length=64, editable=False)
+    code_hash = models.CharField(max_length=64, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS code")
+        verbose_name_plural = _("SMS codes")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["phone", "created_at"], name="challenge_phone"),
+            models.Index(fields=["ip", "created_at"], name="challenge_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.get_purpose_display()} {self.created_at:%d.%m.%Y %H:%M}"
+
+
+class SmsMessage(models.Model):
+    """The outbox: one row per SMS, delivered by a background task and retried while the gateway is down."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    phone = PhoneNumberField(_("phone"))
+    # Empty for a code: the text is rebuilt from the challenge at delivery time.
+    body = models.TextField(_("text"), blank=True)
+    challenge = models.ForeignKey(PhoneChallenge, on_delete=models.CASCADE, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    provider_id = models.CharField(_("provider message id"), max_length=64, blank=True)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS")
+        verbose_name_plural = _("SMS outbox")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="sms_status")]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.get_status_display()}"
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in, counted per phone typed and client IP together."""
+
+    phone_key = models.CharField(max_length=32)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [models.Index(fields=["phone_key", "ip", "created_at"], name="signin_failure")]
+
+    def __str__(self) -> str:
+        return f"{self.phone_key} {self.ip}"
+
+
+class ConsentDocument(models.Model):
+    """A version of a text the user agrees to (user agreement, personal-data processing)."""
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", _("User agreement")
+        PERSONAL_DATA = "personal_data", _("Personal data processing consent")
+
+    kind = models.CharField(_("document"), max_length=16, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=255)
+    text = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+        ordering = ["kind", "-version"]
+        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="consent_doc_version")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}, ред. {self.version}"
+
+
+class Consent(models.Model):
+    """One ticked consent (152-FZ): immutable evidence of who agreed to which exact text, when and from where."""
+
+    document = models.ForeignKey(ConsentDocument, verbose_name=_("document"), on_delete=models.PROTECT)
+    kind = models.CharField(_("kind"), max_length=16, choices=ConsentDocument.Kind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    text_sha256 = models.CharField(_("SHA-256 of the text shown"), max_length=64)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.PROTECT, null=True, blank=True)
+    registration = models.ForeignKey(
+        "accounts.Registration", verbose_name=_("registration"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    phone = models.CharField(_("phone"), max_length=16)
+    accepted_at = models.DateTimeField(_("accepted at (UTC)"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-accepted_at"]
+        indexes = [models.Index(fields=["user", "kind", "version"], name="consent_user_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.phone}: {self.get_kind_display()} v{self.version}"
+
+
+class Registration(models.Model):
+    """A request to join the portal for a company, or to link one more company («Добавить организацию»)."""
+
+    class Kind(models.TextChoices):
+        SIGN_UP = "sign_up", _("Registration")
+        ADD_ORGANIZATION = "add_org", _("Add organization")
+
+    class Status(models.TextChoices):
+        PHONE_PENDING = "phone_pending", _("Phone not confirmed")
+        AWAITING_APPROVAL = "awaiting", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    kind = models.CharField(_("type"), max_length=8, choices=Kind.choices, default=Kind.SIGN_UP)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PHONE_PENDING)
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, null=True, blank=True, related_name="registrations"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
+    )
+    inn = models.CharField(_("INN"), max_length=12)
+    company_name = models.CharField(_("company"), max_length=255)
+    # The registry's data about the company, as found at registration.
+    company_data = models.JSONField(_("company data"), default=dict, blank=True)
+    full_name = models.CharField(_("full name"), max_length=255)
+    phone = PhoneNumberField(_("phone"))
+    email = models.EmailField(_("e-mail"), blank=True)
+    password = models.CharField(max_length=128, editable=False, blank=True)
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("decided by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    phone_confirmed_at = models.DateTimeField(_("phone confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration request")
+        verbose_name_plural = _("registration requests")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="registration_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.company_name} ({self.inn}) — {self.full_name}"

@@ -1,25 +1,331 @@
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth import views as auth_views
+import time
 
-from kabinet.accounts.forms import PhoneLoginForm
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
+from django.utils.encoding import force_bytes
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kabinet.accounts import forms, services
+from kabinet.accounts.middleware import CONSENT_KEY, DEADLINE_KEY
+from kabinet.accounts.models import ConsentDocument, PhoneChallenge, Registration, User
+from kabinet.organizations.lookup import LookupError_, get_lookup
+
+REGISTRATION_KEY = "kabinet_registration_id"
+PHONE_CHALLENGE_KEY = "kabinet_phone_challenge_id"
+BACKEND = "kabinet.accounts.backends.PhoneBackend"
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
 
 
 class LoginView(auth_views.LoginView):
-    form_class = PhoneLoginForm
+    form_class = forms.PhoneLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        response = super().form_valid(form)  # login() gives the session a new id
+        session = self.request.session
         if form.cleaned_data.get("remember_me"):
-            self.request.session.set_expiry(settings.REMEMBER_ME_AGE)
+            session.set_expiry(settings.REMEMBER_ME_AGE)
+            session.pop(DEADLINE_KEY, None)
         else:
-            # Ends when the browser closes.
-            self.request.session.set_expiry(0)
+            session.set_expiry(0)  # the cookie ends with the browser…
+            session[DEADLINE_KEY] = time.time() + settings.BROWSER_SESSION_MAX_AGE  # …and the session in 12 h
+        user = form.get_user()
+        services.signin_succeeded(user=user, request=self.request)
+        if services.consents_missing(user):
+            session[CONSENT_KEY] = True
         return response
 
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+# --- Registration --------------------------------------------------------------------------------
+
+
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("organizations:list")
+    form = forms.RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = services.RegistrationInput(
+            full_name=form.cleaned_data["full_name"],
+            phone=form.cleaned_data["phone"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+        )
+        try:
+            registration = services.registration_start(data=data, company=form.company_info, request=request)
+        except services.ServiceError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            request.session[REGISTRATION_KEY] = registration.pk
+            return redirect("accounts:register_confirm")
+    return render(request, "accounts/register.html", {"form": form, "documents": services.current_consent_documents()})
+
+
+def company_suggestions(request):
+    """Suggestions under «ИНН или название организации» (htmx fragment)."""
+    query = (request.GET.get("company") or request.GET.get("q") or "").strip()
+    companies, unavailable = [], False
+    if len(query) >= 3:
+        try:
+            companies = get_lookup().suggest(query)
+        except LookupError_:
+            unavailable = True
+    return render(
+        request,
+        "accounts/_company_suggestions.html",
+        {"companies": companies, "unavailable": unavailable, "query": query},
+    )
+
+
+def _pending_registration(request) -> Registration:
+    registration_id = request.session.get(REGISTRATION_KEY)
+    if not registration_id:
+        raise Http404
+    return get_object_or_404(Registration, pk=registration_id, status=Registration.Status.PHONE_PENDING)
+
+
+def register_confirm(request):
+    registration = _pending_registration(request)
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.registration_confirm(
+                registration_id=registration.pk, code=form.cleaned_data["code"], request=request
+            )
+        except services.ServiceError as exc:
+            form.add_error("code", exc.message)
+        else:
+            request.session.pop(REGISTRATION_KEY, None)
+            login(request, user, backend=BACKEND)
+            request.session.set_expiry(0)
+            request.session[DEADLINE_KEY] = time.time() + settings.BROWSER_SESSION_MAX_AGE
+            return redirect("accounts:register_done")
+    wait = services.challenge_resend_wait(str(registration.phone), PhoneChallenge.Purpose.REGISTRATION)
+    return render(
+        request,
+        "accounts/register_confirm.html",
+        {
+            "form": form,
+            "registration": registration,
+            "resend_wait": wait,
+            "resend_url": reverse("accounts:register_resend"),
+        },
+    )
+
+
+@require_POST
+def register_resend(request):
+    registration = _pending_registration(request)
+    try:
+        services.registration_resend(registration=registration, request=request)
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("A new code has been sent."))
+    return redirect("accounts:register_confirm")
+
+
+@login_required
+def register_done(request):
+    return render(
+        request,
+        "accounts/register_done.html",
+        {
+            "registrations": Registration.objects.filter(user=request.user).select_related("organization"),
+        },
+    )
+
+
+# --- Consents ------------------------------------------------------------------------------------
+
+
+def legal_document(request, kind: str):
+    if kind not in ConsentDocument.Kind.values:
+        raise Http404
+    document = ConsentDocument.objects.filter(kind=kind).order_by("-version").first()
+    if document is None:
+        raise Http404
+    return render(request, "accounts/legal_document.html", {"document": document})
+
+
+@login_required
+def consent(request):
+    missing = services.consents_missing(request.user)
+    if not missing:
+        request.session.pop(CONSENT_KEY, None)
+        return HttpResponseRedirect(_safe_next(request, reverse("contracts:dashboard")))
+    form = forms.ConsentForm(request.POST or None, documents=missing)
+    if request.method == "POST" and form.is_valid():
+        services.consents_record(documents=missing, phone=str(request.user.phone), request=request, user=request.user)
+        request.session.pop(CONSENT_KEY, None)
+        return HttpResponseRedirect(_safe_next(request, reverse("contracts:dashboard")))
+    return render(request, "accounts/consent.html", {"form": form, "next": _safe_next(request, "")})
+
+
+# --- Password recovery ---------------------------------------------------------------------------
+
+
+def password_reset(request):
+    """«Забыли пароль?»: the same answer whether or not the phone exists."""
+    form = forms.PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(phone=form.cleaned_data["phone"], is_active=True).first()
+        if user is not None and user.email:
+            link = request.build_absolute_uri(
+                reverse(
+                    "accounts:password_reset_confirm",
+                    kwargs={
+                        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                        "token": default_token_generator.make_token(user),
+                    },
+                )
+            )
+            context = {"user": user, "link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+            subject = " ".join(render_to_string("emails/password_reset_subject.txt", context).split())
+            send_mail(
+                subject,
+                render_to_string("emails/password_reset_body.txt", context),
+                settings.DEFAULT_FROM_EMAIL,
+                [user.email],
+            )
+            services.audit_record(action="password_reset_requested", actor=None, obj=user, request=request)
+        return redirect("accounts:password_reset_sent")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+def password_reset_sent(request):
+    return render(request, "accounts/password_reset_sent.html")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = forms.ResetSetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        # The token is single-use: it is made from the password hash, which changes now.
+        services.password_change(user=form.user, new_password=form.cleaned_data["new_password1"], request=self.request)
+        services.password_reset_done(user=form.user, request=self.request)
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+
+def password_reset_complete(request):
+    return render(request, "accounts/password_reset_complete.html")
+
+
+# --- Profile -------------------------------------------------------------------------------------
+
+
+@login_required
+def profile(request):
+    user = request.user
+    action = request.POST.get("action") if request.method == "POST" else None
+    profile_form = forms.ProfileForm(
+        request.POST if action == "profile" else None, initial={"full_name": user.full_name, "email": user.email}
+    )
+    phone_form = forms.PhoneChangeForm(request.POST if action == "phone" else None)
+    password_form = forms.PasswordChangeForm(user, request.POST if action == "password" else None)
+    if action == "profile" and profile_form.is_valid():
+        services.profile_update(
+            user=user,
+            full_name=profile_form.cleaned_data["full_name"],
+            email=profile_form.cleaned_data["email"],
+            request=request,
+        )
+        messages.success(request, _("Profile saved."))
+        return redirect("accounts:profile")
+    if action == "phone" and phone_form.is_valid():
+        try:
+            challenge = services.phone_change_start(
+                user=user, new_phone=phone_form.cleaned_data["phone"], request=request
+            )
+        except services.ServiceError as exc:
+            phone_form.add_error("phone", exc.message)
+        else:
+            request.session[PHONE_CHALLENGE_KEY] = challenge.pk
+            return redirect("accounts:phone_confirm")
+    if action == "password" and password_form.is_valid():
+        services.password_change(user=user, new_password=password_form.cleaned_data["new_password1"], request=request)
+        update_session_auth_hash(request, user)  # this session stays; every other one ends
+        messages.success(request, _("Password changed. Other sessions have been signed out."))
+        return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "profile_form": profile_form,
+            "phone_form": phone_form,
+            "password_form": password_form,
+        },
+    )
+
+
+@login_required
+def phone_confirm(request):
+    challenge_id = request.session.get(PHONE_CHALLENGE_KEY)
+    challenge = PhoneChallenge.objects.filter(pk=challenge_id, user=request.user, confirmed_at__isnull=True).first()
+    if challenge is None:
+        return redirect("accounts:profile")
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.phone_change_confirm(
+                user=request.user, challenge_id=challenge.pk, code=form.cleaned_data["code"], request=request
+            )
+        except services.ServiceError as exc:
+            form.add_error("code", exc.message)
+        else:
+            request.session.pop(PHONE_CHALLENGE_KEY, None)
+            messages.success(request, _("The phone number is changed."))
+            return redirect("accounts:profile")
+    wait = services.challenge_resend_wait(str(challenge.phone), PhoneChallenge.Purpose.PHONE_CHANGE)
+    return render(
+        request,
+        "accounts/phone_confirm.html",
+        {
+            "form": form,
+            "challenge": challenge,
+            "resend_wait": wait,
+            "resend_url": reverse("accounts:phone_resend"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def phone_resend(request):
+    challenge = PhoneChallenge.objects.filter(pk=request.session.get(PHONE_CHALLENGE_KEY), user=request.user).first()
+    if challenge is None:
+        return redirect("accounts:profile")
+    try:
+        new = services.phone_change_start(user=request.user, new_phone=str(challenge.phone), request=request)
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        request.session[PHONE_CHALLENGE_KEY] = new.pk
+        messages.success(request, _("A new code has been sent."))
+    return redirect("accounts:phone_confirm")

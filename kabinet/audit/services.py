@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from kabinet.audit.models import AuditEvent
+from kabinet.core.net import client_ip, user_agent
 
 
 def audit_record(
@@ -17,11 +18,8 @@ def audit_record(
     request=None,
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it describes."""
-    ip = None
-    user_agent = ""
-    if request is not None:
-        ip = request.META.get("REMOTE_ADDR") or None
-        user_agent = request.META.get("HTTP_USER_AGENT", "")[:255]
+    ip = client_ip(request) if request is not None else None
+    agent = user_agent(request) if request is not None else ""
     return AuditEvent.objects.create(
         organization=organization,
         actor=actor if (actor is not None and actor.is_authenticated) else None,
@@ -33,5 +31,5 @@ def audit_record(
         before=before or {},
         after=after or {},
         ip=ip,
-        user_agent=user_agent,
+        user_agent=agent,
     )

@@ -1,8 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from kabinet.organizations.models import Membership, Organization
+from kabinet.organizations.models import Membership, Organization, RegistryCompany
+from kabinet.organizations.services import REGISTRY_COLUMNS, registry_company_save, registry_import_csv
 
 
 class MembershipInline(admin.TabularInline):
@@ -39,3 +44,59 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__full_name", "user__phone", "organization__name", "organization__inn")
     autocomplete_fields = ["user", "organization"]
     list_select_related = ("user", "organization")
+
+
+class RegistryImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"), help_text=_("UTF-8, separated by ; or ,, with a header row."))
+
+
+@admin.register(RegistryCompany)
+class RegistryCompanyAdmin(admin.ModelAdmin):
+    list_display = ("name", "inn", "kpp", "ogrn", "director", "status", "updated_at")
+    list_filter = ("status",)
+    search_fields = ("name", "full_name", "inn", "ogrn", "director")
+    exclude = ("search_name",)
+    change_list_template = "admin/organizations/registrycompany/change_list.html"
+
+    def save_model(self, request, obj, form, change):
+        registry_company_save(obj)
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="organizations_registrycompany_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            return redirect("admin:index")
+        form = RegistryImportForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            raw = form.cleaned_data["file"].read()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("cp1251")
+            result = registry_import_csv(text)
+            if not result.errors:
+                self.message_user(
+                    request,
+                    _("Registry loaded: %(created)d added, %(updated)d updated.")
+                    % {"created": result.created, "updated": result.updated},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:organizations_registrycompany_changelist")
+            errors = result.errors
+        return TemplateResponse(
+            request,
+            "admin/organizations/registrycompany/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "errors": errors,
+                "columns": REGISTRY_COLUMNS,
+                "opts": self.model._meta,
+                "title": _("Load the registry from CSV"),
+            },
+        )

@@ -83,3 +83,35 @@ class Membership(TimeStamped):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+class RegistryCompany(TimeStamped):
+    """The local company registry: what `COMPANY_LOOKUP=local` searches. Staff load it from CSV."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE", _("Operating")
+        LIQUIDATING = "LIQUIDATING", _("Being liquidated")
+        LIQUIDATED = "LIQUIDATED", _("Liquidated")
+        BANKRUPT = "BANKRUPT", _("Bankrupt")
+        REORGANIZING = "REORGANIZING", _("Being reorganized")
+
+    inn = models.CharField(_("INN"), max_length=12, unique=True, validators=[validate_inn])
+    kpp = models.CharField(_("KPP"), max_length=9, blank=True, validators=[validate_kpp])
+    ogrn = models.CharField(_("OGRN/OGRNIP"), max_length=15, blank=True, validators=[validate_ogrn])
+    name = models.CharField(_("name"), max_length=255)
+    full_name = models.CharField(_("full name"), max_length=500, blank=True)
+    director = models.CharField(_("director"), max_length=255, blank=True)
+    legal_address = models.CharField(_("legal address"), max_length=500, blank=True)
+    okved_code = models.CharField(_("main OKVED code"), max_length=10, blank=True)
+    okved_name = models.CharField(_("main OKVED name"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Lower-cased name for the suggestions (SQLite's LIKE folds only ASCII letters).
+    search_name = models.CharField(max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("registry company")
+        verbose_name_plural = _("company registry")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.inn})"

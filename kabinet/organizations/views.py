@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kabinet.accounts import services as account_services
+from kabinet.accounts.forms import AddOrganizationForm
+from kabinet.accounts.models import Registration
 from kabinet.organizations.middleware import SESSION_KEY
+from kabinet.organizations.models import Membership
 
 
 @login_required
@@ -24,3 +31,38 @@ def switch_organization(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/dashboard/"
     return HttpResponseRedirect(target)
+
+
+@login_required
+def organization_list(request):
+    """All the user's organizations with their status, and the requests waiting for approval."""
+    memberships = (
+        Membership.objects.filter(user=request.user).select_related("organization").order_by("organization__name")
+    )
+    registrations = Registration.objects.filter(
+        user=request.user, status__in=[Registration.Status.AWAITING_APPROVAL, Registration.Status.REJECTED]
+    ).order_by("-created_at")[:20]
+    return render(
+        request,
+        "organizations/list.html",
+        {
+            "memberships": memberships,
+            "registrations": registrations,
+            "section": "organizations",
+        },
+    )
+
+
+@login_required
+def organization_add(request):
+    """«Добавить организацию»: link another company by INN; staff approve it like a registration."""
+    form = AddOrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_services.organization_request(user=request.user, company=form.company_info, request=request)
+        except account_services.ServiceError as exc:
+            form.add_error("company", exc.message)
+        else:
+            messages.success(request, _("The request is sent. A manager of the creditor will check it."))
+            return redirect("organizations:list")
+    return render(request, "organizations/add.html", {"form": form, "section": "organizations"})

@@ -25,4 +25,54 @@
       el.value = formatPhone(el.value);
     }
   });
+
+  // «ИНН или название организации»: picking a suggestion fills the INN and, when untouched, «ФИО».
+  document.addEventListener("click", function (event) {
+    var pick = event.target.closest && event.target.closest("[data-company-pick]");
+    if (!pick) return;
+    var form = pick.closest("[data-company-form]");
+    if (!form) return;
+    var input = form.querySelector("[data-company-input]");
+    input.value = pick.dataset.name + ", ИНН " + pick.dataset.inn;
+    form.querySelector("[data-company-inn]").value = pick.dataset.inn;
+    input.setAttribute("aria-expanded", "false");
+    var director = form.querySelector("[data-director]");
+    if (director && (!director.value || director.dataset.autofilled === director.value)) {
+      director.value = pick.dataset.director || "";
+      director.dataset.autofilled = director.value;
+    }
+    document.getElementById("company-suggestions").innerHTML = "";
+    input.focus();
+  });
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("[data-company-input]")) {
+      var hidden = el.form && el.form.querySelector("[data-company-inn]");
+      if (hidden) hidden.value = "";
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id === "company-suggestions") {
+      var input = document.querySelector("[data-company-input]");
+      if (input) input.setAttribute("aria-expanded", event.target.querySelector("[data-company-pick]") ? "true" : "false");
+    }
+  });
+
+  // «Отправить код заново» with a visible cool-down.
+  document.querySelectorAll("[data-cooldown]").forEach(function (form) {
+    var left = parseInt(form.dataset.cooldown, 10) || 0;
+    var button = form.querySelector("[data-cooldown-button]");
+    var text = form.querySelector("[data-cooldown-text]");
+    var seconds = form.querySelector("[data-cooldown-seconds]");
+    if (left <= 0) return;
+    var timer = setInterval(function () {
+      left -= 1;
+      if (seconds) seconds.textContent = String(left);
+      if (left <= 0) {
+        clearInterval(timer);
+        button.disabled = false;
+        if (text) text.hidden = true;
+      }
+    }, 1000);
+  });
 })();

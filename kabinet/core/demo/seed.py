@@ -16,15 +16,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from stdnum.ru import inn as stdnum_inn
 
-from kabinet.accounts.models import User
+from kabinet.accounts.models import Consent, ConsentDocument, User
+from kabinet.accounts.services import consents_missing, text_sha256
 from kabinet.appeals.models import Appeal, AppealKind, AppealStatus, AppealStatusChange, AppealTopic
 from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem, ScheduledPayment
 from kabinet.core.demo.pdf import simple_pdf
 from kabinet.creditors.models import Creditor, Product
 from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
-from kabinet.organizations.models import Membership, Organization
+from kabinet.organizations.models import Membership, Organization, RegistryCompany
+from kabinet.organizations.services import registry_company_save
 from kabinet.support.models import SupportMessage, SupportThread
 
 DEMO_PASSWORD = "kabinet-demo"
@@ -212,6 +215,40 @@ DOC_TYPES = [
 ]
 
 
+CONSENT_TEXTS = [
+    (
+        "terms",
+        "Пользовательское соглашение об использовании личного кабинета",
+        "1. Личный кабинет предоставляет клиентам кредитора доступ к сведениям о договорах, графиках платежей "
+        "и документах.\n2. Пользователь обязуется не передавать пароль третьим лицам и сообщать о его утрате.\n"
+        "3. Действия, совершённые в личном кабинете после входа по номеру телефона и паролю, считаются "
+        "совершёнными пользователем.",
+    ),
+    (
+        "personal_data",
+        "Согласие на обработку персональных данных",
+        "Я даю согласие кредитору на обработку моих персональных данных (ФИО, номер телефона, адрес электронной "
+        "почты) в целях предоставления доступа к личному кабинету в соответствии с Федеральным законом "
+        "от 27.07.2006 № 152-ФЗ «О персональных данных». Согласие действует до его отзыва.",
+    ),
+]
+
+# Companies a visitor of the demo can register (one is liquidated, to see the refusal).
+REGISTRY_EXTRA = [
+    ("ООО «Север-Транс»", "Кузнецов Павел Андреевич", "г. Санкт-Петербург, ул. Марата, д. 10", "49.41", "ACTIVE"),
+    ("ООО «Вектор»", "Смирнова Ольга Игоревна", "г. Санкт-Петербург, Лиговский пр-кт, д. 50", "46.90", "ACTIVE"),
+    (
+        "ООО «СтройМеханизация»",
+        "Орлов Дмитрий Сергеевич",
+        "Ленинградская обл., г. Гатчина, ул. Рощинская, д. 3",
+        "43.12",
+        "ACTIVE",
+    ),
+    ("ООО «Балтийская логистика»", "Фёдоров Игорь Николаевич", "г. Калининград, ул. Портовая, д. 1", "52.29", "ACTIVE"),
+    ("ООО «Ромашка-Логистик»", "Петров Пётр Петрович", "г. Санкт-Петербург, ул. Садовая, д. 5", "49.41", "LIQUIDATED"),
+]
+
+
 class Seeder:
     def __init__(self, today: date | None = None):
         self.today = today or timezone.localdate()
@@ -223,6 +260,8 @@ class Seeder:
             creditor = self.creditor()
             products = self.products(creditor)
             topics = self.topics()
+            self.consent_documents()
+            self.registry()
             orgs = {spec.key: self.organization(spec) for spec in ORGS}
             users = self.users(orgs)
             for index, spec in enumerate(ORGS):
@@ -273,6 +312,51 @@ class Seeder:
         self._count("products", len(products))
         return products
 
+    def consent_documents(self) -> None:
+        for kind, title, text in CONSENT_TEXTS:
+            ConsentDocument.objects.get_or_create(kind=kind, version=1, defaults={"title": title, "text": text})
+
+    def registry(self) -> None:
+        """The local company registry the demo looks companies up in (registration, «Добавить организацию»)."""
+        rows = [
+            {
+                "inn": o.inn,
+                "kpp": o.kpp,
+                "ogrn": o.ogrn,
+                "name": o.name,
+                "full_name": o.full_name,
+                "director": o.director,
+                "legal_address": o.address,
+                "okved_code": o.okved_code,
+                "okved_name": o.okved_name,
+                "status": "ACTIVE",
+            }
+            for o in ORGS
+        ]
+        for n, (name, director, address, okved, status) in enumerate(REGISTRY_EXTRA):
+            base = f"78{n + 1:02d}55{n + 3:02d}1"
+            inn = base + stdnum_inn.calc_company_check_digit(base)
+            rows.append(
+                {
+                    "inn": inn,
+                    "kpp": f"78{n + 1:02d}01001",
+                    "ogrn": "",
+                    "name": name,
+                    "full_name": name.replace("ООО", "Общество с ограниченной ответственностью"),
+                    "director": director,
+                    "legal_address": address,
+                    "okved_code": okved,
+                    "okved_name": "",
+                    "status": status,
+                }
+            )
+        for row in rows:
+            company = RegistryCompany.objects.filter(inn=row["inn"]).first() or RegistryCompany()
+            for key, value in row.items():
+                setattr(company, key, value)
+            registry_company_save(company)
+            self._count("registry_companies")
+
     def topics(self) -> dict[str, AppealTopic]:
         topics = {}
         for position, (kind, name, fields) in enumerate(TOPICS):
@@ -316,6 +400,12 @@ class Seeder:
             for key, role in memberships:
                 Membership.objects.update_or_create(
                     user=user, organization=orgs[key], defaults=dict(role=role, status=Membership.Status.ACTIVE)
+                )
+            # The demo users have agreed to the current texts (as they would have at registration).
+            for document in consents_missing(user):
+                Consent.objects.create(
+                    document=document, kind=document.kind, version=document.version,
+                    text_sha256=text_sha256(document), user=user, phone=phone, user_agent="demo",
                 )
             result.append((user, {key for key, _ in memberships}))
             self._count("users")

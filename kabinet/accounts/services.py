@@ -1,0 +1,587 @@
+"""Writes of the accounts app: SMS codes and their delivery, registration, approval, profile changes.
+
+Nothing here logs or audits a password, a code or a token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kabinet.accounts.models import (
+    Consent,
+    ConsentDocument,
+    PhoneChallenge,
+    Registration,
+    SignInFailure,
+    SmsMessage,
+    User,
+)
+from kabinet.accounts.sms import SmsError, get_backend
+from kabinet.audit.models import AuditEvent
+from kabinet.audit.services import audit_record
+from kabinet.core.net import client_ip, user_agent
+from kabinet.organizations.lookup import CompanyInfo
+from kabinet.organizations.models import Membership, Organization
+
+logger = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """A rule refused the action; `field` names the form field the message belongs to."""
+
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.retry_after = retry_after
+
+
+# ---------------------------------------------------------------------------------------------
+# SMS codes
+
+
+def _secret(purpose: str) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), purpose.encode(), hashlib.sha256).digest()
+
+
+def challenge_code(challenge: PhoneChallenge) -> str:
+    """The code of a challenge: uniformly random digits derived from its random salt and the server secret."""
+    digest = hmac.new(_secret("sms-code"), challenge.salt.encode(), hashlib.sha256).digest()
+    length = settings.SMS_CODE_LENGTH
+    return str(int.from_bytes(digest[:8], "big") % 10**length).zfill(length)
+
+
+def _code_hash(salt: str, code: str) -> str:
+    return hmac.new(_secret("sms-code-check"), f"{salt}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def challenge_resend_wait(phone: str, purpose: str) -> int:
+    """Seconds until a new code may be sent to this phone for this purpose (0 when it may)."""
+    last = (
+        PhoneChallenge.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").values("created_at").first()
+    )
+    if not last:
+        return 0
+    ready = last["created_at"] + timedelta(seconds=settings.SMS_RESEND_INTERVAL)
+    return max(0, int((ready - timezone.now()).total_seconds() + 0.999))
+
+
+def challenge_issue(
+    *, phone: str, purpose: str, request=None, user: User | None = None, registration: Registration | None = None
+) -> PhoneChallenge:
+    """Create a code and queue its SMS, within the limits: one a minute, five a day a phone, and a cap an IP."""
+    now = timezone.now()
+    wait = challenge_resend_wait(phone, purpose)
+    if wait:
+        raise ServiceError(_("A new code can be sent in %(seconds)d s.") % {"seconds": wait}, retry_after=wait)
+    day_count = PhoneChallenge.objects.filter(phone=phone, created_at__gte=now - timedelta(days=1)).count()
+    if day_count >= settings.SMS_DAILY_LIMIT_PER_PHONE:
+        raise ServiceError(_("Too many codes were sent to this number today. Try again tomorrow."))
+    ip = client_ip(request) if request is not None else None
+    if ip:
+        ip_count = PhoneChallenge.objects.filter(ip=ip, created_at__gte=now - timedelta(hours=1)).count()
+        if ip_count >= settings.SMS_HOURLY_LIMIT_PER_IP:
+            raise ServiceError(_("Too many codes were requested from your network. Try again in an hour."))
+    salt = secrets.token_hex(16)
+    challenge = PhoneChallenge(
+        phone=phone,
+        purpose=purpose,
+        user=user,
+        registration=registration,
+        salt=salt,
+        expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL),
+        ip=ip,
+    )
+    challenge.code_hash = _code_hash(salt, challenge_code(challenge))
+    challenge.save()
+    message = SmsMessage.objects.create(phone=phone, challenge=challenge)
+    _deliver_on_commit(message.pk)
+    audit_record(
+        action="sms_code_sent", actor=user, obj=challenge, after={"phone": phone, "purpose": purpose}, request=request
+    )
+    return challenge
+
+
+def challenge_verify(*, challenge_id: int, code: str, request=None) -> PhoneChallenge:
+    """Check a code: at most `SMS_CODE_ATTEMPTS` tries, only while it is valid, only once."""
+    with transaction.atomic():
+        challenge = PhoneChallenge.objects.select_for_update().get(pk=challenge_id)
+        if challenge.confirmed_at:
+            raise ServiceError(_("This code has already been used."), field="code")
+        if challenge.expires_at <= timezone.now():
+            raise ServiceError(_("The code has expired. Request a new one."), field="code")
+        if challenge.attempts >= settings.SMS_CODE_ATTEMPTS:
+            raise ServiceError(_("Too many wrong codes. Request a new one."), field="code")
+        challenge.attempts += 1
+        ok = hmac.compare_digest(challenge.code_hash, _code_hash(challenge.salt, (code or "").strip()))
+        if ok:
+            challenge.confirmed_at = timezone.now()
+        challenge.save(update_fields=["attempts", "confirmed_at"])
+        audit_record(
+            action="sms_code_checked",
+            actor=challenge.user,
+            obj=challenge,
+            after={"result": "ok" if ok else "wrong", "attempt": challenge.attempts},
+            request=request,
+        )
+    if not ok:
+        left = settings.SMS_CODE_ATTEMPTS - challenge.attempts
+        if left <= 0:
+            raise ServiceError(_("Wrong code. No tries left: request a new code."), field="code")
+        raise ServiceError(_("Wrong code. Tries left: %(left)d.") % {"left": left}, field="code")
+    return challenge
+
+
+def sms_notify(*, phone: str, text: str) -> SmsMessage:
+    """Queue an informational SMS (no secrets in it)."""
+    message = SmsMessage.objects.create(phone=phone, body=text)
+    _deliver_on_commit(message.pk)
+    return message
+
+
+def _deliver_on_commit(message_id: int) -> None:
+    from kabinet.accounts.tasks import deliver_sms
+
+    transaction.on_commit(lambda: deliver_sms.enqueue(message_id))
+
+
+def _sms_text(message: SmsMessage) -> str:
+    if message.challenge_id is None:
+        return message.body
+    code = challenge_code(message.challenge)
+    return _("Kabinet code: %(code)s. Do not tell it to anyone.") % {"code": code}
+
+
+def sms_deliver(message_id: int) -> str:
+    """Send one queued SMS through the configured backend. A gateway that is down keeps the message
+    queued and schedules another try with back-off; a permanent refusal marks it failed."""
+    from kabinet.accounts.tasks import deliver_sms
+
+    with transaction.atomic():
+        message = SmsMessage.objects.select_for_update().select_related("challenge").get(pk=message_id)
+        if message.status != SmsMessage.Status.QUEUED:
+            return message.status
+        message.attempts += 1
+        try:
+            message.provider_id = get_backend().send(str(message.phone), _sms_text(message))
+        except SmsError as exc:
+            message.last_error = str(exc)[:255]
+            retry = exc.retryable and message.attempts < settings.SMS_DELIVERY_ATTEMPTS
+            if not retry:
+                message.status = SmsMessage.Status.FAILED
+            message.save(update_fields=["attempts", "last_error", "status"])
+            logger.warning("SMS %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
+            if retry and deliver_sms.get_backend().supports_defer:
+                run_after = timezone.now() + timedelta(seconds=30 * 2 ** (message.attempts - 1))
+                transaction.on_commit(lambda: deliver_sms.using(run_after=run_after).enqueue(message_id))
+            return message.status
+        message.status = SmsMessage.Status.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        message.save(update_fields=["attempts", "provider_id", "status", "sent_at", "last_error"])
+        return message.status
+
+
+# ---------------------------------------------------------------------------------------------
+# E-mail
+
+
+def email_later(*, to: str, template: str, context: dict) -> None:
+    """Render `emails/<template>_subject.txt` and `_body.txt` now and send them after commit."""
+    if not to:
+        return
+    from kabinet.accounts.tasks import send_email
+
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+    body = render_to_string(f"emails/{template}_body.txt", context)
+    transaction.on_commit(lambda: send_email.enqueue(to, subject, body))
+
+
+# ---------------------------------------------------------------------------------------------
+# Consents
+
+
+def current_consent_documents() -> dict[str, ConsentDocument]:
+    latest: dict[str, ConsentDocument] = {}
+    for document in ConsentDocument.objects.order_by("kind", "-version"):
+        latest.setdefault(document.kind, document)
+    return latest
+
+
+def text_sha256(document: ConsentDocument) -> str:
+    return hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+
+
+def consents_record(
+    *,
+    documents: list[ConsentDocument],
+    phone: str,
+    request,
+    user: User | None = None,
+    registration: Registration | None = None,
+) -> list[Consent]:
+    return Consent.objects.bulk_create(
+        Consent(
+            document=d,
+            kind=d.kind,
+            version=d.version,
+            text_sha256=text_sha256(d),
+            user=user,
+            registration=registration,
+            phone=phone,
+            ip=client_ip(request),
+            user_agent=user_agent(request),
+        )
+        for d in documents
+    )
+
+
+def consents_missing(user: User) -> list[ConsentDocument]:
+    """Current texts the user has not agreed to (a new version asks again)."""
+    current = current_consent_documents()
+    agreed = set(
+        Consent.objects.filter(Q(user=user) | Q(registration__user=user)).values_list("document_id", flat=True)
+    )
+    return [d for d in current.values() if d.pk not in agreed]
+
+
+# ---------------------------------------------------------------------------------------------
+# Sign-in throttling
+
+
+def signin_phone_key(raw_phone: str, normalized: str | None) -> str:
+    return (normalized or raw_phone.strip().lower())[:32]
+
+
+def signin_blocked_for(*, phone_key: str, ip: str | None) -> int:
+    """Seconds the phone stays refused from this IP (0 when sign-in may be tried)."""
+    window_start = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
+    failures = list(
+        SignInFailure.objects.filter(phone_key=phone_key, ip=ip, created_at__gte=window_start)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: settings.LOGIN_FAILURE_LIMIT]
+    )
+    if len(failures) < settings.LOGIN_FAILURE_LIMIT:
+        return 0
+    # Refused until the oldest of the last N failures leaves the window.
+    free_at = failures[-1] + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
+    return max(1, int((free_at - timezone.now()).total_seconds()))
+
+
+def signin_failed(*, phone_key: str, request, user: User | None) -> None:
+    SignInFailure.objects.create(phone_key=phone_key, ip=client_ip(request))
+    audit_record(action="sign_in_failed", actor=None, obj=user, after={"phone": phone_key}, request=request)
+
+
+def signin_succeeded(*, user: User, request) -> None:
+    SignInFailure.objects.filter(phone_key=str(user.phone), ip=client_ip(request)).delete()
+    audit_record(action="sign_in", actor=user, obj=user, request=request)
+
+
+# ---------------------------------------------------------------------------------------------
+# Registration and «Добавить организацию»
+
+
+@dataclass(frozen=True)
+class RegistrationInput:
+    full_name: str
+    phone: str
+    email: str
+    password: str
+
+
+def registration_start(*, data: RegistrationInput, company: CompanyInfo, request) -> Registration:
+    """Keep the request (password hashed), record the consents shown, and send the SMS code."""
+    if User.objects.filter(phone=data.phone).exists():
+        raise ServiceError(
+            _("This phone number is already registered. Sign in and add the organization in the settings."),
+            field="phone",
+        )
+    documents = list(current_consent_documents().values())
+    with transaction.atomic():
+        registration = Registration.objects.create(
+            kind=Registration.Kind.SIGN_UP,
+            inn=company.inn,
+            company_name=company.name,
+            company_data=company.as_dict(),
+            full_name=data.full_name,
+            phone=data.phone,
+            email=data.email,
+            password=make_password(data.password),
+            ip=client_ip(request),
+            user_agent=user_agent(request),
+        )
+        consents_record(documents=documents, phone=data.phone, request=request, registration=registration)
+        challenge_issue(
+            phone=data.phone, purpose=PhoneChallenge.Purpose.REGISTRATION, request=request, registration=registration
+        )
+        audit_record(action="registration_started", obj=registration, after={"inn": company.inn}, request=request)
+    return registration
+
+
+def registration_resend(*, registration: Registration, request) -> PhoneChallenge:
+    if registration.status != Registration.Status.PHONE_PENDING:
+        raise ServiceError(_("The phone is already confirmed."))
+    with transaction.atomic():
+        return challenge_issue(
+            phone=str(registration.phone),
+            purpose=PhoneChallenge.Purpose.REGISTRATION,
+            request=request,
+            registration=registration,
+        )
+
+
+def _organization_for(company_data: dict) -> Organization:
+    org = Organization.objects.select_for_update().filter(inn=company_data["inn"]).first()
+    if org is not None:
+        return org
+    return Organization.objects.create(
+        inn=company_data["inn"],
+        name=company_data.get("name", "")[:255],
+        full_name=company_data.get("full_name", "")[:500],
+        kpp=company_data.get("kpp", ""),
+        ogrn=company_data.get("ogrn", ""),
+        director=company_data.get("director", "")[:255],
+        legal_address=company_data.get("legal_address", "")[:500],
+        okved_code=company_data.get("okved_code", ""),
+        okved_name=company_data.get("okved_name", "")[:500],
+        status=Organization.Status.PENDING,
+    )
+
+
+def registration_confirm(*, registration_id: int, code: str, request) -> User:
+    """The phone is confirmed: the user, the (pending) organization and the requested membership appear."""
+    registration = Registration.objects.get(pk=registration_id)
+    if registration.status != Registration.Status.PHONE_PENDING:
+        raise ServiceError(_("The phone is already confirmed."), field="code")
+    challenge = (
+        PhoneChallenge.objects.filter(registration=registration, confirmed_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if challenge is None:
+        raise ServiceError(_("Request a new code."), field="code")
+    challenge_verify(challenge_id=challenge.pk, code=code, request=request)
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update().get(pk=registration_id)
+        if registration.status != Registration.Status.PHONE_PENDING:
+            raise ServiceError(_("The phone is already confirmed."), field="code")
+        if User.objects.filter(phone=registration.phone).exists():
+            raise ServiceError(_("This phone number is already registered."), field="code")
+        user = User(phone=registration.phone, email=registration.email, full_name=registration.full_name)
+        user.password = registration.password
+        user.save()
+        org = _organization_for(registration.company_data)
+        Membership.objects.get_or_create(
+            user=user,
+            organization=org,
+            defaults={"role": Membership.Role.MANAGER, "status": Membership.Status.REQUESTED},
+        )
+        registration.user = user
+        registration.organization = org
+        registration.password = ""
+        registration.status = Registration.Status.AWAITING_APPROVAL
+        registration.phone_confirmed_at = timezone.now()
+        registration.save(update_fields=["user", "organization", "password", "status", "phone_confirmed_at"])
+        audit_record(action="registration_confirmed", organization=org, actor=user, obj=registration, request=request)
+    return user
+
+
+def organization_request(*, user: User, company: CompanyInfo, request) -> Registration:
+    """«Добавить организацию»: link another company; it waits for staff approval like a registration."""
+    with transaction.atomic():
+        org = _organization_for(company.as_dict())
+        membership = Membership.objects.filter(user=user, organization=org).first()
+        if membership and membership.status == Membership.Status.ACTIVE:
+            raise ServiceError(_("You already have access to this organization."), field="company")
+        if Registration.objects.filter(
+            user=user, organization=org, status=Registration.Status.AWAITING_APPROVAL
+        ).exists():
+            raise ServiceError(_("A request for this organization is already waiting for approval."), field="company")
+        if membership is None:
+            Membership.objects.create(
+                user=user, organization=org, role=Membership.Role.MANAGER, status=Membership.Status.REQUESTED
+            )
+        registration = Registration.objects.create(
+            kind=Registration.Kind.ADD_ORGANIZATION,
+            status=Registration.Status.AWAITING_APPROVAL,
+            user=user,
+            organization=org,
+            inn=company.inn,
+            company_name=company.name,
+            company_data=company.as_dict(),
+            full_name=user.full_name,
+            phone=user.phone,
+            email=user.email,
+            ip=client_ip(request),
+            user_agent=user_agent(request),
+            phone_confirmed_at=timezone.now(),
+        )
+        audit_record(action="organization_requested", organization=org, actor=user, obj=registration, request=request)
+    return registration
+
+
+def registration_approve(*, registration_id: int, staff: User, request=None) -> Registration:
+    """Staff approve: the organization becomes active; the first user becomes its Administrator, a later
+    one waits as «Запрос на добавление» for the organization's Administrator to accept."""
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update().select_related("user").get(pk=registration_id)
+        if registration.status != Registration.Status.AWAITING_APPROVAL:
+            raise ServiceError(_("Only a request awaiting approval can be approved."))
+        org = Organization.objects.select_for_update().get(pk=registration.organization_id)
+        membership = Membership.objects.select_for_update().get(user=registration.user, organization=org)
+        had_users = org.memberships.filter(status=Membership.Status.ACTIVE).exclude(pk=membership.pk).exists()
+        before = {"organization": org.status, "membership": membership.status, "role": membership.role}
+        if org.status != Organization.Status.ACTIVE:
+            org.status = Organization.Status.ACTIVE
+            org.save(update_fields=["status", "updated_at"])
+        if had_users:
+            membership.status = Membership.Status.REQUESTED
+        else:
+            membership.status = Membership.Status.ACTIVE
+            membership.role = Membership.Role.ADMIN
+        membership.save(update_fields=["status", "role", "updated_at"])
+        registration.status = Registration.Status.APPROVED
+        registration.decided_by = staff
+        registration.decided_at = timezone.now()
+        registration.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_record(
+            action="registration_approved",
+            organization=org,
+            actor=staff,
+            actor_kind=AuditEvent.ActorKind.STAFF,
+            obj=registration,
+            before=before,
+            after={"organization": org.status, "membership": membership.status, "role": membership.role},
+            request=request,
+        )
+        user = registration.user
+        context = {"user": user, "organization": org, "waits_for_admin": had_users}
+        if had_users:
+            text = _("Kabinet: the request for %(org)s is approved and waits for its administrator.") % {
+                "org": org.name
+            }
+        else:
+            text = _("Kabinet: access to %(org)s is open. Sign in with your phone and password.") % {"org": org.name}
+        sms_notify(phone=str(user.phone), text=text)
+        email_later(to=user.email, template="registration_approved", context=context)
+    return registration
+
+
+def registration_reject(*, registration_id: int, staff: User, reason: str, request=None) -> Registration:
+    if not reason.strip():
+        raise ServiceError(_("Give the reason: the client will read it."), field="reason")
+    with transaction.atomic():
+        registration = (
+            Registration.objects.select_for_update().select_related("user", "organization").get(pk=registration_id)
+        )
+        if registration.status != Registration.Status.AWAITING_APPROVAL:
+            raise ServiceError(_("Only a request awaiting approval can be rejected."))
+        Membership.objects.filter(
+            user=registration.user, organization=registration.organization, status=Membership.Status.REQUESTED
+        ).update(status=Membership.Status.INACTIVE, updated_at=timezone.now())
+        registration.status = Registration.Status.REJECTED
+        registration.rejection_reason = reason.strip()
+        registration.decided_by = staff
+        registration.decided_at = timezone.now()
+        registration.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at"])
+        audit_record(
+            action="registration_rejected",
+            organization=registration.organization,
+            actor=staff,
+            actor_kind=AuditEvent.ActorKind.STAFF,
+            obj=registration,
+            after={"reason": registration.rejection_reason},
+            request=request,
+        )
+        user = registration.user
+        sms_notify(
+            phone=str(user.phone),
+            text=_("Kabinet: the request for %(org)s is declined. The reason is in your e-mail and in the portal.")
+            % {"org": registration.company_name},
+        )
+        email_later(to=user.email, template="registration_rejected", context={"registration": registration})
+    return registration
+
+
+# ---------------------------------------------------------------------------------------------
+# Profile
+
+
+def profile_update(*, user: User, full_name: str, email: str, request) -> User:
+    with transaction.atomic():
+        before = {"full_name": user.full_name, "email": user.email}
+        old_email = user.email
+        user.full_name, user.email = full_name, email
+        user.save(update_fields=["full_name", "email"])
+        audit_record(
+            action="profile_updated",
+            actor=user,
+            obj=user,
+            before=before,
+            after={"full_name": full_name, "email": email},
+            request=request,
+        )
+        if old_email != email:
+            for address in {old_email, email} - {""}:
+                email_later(to=address, template="email_changed", context={"user": user, "new_email": email})
+    return user
+
+
+def password_change(*, user: User, new_password: str, request) -> None:
+    """Other sessions end: Django's session hash follows the password; the caller keeps its own."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit_record(action="password_changed", actor=user, obj=user, request=request)
+        email_later(to=user.email, template="password_changed", context={"user": user})
+
+
+def password_reset_done(*, user: User, request) -> None:
+    audit_record(action="password_reset", actor=user, obj=user, request=request)
+    with transaction.atomic():
+        email_later(to=user.email, template="password_changed", context={"user": user})
+
+
+def phone_change_start(*, user: User, new_phone: str, request) -> PhoneChallenge:
+    if new_phone == str(user.phone):
+        raise ServiceError(_("This is your current number."), field="phone")
+    if User.objects.filter(phone=new_phone).exists():
+        raise ServiceError(_("This number belongs to another account."), field="phone")
+    with transaction.atomic():
+        return challenge_issue(phone=new_phone, purpose=PhoneChallenge.Purpose.PHONE_CHANGE, request=request, user=user)
+
+
+def phone_change_confirm(*, user: User, challenge_id: int, code: str, request) -> User:
+    challenge = PhoneChallenge.objects.get(pk=challenge_id, user=user, purpose=PhoneChallenge.Purpose.PHONE_CHANGE)
+    challenge_verify(challenge_id=challenge.pk, code=code, request=request)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if User.objects.filter(phone=challenge.phone).exclude(pk=user.pk).exists():
+            raise ServiceError(_("This number belongs to another account."), field="code")
+        old_phone = str(user.phone)
+        user.phone = challenge.phone
+        user.save(update_fields=["phone"])
+        audit_record(
+            action="phone_changed",
+            actor=user,
+            obj=user,
+            before={"phone": old_phone},
+            after={"phone": str(challenge.phone)},
+            request=request,
+        )
+        email_later(to=user.email, template="phone_changed", context={"user": user, "old_phone": old_phone})
+    return user
