@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from kabinet.accounts import sms
-
 from kabinet.core.testing import (
     ContractFactory,
     CreditorFactory,

@@ -8,8 +8,9 @@ from kabinet.organizations.services import registry_import_csv
 def consent_docs(db):
     return [
         ConsentDocument.objects.create(kind="terms", version=1, title="Пользовательское соглашение", text="Текст 1"),
-        ConsentDocument.objects.create(kind="personal_data", version=1, title="Согласие на обработку ПДн",
-                                       text="Текст 2"),
+        ConsentDocument.objects.create(
+            kind="personal_data", version=1, title="Согласие на обработку ПДн", text="Текст 2"
+        ),
     ]
 
 

@@ -31,7 +31,9 @@ def sent_code(phone=PHONE) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-def test_the_code_is_sent_by_sms_and_stored_only_as_a_hash(db, request_from, django_capture_on_commit_callbacks, settings):
+def test_the_code_is_sent_by_sms_and_stored_only_as_a_hash(
+    db, request_from, django_capture_on_commit_callbacks, settings
+):
     with django_capture_on_commit_callbacks(execute=True):
         challenge = issue(request_from())
     code = sent_code()
@@ -138,8 +140,9 @@ def test_a_retry_is_enqueued_with_back_off(db, settings, django_capture_on_commi
     assert retries[0].task.run_after > timezone.now() + timedelta(seconds=20)
 
 
-def test_a_permanent_refusal_fails_the_message_and_the_user_can_resend(db, settings, request_from,
-                                                                      django_capture_on_commit_callbacks):
+def test_a_permanent_refusal_fails_the_message_and_the_user_can_resend(
+    db, settings, request_from, django_capture_on_commit_callbacks
+):
     settings.SMS_BACKEND = "kabinet.accounts.tests.test_codes.RefusingBackend"
     with django_capture_on_commit_callbacks(execute=True):
         challenge = issue(request_from())

@@ -10,8 +10,14 @@ PHONE = "+79001234567"
 
 def smsru_ok(seen):
     to = seen.form["to"]
-    return Reply(body={"status": "OK", "status_code": 100,
-                       "sms": {to: {"status": "OK", "status_code": 100, "sms_id": "000000-10000000"}}, "balance": 4122.56})
+    return Reply(
+        body={
+            "status": "OK",
+            "status_code": 100,
+            "sms": {to: {"status": "OK", "status_code": 100, "sms_id": "000000-10000000"}},
+            "balance": 4122.56,
+        }
+    )
 
 
 def test_smsru_sends_the_documented_request_and_reads_the_message_id():
@@ -28,22 +34,36 @@ def test_smsru_sends_the_documented_request_and_reads_the_message_id():
     [
         ({"status": "ERROR", "status_code": 200, "status_text": "Неправильный api_id"}, False, "200"),
         ({"status": "ERROR", "status_code": 220, "status_text": "Сервис временно недоступен"}, True, "220"),
-        ({"status": "OK", "status_code": 100, "sms": {"79001234567": {
-            "status": "ERROR", "status_code": 207, "status_text": "На этот номер нельзя отправлять сообщения"}}},
-         False, "207"),
+        (
+            {
+                "status": "OK",
+                "status_code": 100,
+                "sms": {
+                    "79001234567": {
+                        "status": "ERROR",
+                        "status_code": 207,
+                        "status_text": "На этот номер нельзя отправлять сообщения",
+                    }
+                },
+            },
+            False,
+            "207",
+        ),
     ],
 )
 def test_smsru_error_answers_say_whether_to_retry(answer, retryable, code):
-    with FakeServer(lambda seen: Reply(body=answer)) as server:
-        with pytest.raises(SmsError) as error:
-            SmsRuBackend(api_id="KEY", url=server.url).send(PHONE, "x")
+    with FakeServer(lambda seen: Reply(body=answer)) as server, pytest.raises(SmsError) as error:
+        SmsRuBackend(api_id="KEY", url=server.url).send(PHONE, "x")
     assert error.value.retryable is retryable
     assert error.value.code == code
 
 
 def test_smsc_sends_the_documented_request_and_reads_the_message_id():
     with FakeServer(lambda seen: Reply(body={"id": 42, "cnt": 1})) as server:
-        assert SmscBackend(login="baltlease", password="secret", url=server.url + "/sys/send.php").send(PHONE, "Код") == "42"
+        assert (
+            SmscBackend(login="baltlease", password="secret", url=server.url + "/sys/send.php").send(PHONE, "Код")
+            == "42"
+        )
     form = server.requests[0].form
     assert form["login"] == "baltlease" and form["psw"] == "secret" and form["phones"] == "79001234567"
     assert form["mes"] == "Код" and form["fmt"] == "3" and form["charset"] == "utf-8"
@@ -60,9 +80,8 @@ def test_smsc_sends_the_documented_request_and_reads_the_message_id():
     ],
 )
 def test_smsc_error_answers_say_whether_to_retry(answer, retryable):
-    with FakeServer(lambda seen: Reply(body=answer)) as server:
-        with pytest.raises(SmsError) as error:
-            SmscBackend(login="l", password="p", url=server.url).send(PHONE, "x")
+    with FakeServer(lambda seen: Reply(body=answer)) as server, pytest.raises(SmsError) as error:
+        SmscBackend(login="l", password="p", url=server.url).send(PHONE, "x")
     assert error.value.retryable is retryable
     assert error.value.code == str(answer["error_code"])
 

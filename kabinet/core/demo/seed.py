@@ -404,8 +404,13 @@ class Seeder:
             # The demo users have agreed to the current texts (as they would have at registration).
             for document in consents_missing(user):
                 Consent.objects.create(
-                    document=document, kind=document.kind, version=document.version,
-                    text_sha256=text_sha256(document), user=user, phone=phone, user_agent="demo",
+                    document=document,
+                    kind=document.kind,
+                    version=document.version,
+                    text_sha256=text_sha256(document),
+                    user=user,
+                    phone=phone,
+                    user_agent="demo",
                 )
             result.append((user, {key for key, _ in memberships}))
             self._count("users")

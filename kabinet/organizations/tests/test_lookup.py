@@ -16,12 +16,19 @@ from kabinet.organizations.services import registry_import_csv
 
 def party(inn="7707083893", status="ACTIVE", branch="MAIN", kind="LEGAL", name="ПАО СБЕРБАНК"):
     data = {
-        "inn": inn, "kpp": "773601001", "ogrn": "1027700132195", "type": kind, "branch_type": branch,
+        "inn": inn,
+        "kpp": "773601001",
+        "ogrn": "1027700132195",
+        "type": kind,
+        "branch_type": branch,
         "name": {"full_with_opf": f"ПУБЛИЧНОЕ АКЦИОНЕРНОЕ ОБЩЕСТВО «{name}»", "short_with_opf": name},
         "management": {"name": "Греф Герман Оскарович", "post": "ПРЕЗИДЕНТ"},
         "state": {"status": status, "actuality_date": 1700000000000},
         "okved": "64.19",
-        "address": {"value": "г Москва, ул Вавилова, д 19", "unrestricted_value": "117312, г Москва, ул Вавилова, д 19"},
+        "address": {
+            "value": "г Москва, ул Вавилова, д 19",
+            "unrestricted_value": "117312, г Москва, ул Вавилова, д 19",
+        },
     }
     if kind == "INDIVIDUAL":
         data.pop("management")
@@ -49,10 +56,14 @@ def test_dadata_marks_a_company_that_is_not_active_and_skips_branches():
 
 
 def test_dadata_suggest_returns_only_operating_head_offices_and_reads_an_entrepreneurs_name():
-    answer = {"suggestions": [
-        party(), party(status="BANKRUPT", name="БАНКРОТ"), party(branch="BRANCH", name="ФИЛИАЛ"),
-        party(inn="780412345685", kind="INDIVIDUAL", name="ИП Соколов Андрей Викторович"),
-    ]}
+    answer = {
+        "suggestions": [
+            party(),
+            party(status="BANKRUPT", name="БАНКРОТ"),
+            party(branch="BRANCH", name="ФИЛИАЛ"),
+            party(inn="780412345685", kind="INDIVIDUAL", name="ИП Соколов Андрей Викторович"),
+        ]
+    }
     with FakeServer(lambda seen: Reply(body=answer)) as server:
         found = DadataLookup(token="T", base_url=server.url).suggest("сбер")
     assert server.requests[0].path == "/suggest/party"
@@ -61,9 +72,8 @@ def test_dadata_suggest_returns_only_operating_head_offices_and_reads_an_entrepr
 
 
 def test_dadata_that_is_down_is_reported_not_crashed():
-    with FakeServer(lambda seen: Reply(status=503, body={})) as server:
-        with pytest.raises(LookupError_):
-            DadataLookup(token="T", base_url=server.url).find_by_inn("7707083893")
+    with FakeServer(lambda seen: Reply(status=503, body={})) as server, pytest.raises(LookupError_):
+        DadataLookup(token="T", base_url=server.url).find_by_inn("7707083893")
     with pytest.raises(LookupError_):
         DadataLookup(token="T", base_url="http://127.0.0.1:9", timeout=1).suggest("x")
 
