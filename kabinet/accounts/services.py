@@ -552,8 +552,6 @@ def password_change(*, user: User, new_password: str, request) -> None:
 
 def password_reset_done(*, user: User, request) -> None:
     audit_record(action="password_reset", actor=user, obj=user, request=request)
-    with transaction.atomic():
-        email_later(to=user.email, template="password_changed", context={"user": user})
 
 
 def phone_change_start(*, user: User, new_phone: str, request) -> PhoneChallenge:

@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -227,8 +228,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         # The token is single-use: it is made from the password hash, which changes now.
-        services.password_change(user=form.user, new_password=form.cleaned_data["new_password1"], request=self.request)
-        services.password_reset_done(user=form.user, request=self.request)
+        with transaction.atomic():
+            services.password_change(
+                user=form.user, new_password=form.cleaned_data["new_password1"], request=self.request
+            )
+            services.password_reset_done(user=form.user, request=self.request)
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
         return HttpResponseRedirect(self.get_success_url())
 
