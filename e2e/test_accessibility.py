@@ -37,9 +37,18 @@ def data(transactional_db, admin_a, org_a, products):
 @pytest.mark.parametrize("viewport", ["page", "phone_page"])
 def test_pages_have_no_serious_accessibility_violations(request, viewport, admin_a, data):
     page = request.getfixturevalue(viewport)
-    page.goto(page.base_url + "/login/")
-    assert serious_violations(page) == []
+    for path in ("/login/", "/register/", "/password/reset/"):
+        page.goto(page.base_url + path)
+        assert serious_violations(page) == [], path
     sign_in(page, str(admin_a.phone))
-    for path in ("/dashboard/", "/contracts/", "/contracts/?q=nothing", f"/contracts/{data.pk}/"):
+    for path in (
+        "/dashboard/",
+        "/contracts/",
+        "/contracts/?q=nothing",
+        f"/contracts/{data.pk}/",
+        "/profile/",
+        "/organizations/",
+        "/organizations/add/",
+    ):
         page.goto(page.base_url + path)
         assert serious_violations(page) == [], path

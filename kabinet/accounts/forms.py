@@ -107,7 +107,7 @@ class RegistrationForm(forms.Form):
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=255,
-        widget=forms.TextInput(attrs={"autocomplete": "name", "data-director": ""}),
+        widget=forms.TextInput(attrs={"autocomplete": "name", "data-director-field": ""}),
     )
     phone = forms.CharField(label=_("Phone"), max_length=32, widget=forms.TextInput(attrs=PHONE_ATTRS))
     email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))

@@ -36,7 +36,7 @@
     input.value = pick.dataset.name + ", ИНН " + pick.dataset.inn;
     form.querySelector("[data-company-inn]").value = pick.dataset.inn;
     input.setAttribute("aria-expanded", "false");
-    var director = form.querySelector("[data-director]");
+    var director = form.querySelector("[data-director-field]");
     if (director && (!director.value || director.dataset.autofilled === director.value)) {
       director.value = pick.dataset.director || "";
       director.dataset.autofilled = director.value;

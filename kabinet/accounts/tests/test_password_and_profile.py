@@ -60,12 +60,14 @@ def test_the_link_expires_after_an_hour(client, admin_a, mailoutbox, settings):
     assert "Ссылка недействительна" in page
 
 
-def test_profile_edits_name_and_email_and_tells_both_addresses(client_a, admin_a, mailoutbox,
-                                                               django_capture_on_commit_callbacks):
+def test_profile_edits_name_and_email_and_tells_both_addresses(
+    client_a, admin_a, mailoutbox, django_capture_on_commit_callbacks
+):
     old_email = admin_a.email
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_a.post(reverse("accounts:profile"),
-                                 {"action": "profile", "full_name": "Новое Имя", "email": "new@example.com"})
+        response = client_a.post(
+            reverse("accounts:profile"), {"action": "profile", "full_name": "Новое Имя", "email": "new@example.com"}
+        )
     assert response.status_code == 302
     admin_a.refresh_from_db()
     assert admin_a.full_name == "Новое Имя" and admin_a.email == "new@example.com"
@@ -73,13 +75,15 @@ def test_profile_edits_name_and_email_and_tells_both_addresses(client_a, admin_a
 
 
 def test_bad_profile_input_is_told_next_to_the_field_and_kept(client_a):
-    html = client_a.post(reverse("accounts:profile"),
-                         {"action": "profile", "full_name": "Имя", "email": "not-an-email"}).content.decode()
+    html = client_a.post(
+        reverse("accounts:profile"), {"action": "profile", "full_name": "Имя", "email": "not-an-email"}
+    ).content.decode()
     assert "Введите правильный адрес электронной почты" in html and 'value="not-an-email"' in html
 
 
-def test_changing_the_phone_needs_the_code_sent_to_the_new_number(client_a, admin_a, mailoutbox,
-                                                                  django_capture_on_commit_callbacks):
+def test_changing_the_phone_needs_the_code_sent_to_the_new_number(
+    client_a, admin_a, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_a.post(reverse("accounts:profile"), {"action": "phone", "phone": "+7 (921) 000-11-22"})
     assert response["Location"] == reverse("accounts:phone_confirm")
@@ -112,20 +116,33 @@ def test_a_phone_of_another_account_is_refused(client_a):
     ],
 )
 def test_password_change_errors(client_a, old, new1, new2, message):
-    html = client_a.post(reverse("accounts:profile"), {
-        "action": "password", "old_password": old, "new_password1": new1, "new_password2": new2,
-    }).content.decode()
+    html = client_a.post(
+        reverse("accounts:profile"),
+        {
+            "action": "password",
+            "old_password": old,
+            "new_password1": new1,
+            "new_password2": new2,
+        },
+    ).content.decode()
     assert message in html
 
 
-def test_password_change_keeps_this_session_ends_the_others_and_tells_by_email(client_a, admin_a, mailoutbox,
-                                                                             django_capture_on_commit_callbacks):
+def test_password_change_keeps_this_session_ends_the_others_and_tells_by_email(
+    client_a, admin_a, mailoutbox, django_capture_on_commit_callbacks
+):
     other = Client()
     other.force_login(admin_a)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_a.post(reverse("accounts:profile"), {
-            "action": "password", "old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW,
-        })
+        response = client_a.post(
+            reverse("accounts:profile"),
+            {
+                "action": "password",
+                "old_password": PASSWORD,
+                "new_password1": NEW,
+                "new_password2": NEW,
+            },
+        )
     assert response.status_code == 302
     assert User.objects.get(pk=admin_a.pk).check_password(NEW)
     assert client_a.get("/dashboard/").status_code == 200

@@ -103,8 +103,7 @@ def test_remember_me_lasts_at_most_30_days(client, admin_a):
 def test_a_new_version_of_a_consent_text_asks_again_at_next_sign_in(client, admin_a, consent_docs):
     from kabinet.accounts.services import consents_record
 
-    consents_record(documents=consent_docs, phone=str(admin_a.phone), request=RequestFactory().get("/"),
-                    user=admin_a)
+    consents_record(documents=consent_docs, phone=str(admin_a.phone), request=RequestFactory().get("/"), user=admin_a)
     attempt(client, str(admin_a.phone), PASSWORD)
     assert client.get("/dashboard/").status_code == 200
     client.post("/logout/")
@@ -114,8 +113,9 @@ def test_a_new_version_of_a_consent_text_asks_again_at_next_sign_in(client, admi
     assert response.status_code == 302 and response["Location"].startswith("/consent/")
     page = client.get(response["Location"]).content.decode()
     assert "Новое" in page
-    done = client.post("/consent/?next=/contracts/", {f"doc_{ConsentDocument.objects.get(version=2).pk}": "on",
-                                                      "next": "/contracts/"})
+    done = client.post(
+        "/consent/?next=/contracts/", {f"doc_{ConsentDocument.objects.get(version=2).pk}": "on", "next": "/contracts/"}
+    )
     assert done["Location"] == "/contracts/"
     assert client.get("/contracts/").status_code == 200
 
@@ -123,19 +123,30 @@ def test_a_new_version_of_a_consent_text_asks_again_at_next_sign_in(client, admi
 def test_published_consent_texts_cannot_be_edited_and_consents_are_read_only(client, staff, admin_a, consent_docs):
     from kabinet.accounts.services import consents_record
 
-    consent = consents_record(documents=consent_docs[:1], phone="+79000000000", request=RequestFactory().get("/"),
-                              user=admin_a)[0]
+    consent = consents_record(
+        documents=consent_docs[:1], phone="+79000000000", request=RequestFactory().get("/"), user=admin_a
+    )[0]
     client.force_login(staff)
     doc_url = reverse("admin:accounts_consentdocument_change", args=[consent_docs[0].pk])
-    client.post(doc_url, {"kind": "terms", "version": 1, "title": "x", "text": "changed",
-                          "published_at_0": "01.01.2026", "published_at_1": "00:00"})
+    client.post(
+        doc_url,
+        {
+            "kind": "terms",
+            "version": 1,
+            "title": "x",
+            "text": "changed",
+            "published_at_0": "01.01.2026",
+            "published_at_1": "00:00",
+        },
+    )
     consent_docs[0].refresh_from_db()
     assert consent_docs[0].text == "Текст 1"
     assert client.post(reverse("admin:accounts_consent_delete", args=[consent.pk]), {"post": "yes"}).status_code == 403
 
 
-def test_no_password_code_or_token_reaches_the_logs_or_the_audit(client, registry, consent_docs, staff, caplog,
-                                                                 django_capture_on_commit_callbacks, mailoutbox):
+def test_no_password_code_or_token_reaches_the_logs_or_the_audit(
+    client, registry, consent_docs, staff, caplog, django_capture_on_commit_callbacks, mailoutbox
+):
     from kabinet.accounts.tests.test_registration import FORM, last_code
 
     caplog.set_level(logging.DEBUG)
@@ -159,6 +170,12 @@ def test_no_password_code_or_token_reaches_the_logs_or_the_audit(client, registr
     for secret in secrets_:
         assert secret not in logged and secret not in audited
     assert f"'{code}'" not in audited and f": {code}" not in logged
-    assert {"registration_started", "sms_code_sent", "sms_code_checked", "registration_confirmed", "sign_in_failed",
-            "password_reset_requested"} <= set(AuditEvent.objects.values_list("action", flat=True))
+    assert {
+        "registration_started",
+        "sms_code_sent",
+        "sms_code_checked",
+        "registration_confirmed",
+        "sign_in_failed",
+        "password_reset_requested",
+    } <= set(AuditEvent.objects.values_list("action", flat=True))
     assert sms.outbox  # the code went out only through the SMS backend
