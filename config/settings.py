@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "kabinet.creditors",
     "kabinet.contracts",
     "kabinet.documents",
+    "kabinet.invoices",
     "kabinet.appeals",
     "kabinet.notifications",
     "kabinet.support",
@@ -216,6 +217,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# How a private file reaches its owner: "direct" (the app streams it), "x-accel" (nginx serves the
+# internal location PRIVATE_FILES_X_ACCEL_PREFIX mapped to MEDIA_ROOT), "s3-presigned" (a short-lived URL).
+PRIVATE_FILES_DELIVERY = env_str("PRIVATE_FILES_DELIVERY", "direct")
+if PRIVATE_FILES_DELIVERY not in {"direct", "x-accel", "s3-presigned"}:
+    raise ValueError("PRIVATE_FILES_DELIVERY must be direct, x-accel or s3-presigned")
+PRIVATE_FILES_X_ACCEL_PREFIX = env_str("PRIVATE_FILES_X_ACCEL_PREFIX", "/protected-media/")
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -223,6 +231,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kabinet <noreply@kabinet.local>")
+
+# VAT rates in force, newest first: (first day, rate %). The last entry has no start date.
+VAT_RATES = [("2026-01-01", "22"), (None, "20")]
 
 # Lists: rows per page on the server.
 KABINET_PAGE_SIZE = env_int("KABINET_PAGE_SIZE", 20)

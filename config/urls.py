@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("kabinet.organizations.urls")),
     path("", include("kabinet.creditors.urls")),
     path("", include("kabinet.contracts.urls")),
+    path("", include("kabinet.invoices.urls")),
+    path("", include("kabinet.documents.urls")),
 ]

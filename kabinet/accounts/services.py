@@ -171,7 +171,7 @@ def sms_deliver(message_id: int) -> str:
     from kabinet.accounts.tasks import deliver_sms
 
     with transaction.atomic():
-        message = SmsMessage.objects.select_for_update().select_related("challenge").get(pk=message_id)
+        message = SmsMessage.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=message_id)
         if message.status != SmsMessage.Status.QUEUED:
             return message.status
         message.attempts += 1
@@ -438,7 +438,9 @@ def registration_approve(*, registration_id: int, staff: User, request=None) -> 
     """Staff approve: the organization becomes active; the first user becomes its Administrator, a later
     one waits as «Запрос на добавление» for the organization's Administrator to accept."""
     with transaction.atomic():
-        registration = Registration.objects.select_for_update().select_related("user").get(pk=registration_id)
+        registration = (
+            Registration.objects.select_for_update(of=("self",)).select_related("user").get(pk=registration_id)
+        )
         if registration.status != Registration.Status.AWAITING_APPROVAL:
             raise ServiceError(_("Only a request awaiting approval can be approved."))
         org = Organization.objects.select_for_update().get(pk=registration.organization_id)
@@ -486,7 +488,9 @@ def registration_reject(*, registration_id: int, staff: User, reason: str, reque
         raise ServiceError(_("Give the reason: the client will read it."), field="reason")
     with transaction.atomic():
         registration = (
-            Registration.objects.select_for_update().select_related("user", "organization").get(pk=registration_id)
+            Registration.objects.select_for_update(of=("self",))
+            .select_related("user", "organization")
+            .get(pk=registration_id)
         )
         if registration.status != Registration.Status.AWAITING_APPROVAL:
             raise ServiceError(_("Only a request awaiting approval can be rejected."))

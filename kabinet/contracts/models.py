@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.formatting import plate_key_expression
 from kabinet.core.models import OrgOwned
+from kabinet.core.money import vat_included
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 _VIN = RegexValidator(r"^[A-HJ-NPR-Z0-9]{17}$", _("A VIN has 17 characters: Latin letters except I, O, Q, and digits."))
@@ -114,6 +115,15 @@ class ScheduledPayment(OrgOwned):
     @property
     def outstanding(self) -> Decimal:
         return max(self.amount - self.paid_amount, Decimal("0"))
+
+    @property
+    def vat(self) -> Decimal:
+        """VAT inside the payment, computed by the one rule every page and invoice uses."""
+        return vat_included(self.amount, self.vat_rate)
+
+    @property
+    def outstanding_vat(self) -> Decimal:
+        return vat_included(self.outstanding, self.vat_rate)
 
 
 class Debt(OrgOwned):

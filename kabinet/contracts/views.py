@@ -1,15 +1,23 @@
 from __future__ import annotations
 
-from django.shortcuts import render
-from django.utils import timezone
+from itertools import groupby
 
-from kabinet.contracts import selectors
-from kabinet.contracts.forms import ContractFilterForm
-from kabinet.contracts.models import Contract, LeasedItem, ScheduledPayment
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.contracts import exports, selectors
+from kabinet.contracts.forms import ContractDocumentFilterForm, ContractFilterForm
+from kabinet.contracts.models import Contract, InsurancePolicy, LeasedItem, ScheduledPayment
+from kabinet.core.files import bytes_response
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
-from kabinet.creditors.models import Product
+from kabinet.creditors.models import LeasingRulesEdition, Product
 from kabinet.creditors.selectors import current_creditor, section_filter
+from kabinet.documents.models import Document
+from kabinet.documents.selectors import contract_document_types, contract_documents
 
 CALENDAR_STEP = 10
 CALENDAR_MAX = 200
@@ -39,9 +47,12 @@ def dashboard(request):
     if request.htmx and request.GET.get("shown"):
         context["payments"] = payments[shown - CALENDAR_STEP : shown]
         return render(request, "contracts/dashboard.html#calendar-more", context)
+    section = current_creditor(request)
     context.update(
         data_as_of=selectors.data_as_of(request.org),
         debt=selectors.overdue_debt(request.org, creditor),
+        info_creditor=section,
+        rules=list(LeasingRulesEdition.objects.filter(creditor=section).order_by("-effective_from")) if section else [],
     )
     return render(request, "contracts/dashboard.html", context)
 
@@ -68,18 +79,80 @@ def contract_list(request):
     return render(request, "contracts/contract_list.html", context)
 
 
+TABS = {
+    "main": (_("Main"), "contracts:detail"),
+    "items": (_("Leased items"), "contracts:items"),
+    "deal-documents": (_("Deal documents"), "contracts:deal_documents"),
+    "accounting-documents": (_("Accounting documents"), "contracts:accounting_documents"),
+    "insurance": (_("Insurance"), "contracts:insurance"),
+}
+DOCUMENT_TABS = {"deal-documents": Document.Category.DEAL, "accounting-documents": Document.Category.ACCOUNTING}
+
+
+def _contract(request, pk: int) -> Contract:
+    return get_object_for_org(Contract.objects.select_related("product", "product__creditor"), request.org, pk=pk)
+
+
+def _schedule(request, contract) -> list[ScheduledPayment]:
+    return list(ScheduledPayment.objects.for_org(request.org).filter(contract=contract).order_by("due_date", "number"))
+
+
 @org_required
-def contract_detail(request, pk: int):
-    """The contract card: main facts, leased items and the payment schedule."""
-    contract = get_object_for_org(Contract.objects.select_related("product", "product__creditor"), request.org, pk=pk)
-    items = LeasedItem.objects.for_org(request.org).filter(contract=contract).order_by("make", "model", "pk")
-    schedule = ScheduledPayment.objects.for_org(request.org).filter(contract=contract).order_by("due_date", "number")
+def contract_detail(request, pk: int, tab: str = "main"):
+    """The contract card (§5.2): tabs above (each an htmx fragment with its own URL), the schedule below."""
+    if tab not in TABS:
+        raise Http404
+    contract = _contract(request, pk)
     context = {
         "contract": contract,
-        "summary": selectors.contract_summary(contract),
-        "items": items,
-        "schedule": schedule,
+        "tab": tab,
         "today": timezone.localdate(),
         "section": "contracts",
+        "tab_links": [(key, label, reverse(name, args=[contract.pk])) for key, (label, name) in TABS.items()],
+        "tab_url": reverse(TABS[tab][1], args=[contract.pk]),
     }
+    if tab == "main":
+        context["summary"] = selectors.contract_summary(contract)
+    elif tab == "items":
+        context["items"] = (
+            LeasedItem.objects.for_org(request.org).filter(contract=contract).order_by("make", "model", "pk")
+        )
+    elif tab in DOCUMENT_TABS:
+        category = DOCUMENT_TABS[tab]
+        form = ContractDocumentFilterForm(
+            request.GET or None, types=contract_document_types(request.org, contract, category)
+        )
+        filters = form.filters()
+        documents = list(contract_documents(request.org, contract, category=category, **filters))
+        context.update(
+            form=form,
+            filtered=any(filters.values()),
+            groups=[(t, list(g)) for t, g in groupby(documents, key=lambda d: d.doc_type)],
+        )
+    elif tab == "insurance":
+        context["policies"] = (
+            InsurancePolicy.objects.for_org(request.org).filter(contract=contract).order_by("-start_date", "pk")
+        )
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "contracts/contract_detail.html#tab", context)
+    schedule = _schedule(request, contract)
+    today = context["today"]
+    context["schedule"] = schedule
+    context["next_payment"] = next((p for p in schedule if not p.is_paid and p.due_date >= today), None)
     return render(request, "contracts/contract_detail.html", context)
+
+
+@org_required
+def schedule_xlsx(request, pk: int):
+    contract = _contract(request, pk)
+    content = exports.schedule_xlsx(contract, _schedule(request, contract))
+    filename = _("Schedule %(number)s.xlsx") % {"number": contract.number}
+    return bytes_response(content, filename, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@org_required
+def schedule_ics(request, pk: int):
+    contract = _contract(request, pk)
+    content = exports.schedule_ics(contract, _schedule(request, contract), request.get_host().split(":")[0])
+    filename = _("Payments %(number)s.ics") % {"number": contract.number}
+    return bytes_response(content, filename, "text/calendar; charset=utf-8")

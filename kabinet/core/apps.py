@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "kabinet.core"
     label = "core"
+
+    def ready(self):
+        from kabinet.core import db  # noqa: F401 (registers the SQLite functions)

@@ -28,3 +28,7 @@ def attachment_upload_to(instance, filename: str) -> str:
 
 def template_upload_to(instance, filename: str) -> str:
     return private_upload_to("templates")(instance, filename)
+
+
+def rules_upload_to(instance, filename: str) -> str:
+    return private_upload_to("rules")(instance, filename)

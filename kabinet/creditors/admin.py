@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kabinet.creditors.models import Creditor, Product
+from kabinet.creditors.models import Creditor, LeasingRulesEdition, Product
 
 
 class ProductInline(admin.TabularInline):
@@ -9,12 +9,18 @@ class ProductInline(admin.TabularInline):
     fields = ("name", "description", "position", "external_id")
 
 
+class RulesInline(admin.TabularInline):
+    model = LeasingRulesEdition
+    extra = 0
+    fields = ("title", "effective_from", "file", "original_name", "note")
+
+
 @admin.register(Creditor)
 class CreditorAdmin(admin.ModelAdmin):
     list_display = ("short_name", "name", "inn", "kpp", "bank_name", "bic", "is_default")
     list_filter = ("is_default",)
     search_fields = ("name", "short_name", "inn", "external_id")
-    inlines = [ProductInline]
+    inlines = [ProductInline, RulesInline]
 
 
 @admin.register(Product)
@@ -23,3 +29,16 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ("creditor",)
     search_fields = ("name", "external_id")
     list_select_related = ("creditor",)
+
+
+@admin.register(LeasingRulesEdition)
+class LeasingRulesEditionAdmin(admin.ModelAdmin):
+    list_display = ("title", "creditor", "effective_from", "original_name")
+    list_filter = ("creditor",)
+    search_fields = ("title", "note")
+    date_hierarchy = "effective_from"
+
+    def save_model(self, request, obj, form, change):
+        if "file" in form.changed_data and obj.file:
+            obj.original_name = obj.file.name.rsplit("/", 1)[-1]
+        super().save_model(request, obj, form, change)

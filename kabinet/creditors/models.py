@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.models import TimeStamped
+from kabinet.core.storage import rules_upload_to
 from kabinet.core.validators import (
     check_correspondent_account,
     check_settlement_account,
@@ -38,6 +39,9 @@ class Creditor(TimeStamped):
         _("online shop"), blank=True, help_text=_("«Интернет-магазин» in the header; hidden when empty.")
     )
     accent_color = models.CharField(_("accent colour"), max_length=7, default="#1f5fbf", validators=[_COLOR])
+    memo = models.TextField(
+        _("client memo"), blank=True, help_text=_("«Памятка клиента»: paragraphs separated by blank lines.")
+    )
     is_default = models.BooleanField(_("opens by default"), default=False)
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
 
@@ -82,3 +86,22 @@ class Product(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LeasingRulesEdition(TimeStamped):
+    """An edition of the creditor's leasing rules («Правила лизинга»), with its file."""
+
+    creditor = models.ForeignKey(Creditor, verbose_name=_("creditor"), on_delete=models.CASCADE, related_name="rules")
+    title = models.CharField(_("title"), max_length=255)
+    effective_from = models.DateField(_("in force from"))
+    file = models.FileField(_("file"), upload_to=rules_upload_to, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("leasing rules edition")
+        verbose_name_plural = _("leasing rules")
+        ordering = ["creditor", "-effective_from"]
+
+    def __str__(self) -> str:
+        return self.title

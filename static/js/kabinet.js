@@ -58,6 +58,29 @@
     }
   });
 
+  // Copy a requisite to the clipboard.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    navigator.clipboard.writeText(button.dataset.copy).then(function () {
+      var icon = button.querySelector("i");
+      if (icon) { icon.className = "bi bi-check2"; setTimeout(function () { icon.className = "bi bi-clipboard"; }, 1500); }
+    });
+  });
+
+  // A link that starts slow work (PDF, ZIP) shows a spinner until the download begins.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-busy]");
+    if (!link || link.classList.contains("disabled")) return;
+    link.classList.add("disabled");
+    link.setAttribute("aria-busy", "true");
+    var spinner = document.createElement("span");
+    spinner.className = "spinner-border spinner-border-sm ms-1";
+    spinner.setAttribute("aria-hidden", "true");
+    link.appendChild(spinner);
+    setTimeout(function () { link.classList.remove("disabled"); link.removeAttribute("aria-busy"); spinner.remove(); }, 4000);
+  });
+
   // «Отправить код заново» with a visible cool-down.
   document.querySelectorAll("[data-cooldown]").forEach(function (form) {
     var left = parseInt(form.dataset.cooldown, 10) || 0;

@@ -23,7 +23,8 @@ from kabinet.accounts.services import consents_missing, text_sha256
 from kabinet.appeals.models import Appeal, AppealKind, AppealStatus, AppealStatusChange, AppealTopic
 from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem, ScheduledPayment
 from kabinet.core.demo.pdf import simple_pdf
-from kabinet.creditors.models import Creditor, Product
+from kabinet.core.money import vat_included, vat_rate_on
+from kabinet.creditors.models import Creditor, LeasingRulesEdition, Product
 from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
 from kabinet.organizations.models import Membership, Organization, RegistryCompany
@@ -31,7 +32,6 @@ from kabinet.organizations.services import registry_company_save
 from kabinet.support.models import SupportMessage, SupportThread
 
 DEMO_PASSWORD = "kabinet-demo"
-VAT_CHANGE_DATE = date(2026, 1, 1)
 CENT = Decimal("0.01")
 
 # Models with a make-specific World Manufacturer Identifier, so VINs look like the real ones.
@@ -77,14 +77,6 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def vat_rate_on(day: date) -> Decimal:
-    return Decimal("22") if day >= VAT_CHANGE_DATE else Decimal("20")
-
-
-def vat_included(amount: Decimal, rate: Decimal) -> Decimal:
-    return (amount * rate / (Decimal("100") + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -249,6 +241,18 @@ REGISTRY_EXTRA = [
 ]
 
 
+MEMO = (
+    "Оплачивайте лизинговые платежи до даты, указанной в графике, по реквизитам из счёта.\n\n"
+    "В назначении платежа указывайте номер договора и счёта — так платёж зачтётся быстрее.\n\n"
+    "При смене реквизитов вашей компании сообщите нам через «Заявки» или центр поддержки.\n\n"
+    "При страховом случае сообщите страховой компании и нам в течение 3 рабочих дней."
+)
+RULES = [
+    ("Правила лизинга, редакция 2026", date(2026, 1, 1)),
+    ("Правила лизинга, редакция 2024", date(2024, 3, 1)),
+]
+
+
 class Seeder:
     def __init__(self, today: date | None = None):
         self.today = today or timezone.localdate()
@@ -300,6 +304,17 @@ class Seeder:
         )
         creditor.full_clean()
         self._count("creditors")
+        Creditor.objects.filter(pk=creditor.pk).update(memo=MEMO)
+        for n, (title, effective) in enumerate(RULES):
+            edition = LeasingRulesEdition.objects.filter(creditor=creditor, title=title).first()
+            if edition is None:
+                edition = LeasingRulesEdition(
+                    creditor=creditor, title=title, effective_from=effective, original_name=f"{title}.pdf"
+                )
+                edition.file.save(
+                    f"rules-{n}.pdf", ContentFile(simple_pdf(["Leasing rules", f"Edition {n + 1}"])), save=False
+                )
+                edition.save()
         return creditor
 
     def products(self, creditor: Creditor) -> dict[str, Product]:
@@ -363,6 +378,10 @@ class Seeder:
             topics[name], _ = AppealTopic.objects.update_or_create(
                 kind=kind, name=name, defaults=dict(position=position, extra_fields=fields)
             )
+            if name == "Досрочный выкуп" and not topics[name].template:
+                topics[name].template.save(
+                    "early-buyout.pdf", ContentFile(simple_pdf(["Application for early buyout", "Contract No. ____"]))
+                )
         return topics
 
     def organization(self, spec: OrgSpec) -> Organization:

@@ -1,0 +1,25 @@
+"""Database helpers that behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from django.db.backends.signals import connection_created
+from django.db.models import CharField, Func
+
+
+def _register_sqlite_functions(sender, connection, **kwargs):
+    # SQLite's LOWER() folds only ASCII; Python's casefold() knows Cyrillic.
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("kb_casefold", 1, lambda v: v.casefold() if v else v, deterministic=True)
+
+
+connection_created.connect(_register_sqlite_functions)
+
+
+class Casefold(Func):
+    """Case-insensitive text for `contains` searches in any alphabet."""
+
+    function = "LOWER"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="kb_casefold", **extra_context)

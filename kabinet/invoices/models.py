@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.contracts.models import MONEY
+from kabinet.core.models import OrgOwned
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number of a creditor in a year; its row is locked while a number is taken."""
+
+    creditor = models.ForeignKey("creditors.Creditor", on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("invoice counter")
+        verbose_name_plural = _("invoice counters")
+        constraints = [models.UniqueConstraint(fields=["creditor", "year"], name="invoice_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.creditor_id}/{self.year}: {self.last_number}"
+
+
+class Invoice(OrgOwned):
+    """«Счёт на оплату»: for one scheduled payment, or for a contract's overdue debt."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("Scheduled payment")
+        DEBT = "debt", _("Overdue debt")
+
+    creditor = models.ForeignKey("creditors.Creditor", verbose_name=_("creditor"), on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence number"))
+    number = models.CharField(_("number"), max_length=32)
+    issued_on = models.DateField(_("date"))
+    due_date = models.DateField(_("pay by"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    contract = models.ForeignKey(
+        "contracts.Contract", verbose_name=_("contract"), on_delete=models.PROTECT, related_name="invoices"
+    )
+    payment = models.ForeignKey(
+        "contracts.ScheduledPayment",
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+    )
+    # What the debt invoice was issued for: the same debt asked twice gives the same invoice.
+    debt_as_of = models.DateField(_("debt as of"), null=True, blank=True)
+    description = models.CharField(_("line"), max_length=255)
+    amount = models.DecimalField(_("total"), **MONEY)
+    # [{"rate": "22", "amount": "123.45"}, …]: VAT per rate inside the total.
+    vat = models.JSONField(_("VAT"), default=list)
+    purpose = models.CharField(_("payment purpose"), max_length=210)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issued_on", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "year", "sequence"], name="invoice_number_unique"),
+            models.UniqueConstraint(
+                fields=["payment", "amount"], condition=models.Q(kind="payment"), name="invoice_one_per_payment_amount"
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "debt_as_of", "amount"],
+                condition=models.Q(kind="debt"),
+                name="invoice_one_per_debt",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "-issued_on"], name="invoice_org_issued")]
+
+    def __str__(self) -> str:
+        return self.number
