@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -75,3 +75,66 @@ def test_the_dashboard_query_count_does_not_grow_with_rows(client_a, org_a, prod
     with CaptureQueriesContext(connection) as large:
         client_a.get("/dashboard/")
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_every_calendar_row_and_every_debt_row_offers_its_invoice(client_a, org_a, products):
+    contract = _calendar(org_a, products, 3)
+    DebtFactory(contract=contract, amount=Decimal("7.00"))
+    response = client_a.get("/dashboard/")
+    html = response.content.decode()
+    for payment in response.context["payments"]:
+        assert f'href="/invoices/payment/{payment.pk}/"' in html
+    assert f'href="/invoices/debt/{contract.pk}/"' in html
+    assert html.count("Счёт на оплату задолженности") == 1
+
+
+def test_the_calendar_invoice_and_debt_invoice_download_as_pdf(client_a, org_a, products):
+    contract = _calendar(org_a, products, 1)
+    DebtFactory(contract=contract, amount=Decimal("7.00"))
+    payment = client_a.get("/dashboard/").context["payments"][0]
+    response = client_a.get(f"/invoices/payment/{payment.pk}/")
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    assert "attachment" in response["Content-Disposition"]
+    assert client_a.get(f"/invoices/debt/{contract.pk}/").content.startswith(b"%PDF")
+
+
+def test_the_information_block_has_the_memo_the_rules_and_the_contacts(client_a, creditor):
+    from django.core.files.base import ContentFile
+
+    from kabinet.creditors.models import LeasingRulesEdition
+
+    creditor.memo, creditor.phone, creditor.email = "Платите вовремя.", "8 800 222 0 555", "info@example.com"
+    creditor.save()
+    edition = LeasingRulesEdition(
+        creditor=creditor, title="Правила 2026", effective_from=date(2026, 1, 1), original_name="Правила 2026.pdf"
+    )
+    edition.file.save("r.pdf", ContentFile(b"%PDF-1.4 rules"), save=False)
+    edition.save()
+    html = client_a.get("/dashboard/").content.decode()
+    for text in (
+        "Информация клиентам",
+        "Памятка клиента",
+        "Платите вовремя.",
+        "Правила лизинга",
+        "Правила 2026",
+        "действует с 01.01.2026",
+        "Контактные данные",
+        "8 800 222 0 555",
+        "info@example.com",
+    ):
+        assert text in html, text
+    download = client_a.get(f"/reference/rules/{edition.pk}/")
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+
+
+def test_the_reference_page_has_copyable_requisites_and_a_free_sum_qr(client_a, creditor):
+    html = client_a.get("/reference/").content.decode()
+    for value in (
+        creditor.inn,
+        creditor.kpp,
+        creditor.bic,
+        creditor.settlement_account,
+        creditor.correspondent_account,
+    ):
+        assert f'data-copy="{value}"' in html
+    assert "data:image/svg+xml;base64," in html and "Платёжные реквизиты" in html
