@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from datetime import timedelta
 from decimal import Decimal
 
@@ -72,8 +73,7 @@ def test_main_page_invoice_debt_and_dialogs(page, contract):
     expect(rows).to_have_count(11)
     with page.expect_download() as invoice:
         rows.first.get_by_role("link", name="Счёт на оплату").click()
-    path = invoice.value.path()
-    assert open(path, "rb").read(4) == b"%PDF"
+    assert Path(invoice.value.path()).read_bytes()[:4] == b"%PDF"
     page.get_by_role("button", name="Памятка клиента").click()
     dialog = page.get_by_role("dialog", name="Памятка клиента")
     expect(dialog).to_contain_text("Оплачивайте платежи до даты из графика.")
