@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,8 @@ class Document(OrgOwned):
     content_type = models.CharField(_("content type"), max_length=100, default="application/pdf")
     size = models.PositiveBigIntegerField(_("size, bytes"), default=0)
     text = models.TextField(_("extracted text"), blank=True)
+    # PostgreSQL full-text index of the name, type, file name and text (Russian configuration).
+    search_vector = SearchVectorField(null=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, blank=True
     )

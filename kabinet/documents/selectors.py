@@ -2,18 +2,90 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet, TextField, Value
+from django.db import connection
+from django.db.models import Q, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 
 from kabinet.core.db import Casefold
 from kabinet.documents.models import Document
 
+# The commonest Russian inflections, longest first: enough for «договоры» to find «договор» without a
+# full stemmer (PostgreSQL has the real one).
+_ENDINGS = sorted(
+    [
+        "ами",
+        "ями",
+        "ого",
+        "его",
+        "ому",
+        "ему",
+        "ыми",
+        "ими",
+        "ов",
+        "ев",
+        "ей",
+        "ам",
+        "ям",
+        "ах",
+        "ях",
+        "ом",
+        "ем",
+        "ой",
+        "ую",
+        "юю",
+        "ая",
+        "яя",
+        "ое",
+        "ее",
+        "ые",
+        "ие",
+        "ый",
+        "ий",
+        "а",
+        "я",
+        "ы",
+        "и",
+        "у",
+        "ю",
+        "е",
+        "о",
+        "ь",
+    ],
+    key=len,
+    reverse=True,
+)
+
+
+def stem(word: str) -> str:
+    if len(word) < 5 or not word.isalpha():
+        return word
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
 
 def search(documents: QuerySet, q: str) -> QuerySet:
-    """Keyword search over the name, the type, the file name and the extracted text (any case)."""
-    words = [w.casefold() for w in (q or "").split() if w.strip()]
-    if not words:
+    """Keyword search over the name, the type, the file name, the contract number and the text.
+
+    PostgreSQL: full-text search with the Russian configuration (so «договоры» finds «договор»)
+    plus substring matching, accelerated by trigram indexes, for numbers in names and contracts.
+    SQLite: every word must occur, in any case, in the concatenated fields.
+    """
+    q = (q or "").strip()[:200]
+    if not q:
         return documents
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery
+
+        query = SearchQuery(q, config="russian", search_type="websearch")
+        return documents.filter(
+            Q(search_vector=query)
+            | Q(title__icontains=q)
+            | Q(original_name__icontains=q)
+            | Q(contract__number__icontains=q)
+        )
+    words = [stem(w.casefold()) for w in q.split()][:8]
     haystack = Casefold(
         Concat(
             "title",
@@ -22,14 +94,61 @@ def search(documents: QuerySet, q: str) -> QuerySet:
             Value(" "),
             "original_name",
             Value(" "),
+            Coalesce("contract__number", Value(""), output_field=TextField()),
+            Value(" "),
             Coalesce("text", Value(""), output_field=TextField()),
             output_field=TextField(),
         )
     )
     documents = documents.annotate(haystack=haystack)
-    for word in words[:8]:
+    for word in words:
         documents = documents.filter(haystack__contains=word)
     return documents
+
+
+def document_list(
+    org,
+    *,
+    direction: str,
+    product_id: int | None = None,
+    doc_type: str = "",
+    category: str = "",
+    contract_id: int | None = None,
+    appeal_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    q: str = "",
+    sort: str = "-date",
+) -> QuerySet:
+    """«Документы»: one organization's incoming or uploaded documents, filtered, searched and sorted by date."""
+    documents = Document.objects.for_org(org).filter(direction=direction)
+    if product_id:
+        documents = documents.filter(product_id=product_id)
+    if doc_type:
+        documents = documents.filter(doc_type=doc_type)
+    if category:
+        documents = documents.filter(category=category)
+    if contract_id:
+        documents = documents.filter(contract_id=contract_id)
+    if appeal_id:
+        documents = documents.filter(appeal_id=appeal_id)
+    if date_from:
+        documents = documents.filter(document_date__gte=date_from)
+    if date_to:
+        documents = documents.filter(document_date__lte=date_to)
+    documents = search(documents, q)
+    order = ["document_date", "id"] if sort == "date" else ["-document_date", "-id"]
+    return documents.select_related("product", "contract", "appeal").defer("text", "search_vector").order_by(*order)
+
+
+def document_types(org, direction: str) -> list[str]:
+    return list(
+        Document.objects.for_org(org)
+        .filter(direction=direction)
+        .order_by("doc_type")
+        .values_list("doc_type", flat=True)
+        .distinct()
+    )
 
 
 def contract_documents(
@@ -50,7 +169,7 @@ def contract_documents(
         documents = documents.filter(document_date__gte=date_from)
     if date_to:
         documents = documents.filter(document_date__lte=date_to)
-    return search(documents, q).order_by("doc_type", "-document_date", "-pk")
+    return search(documents, q).defer("text", "search_vector").order_by("doc_type", "-document_date", "-pk")
 
 
 def contract_document_types(org, contract, category: str) -> list[str]:

@@ -5,5 +5,9 @@ from kabinet.documents import views
 app_name = "documents"
 
 urlpatterns = [
+    path("documents/", views.document_list, name="list"),
+    path("documents/uploaded/", views.document_list, {"tab": "uploaded"}, name="uploaded"),
+    path("documents/upload/", views.upload, name="upload"),
+    path("documents/zip/", views.download_zip, name="zip"),
     path("documents/<int:pk>/download/", views.download, name="download"),
 ]

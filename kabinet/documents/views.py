@@ -1,9 +1,148 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Sum
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kabinet.appeals.models import Appeal
+from kabinet.contracts.models import Contract
 from kabinet.core.files import serve_private_file
 from kabinet.core.models import get_object_for_org
-from kabinet.core.views import org_required
+from kabinet.core.views import org_required, page_numbers, paginate
+from kabinet.creditors.models import Product
+from kabinet.creditors.selectors import current_creditor
+from kabinet.documents import selectors, services
+from kabinet.documents.forms import DocumentFilterForm, UploadForm
 from kabinet.documents.models import Document
+
+TABS = {"incoming": Document.Direction.INCOMING, "uploaded": Document.Direction.UPLOADED}
+
+
+def _choices(request):
+    contracts = list(Contract.objects.for_org(request.org).only("id", "number").order_by("number"))
+    appeals = list(Appeal.objects.for_org(request.org).only("id", "number").order_by("-created_at")[:200])
+    return contracts, appeals
+
+
+def _filter_form(request, direction, contracts, appeals, data=None):
+    creditor = current_creditor(request)
+    return DocumentFilterForm(
+        data if data is not None else (request.GET or None),
+        products=list(Product.objects.filter(creditor=creditor)) if creditor else [],
+        types=selectors.document_types(request.org, direction),
+        contracts=contracts,
+        appeals=appeals,
+    )
+
+
+@org_required
+def document_list(request, tab: str = "incoming"):
+    """«Документы»: «Входящие» and «Загруженные», filters, search, sort, pages — all in the URL."""
+    direction = TABS[tab]
+    contracts, appeals = _choices(request)
+    form = _filter_form(request, direction, contracts, appeals)
+    filters = form.filters() if request.GET else {}
+    sort = form.sort_value() if request.GET else "-date"
+    documents = selectors.document_list(request.org, direction=direction, sort=sort, **filters)
+    page = paginate(request, documents)
+    context = {
+        "tab": tab,
+        "form": form,
+        "page": page,
+        "page_numbers": page_numbers(page),
+        "filtered": bool(filters),
+        "sort": sort,
+        "selecting": request.GET.get("select") == "1",
+        "section": "documents",
+        "upload_form": UploadForm(contracts=contracts, appeals=appeals) if tab == "uploaded" else None,
+        "zip_max": settings.DOCUMENT_ZIP_MAX_FILES,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "documents/list.html#results", context)
+    return render(request, "documents/list.html", context)
+
+
+@org_required
+@require_POST
+def upload(request):
+    contracts, appeals = _choices(request)
+    form = UploadForm(request.POST, request.FILES, contracts=contracts, appeals=appeals)
+    if form.is_valid():
+        data = services.UploadInput(
+            doc_type=form.cleaned_data["doc_type"],
+            contract=next((c for c in contracts if c.pk == form.cleaned_data["contract"]), None),
+            appeal=next((a for a in appeals if a.pk == form.cleaned_data["appeal"]), None),
+        )
+        documents = services.documents_upload(
+            org=request.org, user=request.user, files=form.cleaned_data["files"], data=data, request=request
+        )
+        messages.success(request, _("Files sent: %(n)d.") % {"n": len(documents)})
+        return HttpResponseRedirect(reverse("documents:uploaded"))
+    direction = Document.Direction.UPLOADED
+    filter_form = _filter_form(request, direction, contracts, appeals, data={})
+    page = paginate(request, selectors.document_list(request.org, direction=direction))
+    return render(
+        request,
+        "documents/list.html",
+        {
+            "tab": "uploaded",
+            "form": filter_form,
+            "page": page,
+            "page_numbers": page_numbers(page),
+            "filtered": False,
+            "sort": "-date",
+            "selecting": False,
+            "section": "documents",
+            "upload_form": form,
+            "zip_max": settings.DOCUMENT_ZIP_MAX_FILES,
+        },
+        status=400,
+    )
+
+
+@org_required
+@require_POST
+def download_zip(request):
+    """«Выбрать документы» → one ZIP of the ticked documents, or of everything the filter matches."""
+    tab = request.POST.get("tab", "incoming")
+    if tab not in TABS:
+        raise Http404
+    if request.POST.get("all") == "1":
+        contracts, appeals = _choices(request)
+        form = _filter_form(request, TABS[tab], contracts, appeals, data=request.POST)
+        documents = selectors.document_list(request.org, direction=TABS[tab], **form.filters())
+    else:
+        try:
+            ids = {int(v) for v in request.POST.getlist("ids")}
+        except ValueError as exc:
+            raise Http404 from exc
+        documents = Document.objects.for_org(request.org).filter(pk__in=ids).order_by("-document_date", "-id")
+        # A foreign or unknown id is a 404 for the whole request, like any other URL.
+        if not ids or documents.count() != len(ids):
+            raise Http404
+    summary = documents.aggregate(total=Sum("size"))
+    documents = list(documents.defer("text", "search_vector")[: settings.DOCUMENT_ZIP_MAX_FILES + 1])
+    too_many = len(documents) > settings.DOCUMENT_ZIP_MAX_FILES
+    if too_many or (summary["total"] or 0) > settings.DOCUMENT_ZIP_MAX_BYTES:
+        messages.error(
+            request,
+            _("At most %(n)d documents and %(gb)d GB can be downloaded at once. Narrow the filter or choose fewer.")
+            % {"n": settings.DOCUMENT_ZIP_MAX_FILES, "gb": settings.DOCUMENT_ZIP_MAX_BYTES // 2**30},
+        )
+        return HttpResponseRedirect(reverse("documents:list" if tab == "incoming" else "documents:uploaded"))
+    response = StreamingHttpResponse(services.zip_stream(documents), content_type="application/zip")
+    filename = _("Documents %(date)s.zip") % {"date": timezone.localdate().strftime("%d.%m.%Y")}
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @org_required

@@ -81,6 +81,47 @@
     setTimeout(function () { link.classList.remove("disabled"); link.removeAttribute("aria-busy"); spinner.remove(); }, 4000);
   });
 
+  // «Выбрать документы»: tick documents on the page (or everything the filter matches) → one ZIP.
+  function selectForm() { return document.querySelector("[data-select-form]"); }
+  function updateCount() {
+    var form = selectForm();
+    if (!form) return;
+    var all = form.querySelector("[data-select-all-filter]");
+    var ticked = form.querySelectorAll("input[name=ids]:checked").length;
+    var counter = form.querySelector("[data-selected-count]");
+    if (counter) counter.textContent = all && all.checked ? "—" : String(ticked);
+  }
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-select-toggle]");
+    if (toggle && selectForm()) {
+      event.preventDefault();
+      selectForm().classList.add("kb-selecting");
+      var first = selectForm().querySelector("input[name=ids]");
+      if (first) first.focus();
+    }
+    var cancel = event.target.closest && event.target.closest("[data-select-cancel]");
+    if (cancel && selectForm()) {
+      event.preventDefault();
+      selectForm().classList.remove("kb-selecting");
+      selectForm().querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = false; });
+      updateCount();
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (!el.closest || !el.closest("[data-select-form]")) return;
+    if (el.matches("[data-select-page]")) {
+      el.closest("form").querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = el.checked; });
+    }
+    updateCount();
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id === "results" && document.querySelector("[data-select-toggle]") && new URLSearchParams(location.search).get("select") === "1") {
+      var form = selectForm();
+      if (form) form.classList.add("kb-selecting");
+    }
+  });
+
   // «Отправить код заново» with a visible cool-down.
   document.querySelectorAll("[data-cooldown]").forEach(function (form) {
     var left = parseInt(form.dataset.cooldown, 10) || 0;

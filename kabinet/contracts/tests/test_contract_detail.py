@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from kabinet.contracts.models import InsurancePolicy
 from kabinet.core.testing import ContractFactory, DebtFactory, LeasedItemFactory, ScheduledPaymentFactory
 from kabinet.documents.models import Document
+from kabinet.documents.services import document_reindex
 
 TODAY = timezone.localdate()
 
@@ -33,6 +34,7 @@ def make_document(contract, *, category, doc_type, title, day, text="", name=Non
     document.file.save("x.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
     document.size = 13
     document.save()
+    document_reindex([document.pk])
     return document
 
 

@@ -26,6 +26,7 @@ from kabinet.core.demo.pdf import simple_pdf
 from kabinet.core.money import vat_included, vat_rate_on
 from kabinet.creditors.models import Creditor, LeasingRulesEdition, Product
 from kabinet.documents.models import Document
+from kabinet.documents.services import document_reindex
 from kabinet.notifications.models import Notification
 from kabinet.organizations.models import Membership, Organization, RegistryCompany
 from kabinet.organizations.services import registry_company_save
@@ -276,6 +277,7 @@ class Seeder:
                 self.appeals(org, spec, contracts, topics, members)
                 self.notifications(org, contracts, members)
                 self.support(org, spec, members)
+            document_reindex()
         return self.counts
 
     def _count(self, name: str, n: int = 1) -> None:

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.documents.models import Document
+
+
+class DocumentFilterForm(forms.Form):
+    """Filters of «Документы». Values that do not fit are dropped rather than failing the page."""
+
+    q = forms.CharField(label=_("Search by documents"), required=False, max_length=200)
+    product = forms.TypedChoiceField(label=_("Product"), required=False, coerce=int, empty_value=None)
+    doc_type = forms.ChoiceField(label=_("Document type"), required=False)
+    category = forms.ChoiceField(
+        label=_("Kind of document"), required=False, choices=[("", _("All kinds")), *Document.Category.choices]
+    )
+    contract = forms.TypedChoiceField(label=_("Contract"), required=False, coerce=int, empty_value=None)
+    appeal = forms.TypedChoiceField(label=_("Request"), required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(
+        label=_("Sort"), required=False, choices=[("-date", _("Newest first")), ("date", _("Oldest first"))]
+    )
+
+    def __init__(self, *args, products=(), types=(), contracts=(), appeals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [("", _("All products"))] + [(p.pk, p.name) for p in products]
+        self.fields["doc_type"].choices = [("", _("All types"))] + [(t, t) for t in types]
+        self.fields["contract"].choices = [("", _("All contracts"))] + [(c.pk, c.number) for c in contracts]
+        self.fields["appeal"].choices = [("", _("All requests"))] + [(a.pk, a.number) for a in appeals]
+
+    FILTERS = {
+        "product": "product_id",
+        "doc_type": "doc_type",
+        "category": "category",
+        "contract": "contract_id",
+        "appeal": "appeal_id",
+        "date_from": "date_from",
+        "date_to": "date_to",
+        "q": "q",
+    }
+
+    def filters(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {arg: data.get(name) for name, arg in self.FILTERS.items() if name not in self.errors and data.get(name)}
+
+    def sort_value(self) -> str:
+        return self.cleaned_data.get("sort") or "-date" if hasattr(self, "cleaned_data") else "-date"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if len(files) > settings.DOCUMENT_UPLOAD_MAX_FILES:
+            raise ValidationError(
+                _("At most %(n)d files at a time.") % {"n": settings.DOCUMENT_UPLOAD_MAX_FILES}, code="too_many"
+            )
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(label=_("Files"), error_messages={"required": _("Choose at least one file.")})
+    doc_type = forms.CharField(label=_("What is it"), max_length=128, initial=_("Client document"))
+    contract = forms.TypedChoiceField(label=_("Contract"), required=False, coerce=int, empty_value=None)
+    appeal = forms.TypedChoiceField(label=_("Request"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, contracts=(), appeals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].choices = [("", _("Not tied to a contract"))] + [(c.pk, c.number) for c in contracts]
+        self.fields["appeal"].choices = [("", _("Not tied to a request"))] + [(a.pk, a.number) for a in appeals]
+
+    def clean_files(self):
+        from kabinet.documents.services import validate_upload
+
+        files = self.cleaned_data["files"]
+        errors = []
+        for uploaded in files:
+            try:
+                validate_upload(uploaded)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files

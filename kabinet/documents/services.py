@@ -1,0 +1,290 @@
+"""Writes of the documents library: uploads, staff publishing, text extraction, the search index, ZIPs."""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kabinet.audit.services import audit_record
+from kabinet.documents.models import Document
+from kabinet.notifications.models import Notification
+from kabinet.notifications.services import notify_members
+
+logger = logging.getLogger(__name__)
+
+# What a client may upload, recognised by the first bytes of the file, not by its name.
+SIGNATURES = [
+    (b"%PDF-", "application/pdf", {".pdf"}),
+    (b"\x89PNG\r\n\x1a\n", "image/png", {".png"}),
+    (b"\xff\xd8\xff", "image/jpeg", {".jpg", ".jpeg"}),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/msword", {".doc", ".xls"}),
+]
+OOXML = {
+    ".docx": ("word/", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".xlsx": ("xl/", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+def clean_filename(name: str) -> str:
+    """The name to show and to download with: no path, no control characters, no NUL, at most 150 chars."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").split("/")[-1]
+    name = _UNSAFE.sub("", name).strip().strip(".")
+    stem, ext = posixpath.splitext(name)
+    stem, ext = stem[:140].strip(), ext[:10].lower()
+    return (stem or _("document")) + ext
+
+
+def sniff(uploaded) -> str:
+    """The content type of an upload, checked by its content; refuses anything not on the allow-list."""
+    name = clean_filename(uploaded.name)
+    ext = posixpath.splitext(name)[1].lower()
+    uploaded.seek(0)
+    head = uploaded.read(8)
+    uploaded.seek(0)
+    if not head:
+        raise ValidationError(_("The file «%(name)s» is empty.") % {"name": name}, code="empty")
+    for magic, content_type, extensions in SIGNATURES:
+        if head.startswith(magic):
+            if ext not in extensions:
+                break
+            return content_type
+    else:
+        if head.startswith(b"PK\x03\x04") and ext in OOXML:
+            prefix, content_type = OOXML[ext]
+            try:
+                with zipfile.ZipFile(uploaded) as archive:
+                    names = archive.namelist()
+            except zipfile.BadZipFile:
+                names = []
+            finally:
+                uploaded.seek(0)
+            if "[Content_Types].xml" in names and any(n.startswith(prefix) for n in names):
+                return content_type
+    raise ValidationError(
+        _("«%(name)s»: this kind of file is not accepted. Send PDF, JPEG, PNG, DOC(X) or XLS(X).") % {"name": name},
+        code="type",
+    )
+
+
+def validate_upload(uploaded) -> str:
+    if uploaded.size > settings.DOCUMENT_UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            _("«%(name)s» is larger than %(mb)d MB.")
+            % {"name": clean_filename(uploaded.name), "mb": settings.DOCUMENT_UPLOAD_MAX_BYTES // 2**20},
+            code="size",
+        )
+    return sniff(uploaded)
+
+
+def _create(*, org, uploaded, content_type: str, **fields) -> Document:
+    name = clean_filename(uploaded.name)
+    document = Document(organization=org, original_name=name, content_type=content_type, size=uploaded.size, **fields)
+    document.file.save(name, uploaded, save=False)
+    document.save()
+    return document
+
+
+def _after_commit_extract(ids: list[int]) -> None:
+    from kabinet.documents.tasks import extract_text
+
+    transaction.on_commit(lambda: [extract_text.enqueue(pk) for pk in ids])
+
+
+@dataclass(frozen=True)
+class UploadInput:
+    doc_type: str
+    contract: object | None = None
+    appeal: object | None = None
+
+
+def documents_upload(*, org, user, files: list, data: UploadInput, request=None) -> list[Document]:
+    """«Загруженные»: the client sends files, optionally tied to its contract or request. All or nothing."""
+    checked = [(f, validate_upload(f)) for f in files]
+    for related in (data.contract, data.appeal):
+        if related is not None and related.organization_id != org.pk:
+            raise ValidationError(_("It belongs to another organization."))
+    with transaction.atomic():
+        documents = [
+            _create(
+                org=org,
+                uploaded=f,
+                content_type=content_type,
+                direction=Document.Direction.UPLOADED,
+                category=Document.Category.OTHER,
+                doc_type=data.doc_type,
+                title=clean_filename(f.name),
+                contract=data.contract,
+                appeal=data.appeal,
+                product_id=data.contract.product_id if data.contract else None,
+                document_date=timezone.localdate(),
+                uploaded_by=user,
+            )
+            for f, content_type in checked
+        ]
+        for document in documents:
+            audit_record(
+                action="document_uploaded",
+                organization=org,
+                actor=user,
+                obj=document,
+                after={"name": document.original_name, "size": document.size},
+                request=request,
+            )
+        _after_commit_extract([d.pk for d in documents])
+    return documents
+
+
+def documents_publish(
+    *,
+    org,
+    files: list,
+    doc_type: str,
+    category: str,
+    document_date: date,
+    contract=None,
+    staff=None,
+    request=None,
+) -> list[Document]:
+    """Staff publish incoming documents to an organization or one of its contracts; members are told."""
+    if contract is not None and contract.organization_id != org.pk:
+        raise ValidationError(_("It belongs to another organization."))
+    with transaction.atomic():
+        documents = []
+        for uploaded in files:
+            content_type = sniff(uploaded)
+            name = clean_filename(uploaded.name)
+            documents.append(
+                _create(
+                    org=org,
+                    uploaded=uploaded,
+                    content_type=content_type,
+                    direction=Document.Direction.INCOMING,
+                    category=category,
+                    doc_type=doc_type,
+                    title=posixpath.splitext(name)[0],
+                    contract=contract,
+                    product_id=contract.product_id if contract else None,
+                    document_date=document_date,
+                    uploaded_by=staff,
+                )
+            )
+        audit_record(
+            action="documents_published",
+            organization=org,
+            actor=staff,
+            actor_kind="staff",
+            after={"count": len(documents), "doc_type": doc_type},
+            request=request,
+        )
+        if len(documents) == 1:
+            title = _("New document: %(name)s") % {"name": documents[0].title}
+        else:
+            title = _("New documents: %(count)d") % {"count": len(documents)}
+        notify_members(org=org, kind=Notification.Kind.NEW_DOCUMENT, title=title, link="/documents/")
+        _after_commit_extract([d.pk for d in documents])
+    return documents
+
+
+def document_extract_text(document_id: int) -> None:
+    """Pull the text out of a PDF (first pages, bounded) so the search finds words inside it."""
+    document = Document.objects.filter(pk=document_id).first()
+    if document is None:
+        return
+    text = document.text
+    if document.content_type == "application/pdf" and not text:
+        try:
+            import pypdfium2
+
+            with document.file.open("rb") as fh:
+                pdf = pypdfium2.PdfDocument(fh.read())
+            pages = [pdf[i].get_textpage().get_text_range() for i in range(min(len(pdf), 50))]
+            text = " ".join(" ".join(pages).split())[: settings.DOCUMENT_TEXT_MAX_CHARS]
+        except Exception:  # a broken PDF still is a document; it is found by its name
+            logger.warning("Text of document %s could not be extracted", document_id, exc_info=True)
+    Document.objects.filter(pk=document_id).update(text=text)
+    document_reindex([document_id])
+
+
+def document_reindex(ids: Iterable[int] | None = None) -> int:
+    """Refresh the PostgreSQL full-text vector (SQLite has no such index and needs none)."""
+    if connection.vendor != "postgresql":
+        return 0
+    from django.contrib.postgres.search import SearchVector
+
+    vector = (
+        SearchVector("title", weight="A", config="russian")
+        + SearchVector("doc_type", weight="B", config="russian")
+        + SearchVector("original_name", weight="B", config="russian")
+        + SearchVector("text", weight="C", config="russian")
+    )
+    documents = Document.objects.all() if ids is None else Document.objects.filter(pk__in=list(ids))
+    return documents.update(search_vector=vector)
+
+
+# --- ZIP ------------------------------------------------------------------------------------------
+
+
+class _Sink:
+    """A write-only file that hands out what was written (zipfile streams into it)."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+        self.position = 0
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def unique_names(documents: Iterable[Document]) -> Iterator[tuple[Document, str]]:
+    seen: dict[str, int] = {}
+    for document in documents:
+        name = clean_filename(document.original_name)
+        key = name.casefold()
+        if key in seen:
+            seen[key] += 1
+            stem, ext = posixpath.splitext(name)
+            name = f"{stem} ({seen[key]}){ext}"
+        else:
+            seen[key] = 1
+        yield document, name
+
+
+def zip_stream(documents: list[Document], chunk_size: int = 256 * 1024) -> Iterator[bytes]:
+    """Build the ZIP while sending it: memory holds one chunk, whatever the archive's size."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for document, name in unique_names(documents):
+            info = zipfile.ZipInfo(name, date_time=document.document_date.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_STORED
+            with document.file.open("rb") as source, archive.open(info, mode="w", force_zip64=True) as target:
+                while chunk := source.read(chunk_size):
+                    target.write(chunk)
+                    yield sink.take()
+            yield sink.take()
+    yield sink.take()
