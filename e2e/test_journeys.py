@@ -51,6 +51,7 @@ def test_a_client_signs_in_switches_organization_and_finds_a_contract_by_latin_p
     expect(page).to_have_url(re.compile(r"q=x"))
 
     page.get_by_role("link", name="BETA-0042").click()
+    page.get_by_role("tab", name="Предметы лизинга").click()
     expect(page.get_by_text("X96A21R32M0123456")).to_be_visible()
     expect(page.get_by_text("Х 777 ТК 178")).to_be_visible()
 

@@ -64,7 +64,7 @@ class Document(OrgOwned):
         indexes = [
             models.Index(fields=["organization", "direction", "-document_date"], name="doc_org_dir_date"),
             models.Index(fields=["organization", "contract", "category"], name="doc_org_contract"),
-            models.Index(fields=["organization", "doc_type"], name="doc_org_type"),
+            models.Index(fields=["organization", "direction", "doc_type"], name="doc_org_dir_type"),
             models.Index(fields=["organization", "product"], name="doc_org_product"),
             models.Index(fields=["organization", "appeal"], name="doc_org_appeal"),
         ]

@@ -6,51 +6,15 @@ from django.db import connection
 from django.db.models import Q, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 
+from kabinet.contracts.models import Contract
 from kabinet.core.db import Casefold
 from kabinet.documents.models import Document
 
 # The commonest Russian inflections, longest first: enough for «договоры» to find «договор» without a
 # full stemmer (PostgreSQL has the real one).
 _ENDINGS = sorted(
-    [
-        "ами",
-        "ями",
-        "ого",
-        "его",
-        "ому",
-        "ему",
-        "ыми",
-        "ими",
-        "ов",
-        "ев",
-        "ей",
-        "ам",
-        "ям",
-        "ах",
-        "ях",
-        "ом",
-        "ем",
-        "ой",
-        "ую",
-        "юю",
-        "ая",
-        "яя",
-        "ое",
-        "ее",
-        "ые",
-        "ие",
-        "ый",
-        "ий",
-        "а",
-        "я",
-        "ы",
-        "и",
-        "у",
-        "ю",
-        "е",
-        "о",
-        "ь",
-    ],
+    "ами ями ого его ому ему ыми ими ов ев ей ам ям ах ях ом ем ой ую юю ая яя ое ее ые ие ый ий "  # noqa: SIM905
+    "а я ы и у ю е о ь".split(),
     key=len,
     reverse=True,
 )
@@ -65,7 +29,7 @@ def stem(word: str) -> str:
     return word
 
 
-def search(documents: QuerySet, q: str) -> QuerySet:
+def search(documents: QuerySet, q: str, org) -> QuerySet:
     """Keyword search over the name, the type, the file name, the contract number and the text.
 
     PostgreSQL: full-text search with the Russian configuration (so «договоры» finds «договор»)
@@ -79,12 +43,17 @@ def search(documents: QuerySet, q: str) -> QuerySet:
         from django.contrib.postgres.search import SearchQuery
 
         query = SearchQuery(q, config="russian", search_type="websearch")
-        return documents.filter(
-            Q(search_vector=query)
-            | Q(title__icontains=q)
-            | Q(original_name__icontains=q)
-            | Q(contract__number__icontains=q)
+        # No join inside the OR: each branch can use its own index (the full-text GIN, the trigram GINs,
+        # and the contracts' trigram index in the subquery), combined by a bitmap OR.
+        # The matching contracts are fetched first (a handful of ids): a subquery here would hide the
+        # branches from the planner (measured 100 ms against 5 ms at 50,000 documents).
+        contract_ids = list(
+            Contract.objects.for_org(org).filter(number__icontains=q).values_list("pk", flat=True)[:500]
         )
+        condition = Q(search_vector=query) | Q(title__icontains=q) | Q(original_name__icontains=q)
+        if contract_ids:
+            condition |= Q(contract_id__in=contract_ids)
+        return documents.filter(condition)
     words = [stem(w.casefold()) for w in q.split()][:8]
     haystack = Casefold(
         Concat(
@@ -136,7 +105,7 @@ def document_list(
         documents = documents.filter(document_date__gte=date_from)
     if date_to:
         documents = documents.filter(document_date__lte=date_to)
-    documents = search(documents, q)
+    documents = search(documents, q, org)
     order = ["document_date", "id"] if sort == "date" else ["-document_date", "-id"]
     return documents.select_related("product", "contract", "appeal").defer("text", "search_vector").order_by(*order)
 
@@ -169,7 +138,7 @@ def contract_documents(
         documents = documents.filter(document_date__gte=date_from)
     if date_to:
         documents = documents.filter(document_date__lte=date_to)
-    return search(documents, q).defer("text", "search_vector").order_by("doc_type", "-document_date", "-pk")
+    return search(documents, q, org).defer("text", "search_vector").order_by("doc_type", "-document_date", "-pk")
 
 
 def contract_document_types(org, contract, category: str) -> list[str]:

@@ -82,6 +82,7 @@
   });
 
   // «Выбрать документы»: tick documents on the page (or everything the filter matches) → one ZIP.
+  var selecting = false;
   function selectForm() { return document.querySelector("[data-select-form]"); }
   function updateCount() {
     var form = selectForm();
@@ -95,6 +96,7 @@
     var toggle = event.target.closest && event.target.closest("[data-select-toggle]");
     if (toggle && selectForm()) {
       event.preventDefault();
+      selecting = true;
       selectForm().classList.add("kb-selecting");
       var first = selectForm().querySelector("input[name=ids]");
       if (first) first.focus();
@@ -102,6 +104,7 @@
     var cancel = event.target.closest && event.target.closest("[data-select-cancel]");
     if (cancel && selectForm()) {
       event.preventDefault();
+      selecting = false;
       selectForm().classList.remove("kb-selecting");
       selectForm().querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = false; });
       updateCount();
@@ -116,7 +119,7 @@
     updateCount();
   });
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.target.id === "results" && document.querySelector("[data-select-toggle]") && new URLSearchParams(location.search).get("select") === "1") {
+    if (event.target.id === "results" && (selecting || new URLSearchParams(location.search).get("select") === "1")) {
       var form = selectForm();
       if (form) form.classList.add("kb-selecting");
     }

@@ -1,0 +1,195 @@
+"""Benchmark: «Документы» of one organization holding 50,000 documents, on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kabinet_bench .venv/bin/python bench/documents.py
+    .venv/bin/python bench/documents.py --documents 20000   # SQLite, the portable fallback
+
+Creates a throw-away test database, bulk-loads the documents (with words in their text and the
+full-text vectors built the way the app builds them), then prints the median and p95 latency of the
+list, a filter, deep pages and searches over repeated requests, with the number of SQL queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+WORDS = [
+    "акт",
+    "сверки",
+    "универсальный",
+    "передаточный",
+    "документ",
+    "счёт-фактура",
+    "договор",
+    "лизинга",
+    "паспорт",
+    "транспортного",
+    "средства",
+    "уведомление",
+    "график",
+    "платежей",
+    "страховой",
+    "полис",
+    "дополнительное",
+    "соглашение",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--documents", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    os.environ.setdefault("KABINET_VAR_DIR", tempfile.mkdtemp(prefix="kabinet-bench-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    old_name = connection.creation.create_test_db(verbosity=0)
+    try:
+        fill(args.documents)
+        measure(args.repeat, connection)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def fill(total: int) -> None:
+    from stdnum.ru import inn
+
+    from kabinet.accounts.models import User
+    from kabinet.contracts.models import Contract
+    from kabinet.creditors.models import Creditor, Product
+    from kabinet.documents.models import Document
+    from kabinet.documents.services import document_reindex
+    from kabinet.organizations.models import Membership, Organization
+
+    started = time.perf_counter()
+    rng = random.Random(7)
+    creditor = Creditor.objects.create(
+        name="Bench",
+        short_name="BENCH",
+        inn="7812345675",
+        bank_name="Bank",
+        bic="044030653",
+        settlement_account="40702810755000012345",
+        correspondent_account="30101810500000000653",
+        is_default=True,
+    )
+    products = [Product.objects.create(creditor=creditor, name=n) for n in ("Автолизинг", "Спецтехника")]
+    orgs = []
+    for n in range(3):
+        base = f"77{n:07d}"
+        orgs.append(
+            Organization.objects.create(name=f"Org {n}", inn=base + inn.calc_company_check_digit(base), status="active")
+        )
+    org = orgs[0]
+    contracts = Contract.objects.bulk_create(
+        Contract(organization=o, product=products[i % 2], number=f"AL-{o.pk}-{i:05d}", status="active", amount=1)
+        for o in orgs
+        for i in range(300)
+    )
+    own = [c for c in contracts if c.organization_id == org.pk]
+    start = date(2020, 1, 1)
+    batch = []
+    for i in range(total + total // 5):
+        o = org if i < total else orgs[1 + i % 2]
+        contract = rng.choice(own) if o is org else None
+        kind = rng.choice(WORDS)
+        batch.append(
+            Document(
+                organization=o,
+                direction="incoming" if i % 10 else "uploaded",
+                category=rng.choice(["deal", "accounting"]),
+                doc_type=kind.capitalize(),
+                title=f"{kind.capitalize()} № {i}",
+                contract=contract,
+                product_id=contract.product_id if contract else None,
+                document_date=start + timedelta(days=i % 2400),
+                file=f"documents/bench/{i}.pdf",
+                original_name=f"{kind} {i}.pdf",
+                text=" ".join(rng.choice(WORDS) for _ in range(60)),
+            )
+        )
+        if len(batch) == 5000:
+            Document.objects.bulk_create(batch)
+            batch = []
+    Document.objects.bulk_create(batch)
+    document_reindex()
+    if connection_vendor() == "postgresql":
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    user = User.objects.create_user("+79000000001", "bench-password-1")
+    Membership.objects.create(user=user, organization=org, role="admin", status="active")
+    print(
+        f"filled {total} documents in one organization (+{total // 5} in others) in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+
+
+def connection_vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+def measure(repeat: int, connection) -> None:
+    from django.test import Client
+
+    from kabinet.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(phone="+79000000001"))
+    cases = [
+        ("list, page 1", "/documents/"),
+        ("list, page 100", "/documents/?page=100"),
+        ("list, oldest first", "/documents/?sort=date"),
+        ("filter: type + date range", "/documents/?doc_type=Акт&date_from=2022-01-01&date_to=2022-12-31"),
+        ("search: one word (стемминг)", "/documents/?q=договоры"),
+        ("search: two words", "/documents/?q=страховой+полис"),
+        ("search: a number", "/documents/?q=12345"),
+        ("search: contract number part", "/documents/?q=AL-"),
+    ]
+    print(f"database: {connection.vendor}; {repeat} requests each")
+    print(f"{'request':34} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    for name, url in cases:
+        executed = []
+
+        def count(execute, sql, params, many, context, executed=executed):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            assert client.get(url).status_code == 200
+        timings = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
+        print(f"{name:34} {statistics.median(timings):10.1f} {p95:8.1f} {len(executed):8d}")
+
+
+if __name__ == "__main__":
+    main()
