@@ -224,6 +224,9 @@ if PRIVATE_FILES_DELIVERY not in {"direct", "x-accel", "s3-presigned"}:
     raise ValueError("PRIVATE_FILES_DELIVERY must be direct, x-accel or s3-presigned")
 PRIVATE_FILES_X_ACCEL_PREFIX = env_str("PRIVATE_FILES_X_ACCEL_PREFIX", "/protected-media/")
 
+# The portal's own address, for links in e-mails.
+PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000")
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

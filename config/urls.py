@@ -15,4 +15,6 @@ urlpatterns = [
     path("", include("kabinet.contracts.urls")),
     path("", include("kabinet.invoices.urls")),
     path("", include("kabinet.documents.urls")),
+    path("", include("kabinet.appeals.urls")),
+    path("", include("kabinet.notifications.urls")),
 ]

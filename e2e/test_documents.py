@@ -20,8 +20,9 @@ def documents(transactional_db, admin_a, org_a, products):
     contract = ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00900")
     for n in range(1, 6):
         make_document(org_a, title=f"Акт сверки № {n}", contract=contract, day=date(2026, 1, n))
-    make_document(org_a, title="Договор лизинга AL-26-00900", doc_type="Договор лизинга", category="deal",
-                  contract=contract)
+    make_document(
+        org_a, title="Договор лизинга AL-26-00900", doc_type="Договор лизинга", category="deal", contract=contract
+    )
     return contract
 
 

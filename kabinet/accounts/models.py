@@ -43,6 +43,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False, help_text=_("Can sign in to the back office."))
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Notification types that also go by e-mail (the portal shows them all).
+    email_notification_kinds = models.JSONField(_("notifications by e-mail"), default=list, blank=True)
+    email_notifications_set = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()
 

@@ -113,3 +113,82 @@ class AppealStatusChange(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}: {self.from_status} → {self.to_status}"
+
+
+# Who may move a request from which status to which. Anything else is refused.
+CLIENT_ACTIONS = {AppealStatus.WITHDRAWN}
+STAFF_TRANSITIONS: dict[str, set[str]] = {
+    AppealStatus.SENT: {AppealStatus.REVIEW, AppealStatus.IN_PROGRESS, AppealStatus.REJECTED},
+    AppealStatus.REVIEW: {
+        AppealStatus.IN_PROGRESS,
+        AppealStatus.NEEDS_CONFIRMATION,
+        AppealStatus.NEEDS_APPROVAL,
+        AppealStatus.DEAL,
+        AppealStatus.DONE,
+        AppealStatus.REJECTED,
+    },
+    AppealStatus.IN_PROGRESS: {
+        AppealStatus.NEEDS_CONFIRMATION,
+        AppealStatus.NEEDS_APPROVAL,
+        AppealStatus.DEAL,
+        AppealStatus.DONE,
+        AppealStatus.REJECTED,
+    },
+    AppealStatus.NEEDS_CONFIRMATION: {AppealStatus.IN_PROGRESS, AppealStatus.DONE, AppealStatus.REJECTED},
+    AppealStatus.NEEDS_APPROVAL: {AppealStatus.IN_PROGRESS, AppealStatus.DEAL, AppealStatus.REJECTED},
+    AppealStatus.DEAL: {AppealStatus.DONE, AppealStatus.REJECTED},
+    AppealStatus.DONE: {AppealStatus.CLOSED},
+    AppealStatus.CLOSED: set(),
+    AppealStatus.REJECTED: set(),
+    AppealStatus.WITHDRAWN: set(),
+}
+# The client may withdraw a request unless it is rejected or already withdrawn (§6.4).
+WITHDRAWABLE = set(AppealStatus.values) - {AppealStatus.REJECTED, AppealStatus.WITHDRAWN}
+# Statuses that wait for the client: the card shows what is asked and takes an answer.
+ASKS_CLIENT = {AppealStatus.NEEDS_CONFIRMATION, AppealStatus.NEEDS_APPROVAL}
+OPEN_STATUSES = set(AppealStatus.values) - {
+    AppealStatus.CLOSED,
+    AppealStatus.REJECTED,
+    AppealStatus.WITHDRAWN,
+    AppealStatus.DONE,
+}
+
+
+def transition_allowed(current: str, new: str, *, by_client: bool) -> bool:
+    if by_client:
+        return new in CLIENT_ACTIONS and current in WITHDRAWABLE
+    return new in STAFF_TRANSITIONS.get(current, set())
+
+
+class AppealComment(OrgOwned):
+    """A message on a request: staff ask or answer, the client answers (with files as documents)."""
+
+    appeal = models.ForeignKey(Appeal, verbose_name=_("request"), on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    from_staff = models.BooleanField(_("from staff"), default=False)
+    body = models.TextField(_("message"))
+
+    class Meta:
+        verbose_name = _("request comment")
+        verbose_name_plural = _("request comments")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["organization", "appeal", "created_at"], name="appeal_comment_org")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class AppealCounter(models.Model):
+    """The last request number; its row is locked while a number is taken (unique under concurrency)."""
+
+    name = models.CharField(max_length=16, unique=True, default="appeal")
+    last_number = models.PositiveIntegerField(default=4600)
+
+    class Meta:
+        verbose_name = _("request counter")
+        verbose_name_plural = _("request counters")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_number}"

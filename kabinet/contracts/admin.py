@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem, ScheduledPayment
+from kabinet.contracts.services import contract_status_changed
 
 
 class LeasedItemInline(admin.TabularInline):
@@ -24,6 +25,11 @@ class ContractAdmin(admin.ModelAdmin):
     list_select_related = ("organization", "product")
     date_hierarchy = "start_date"
     inlines = [LeasedItemInline, DebtInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data:
+            contract_status_changed(contract=obj, actor=request.user, request=request)
 
     def save_formset(self, request, form, formset, change):
         # Child rows carry the organization of their contract (tenant key on every row).

@@ -52,6 +52,11 @@ def dashboard(request):
         data_as_of=selectors.data_as_of(request.org),
         debt=selectors.overdue_debt(request.org, creditor),
         info_creditor=section,
+        appeal_cards=[
+            ("new_leasing", _("New leasing request"), _("Get equipment in leasing")),
+            ("contract", _("Contract appeal"), _("Service of current contracts")),
+            ("insurance", _("Insurance appeal"), _("Service of current contracts")),
+        ],
         rules=list(LeasingRulesEdition.objects.filter(creditor=section).order_by("-effective_from")) if section else [],
     )
     return render(request, "contracts/dashboard.html", context)
@@ -110,6 +115,7 @@ def contract_detail(request, pk: int, tab: str = "main"):
         "section": "contracts",
         "tab_links": [(key, label, reverse(name, args=[contract.pk])) for key, (label, name) in TABS.items()],
         "tab_url": reverse(TABS[tab][1], args=[contract.pk]),
+        "contract_pk_text": str(contract.pk),
     }
     if tab == "main":
         context["summary"] = selectors.contract_summary(contract)

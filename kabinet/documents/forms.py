@@ -64,7 +64,9 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         if not files:
-            raise ValidationError(self.error_messages["required"], code="required")
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
         if len(files) > settings.DOCUMENT_UPLOAD_MAX_FILES:
             raise ValidationError(
                 _("At most %(n)d files at a time.") % {"n": settings.DOCUMENT_UPLOAD_MAX_FILES}, code="too_many"

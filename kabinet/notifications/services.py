@@ -1,16 +1,54 @@
-"""Telling the members of an organization: one Notification row per active member (read marks)."""
+"""Telling people: one Notification row per active member (read marks), and e-mail for the types each
+member chose, sent by background tasks after the transaction commits."""
 
 from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from kabinet.notifications.models import Notification
 from kabinet.organizations.models import Membership
 
 
+def wants_email(user, kind: str) -> bool:
+    if not user.email:
+        return False
+    return kind in user.email_notification_kinds if user.email_notifications_set else True
+
+
 def notify_members(*, org, kind: str, title: str, body: str = "", link: str = "") -> list[Notification]:
-    user_ids = Membership.objects.filter(organization=org, status=Membership.Status.ACTIVE).values_list(
-        "user_id", flat=True
+    members = list(Membership.objects.filter(organization=org, status=Membership.Status.ACTIVE).select_related("user"))
+    notifications = Notification.objects.bulk_create(
+        Notification(organization=org, user=m.user, kind=kind, title=title[:255], body=body, link=link) for m in members
     )
-    return Notification.objects.bulk_create(
-        Notification(organization=org, user_id=user_id, kind=kind, title=title[:255], body=body, link=link)
-        for user_id in user_ids
-    )
+    recipients = [m.user.email for m in members if wants_email(m.user, kind)]
+    if recipients:
+        from kabinet.accounts.services import email_later
+
+        for address in recipients:
+            email_later(
+                to=address,
+                template="notification",
+                context={
+                    "title": title,
+                    "body": body,
+                    "organization": org,
+                    "link": f"{settings.PORTAL_URL.rstrip('/')}{link}" if link else settings.PORTAL_URL,
+                },
+            )
+    return notifications
+
+
+def notifications_mark_read(*, org, user, ids: list[int] | None = None) -> int:
+    unread = Notification.objects.for_org(org).filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
+
+
+def set_email_kinds(*, user, kinds: list[str]) -> None:
+    with transaction.atomic():
+        user.email_notification_kinds = sorted(set(kinds) & set(Notification.Kind.values))
+        user.email_notifications_set = True
+        user.save(update_fields=["email_notification_kinds", "email_notifications_set"])

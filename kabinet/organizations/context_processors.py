@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from kabinet.creditors.selectors import all_creditors, current_creditor
+from kabinet.notifications.models import Notification
 
 
 def portal(request):
@@ -13,4 +14,9 @@ def portal(request):
         "switcher_memberships": request.memberships,
         "creditor": current_creditor(request),
         "creditors": all_creditors(request),
+        "unread_notifications": Notification.objects.for_org(request.org)
+        .filter(user=request.user, read_at__isnull=True)
+        .count()
+        if request.org
+        else 0,
     }

@@ -2,6 +2,16 @@
 (function () {
   "use strict";
 
+  // A form answered with 400 (errors next to the fields) is shown in place like any other answer.
+  if (window.htmx) {
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "400", swap: true },
+      { code: "[45]..", swap: false, error: true },
+    ];
+  }
+
   // Phone fields format as you type: +7 (900) 000-00-01.
   function formatPhone(value) {
     var digits = value.replace(/\D/g, "");
@@ -123,6 +133,12 @@
       var form = selectForm();
       if (form) form.classList.add("kb-selecting");
     }
+  });
+
+  // Forms that need a confirmation («Отозвать»).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 
   // «Отправить код заново» with a visible cool-down.

@@ -492,7 +492,7 @@ class Seeder:
             if status != Contract.Status.NO_DATA:
                 self.schedule(org, contract, amount, start, overdue=overdue, closed=status == Contract.Status.CLOSED)
             else:
-                ScheduledPayment.objects.filter(contract=contract).delete()
+                ScheduledPayment.objects.filter(contract=contract, invoices__isnull=True).delete()
                 Debt.objects.filter(contract=contract).delete()
         return contracts
 
@@ -566,8 +566,16 @@ class Seeder:
                     is_paid=paid,
                 )
             )
-        ScheduledPayment.objects.filter(contract=contract).delete()
-        ScheduledPayment.objects.bulk_create(rows)
+        # Rows are kept (invoices may point at them) and updated in place, so a second run changes
+        # the dates relative to today without duplicating anything.
+        existing = {p.number: p for p in ScheduledPayment.objects.filter(contract=contract)}
+        fields = ["due_date", "amount", "vat_rate", "vat_amount", "paid_amount", "paid_date", "is_paid"]
+        for row in rows:
+            if row.number in existing:
+                row.pk = existing[row.number].pk
+                row.created_at = existing[row.number].created_at
+        ScheduledPayment.objects.bulk_update([r for r in rows if r.pk], fields)
+        ScheduledPayment.objects.bulk_create([r for r in rows if not r.pk])
         self._count("scheduled_payments", len(rows))
         if past_unpaid:
             Debt.objects.update_or_create(

@@ -1,0 +1,273 @@
+"""Requests and appeals: creation, numbering, the status life cycle, comments and answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kabinet.appeals.models import (
+    ASKS_CLIENT,
+    Appeal,
+    AppealComment,
+    AppealCounter,
+    AppealKind,
+    AppealStatus,
+    AppealStatusChange,
+    AppealTopic,
+    transition_allowed,
+)
+from kabinet.audit.models import AuditEvent
+from kabinet.audit.services import audit_record
+from kabinet.documents.models import Document
+from kabinet.documents.services import UploadInput, documents_upload
+from kabinet.notifications.models import Notification
+from kabinet.notifications.services import notify_members
+
+
+class TransitionRefused(Exception):
+    pass
+
+
+def _next_number() -> str:
+    try:
+        with transaction.atomic():
+            AppealCounter.objects.get_or_create(name="appeal")
+    except IntegrityError:
+        pass
+    counter = AppealCounter.objects.select_for_update().get(name="appeal")
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"UC-{counter.last_number:07d}"
+
+
+def clean_topic_fields(topic: AppealTopic | None, raw: dict[str, str]) -> dict[str, str]:
+    """Check the extra fields a topic asks for (staff define them in /admin/) and keep them as text."""
+    if topic is None:
+        return {}
+    values, errors = {}, {}
+    for spec in topic.extra_fields or []:
+        name, label, kind = spec.get("name"), spec.get("label", ""), spec.get("type", "text")
+        value = (raw.get(f"field_{name}") or "").strip()
+        if not value:
+            if spec.get("required"):
+                errors[f"field_{name}"] = _("Fill in «%(label)s».") % {"label": label}
+            continue
+        if kind == "date":
+            try:
+                value = date.fromisoformat(value).isoformat()
+            except ValueError:
+                errors[f"field_{name}"] = _("Enter a date.")
+        elif kind == "money":
+            try:
+                amount = Decimal(value.replace(" ", "").replace(",", "."))
+                if amount < 0:
+                    raise InvalidOperation
+                value = str(amount.quantize(Decimal("0.01")))
+            except InvalidOperation:
+                errors[f"field_{name}"] = _("Enter an amount, e.g. 1 500 000,00.")
+        values[name] = value[:500]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+@dataclass
+class AppealInput:
+    kind: str
+    description: str
+    topic: AppealTopic | None = None
+    contract: object | None = None
+    full_name: str = ""
+    phone: str = ""
+    data: dict = field(default_factory=dict)
+    files: list = field(default_factory=list)
+
+
+def appeal_create(*, org, user, data: AppealInput, request=None) -> Appeal:
+    """Send a request: number it, keep its first history row and its attachments, all in one transaction."""
+    if data.contract is not None and data.contract.organization_id != org.pk:
+        raise ValidationError(_("It belongs to another organization."))
+    with transaction.atomic():
+        appeal = Appeal.objects.create(
+            organization=org,
+            number=_next_number(),
+            kind=data.kind,
+            topic=data.topic,
+            contract=data.contract,
+            product_id=data.contract.product_id if data.contract else None,
+            full_name=data.full_name,
+            phone=data.phone,
+            description=data.description,
+            data=data.data,
+            status=AppealStatus.SENT,
+            status_changed_at=timezone.now(),
+            created_by=user,
+        )
+        AppealStatusChange.objects.create(
+            organization=org, appeal=appeal, from_status="", to_status=appeal.status, changed_by=user
+        )
+        if data.files:
+            documents_upload(
+                org=org,
+                user=user,
+                files=data.files,
+                request=request,
+                data=UploadInput(doc_type=_("Request attachment"), contract=data.contract, appeal=appeal),
+            )
+        audit_record(
+            action="appeal_created",
+            organization=org,
+            actor=user,
+            obj=appeal,
+            after={"kind": appeal.kind, "topic": appeal.topic_id},
+            request=request,
+        )
+    return appeal
+
+
+def appeal_change_status(
+    *,
+    appeal_id: int,
+    to_status: str,
+    actor=None,
+    by_client: bool = False,
+    comment: str = "",
+    answer_file=None,
+    actor_kind: str = AuditEvent.ActorKind.STAFF,
+    request=None,
+) -> Appeal:
+    """An explicit transition: lock the row, check the table, save, write history, notify on commit."""
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
+        if not transition_allowed(appeal.status, to_status, by_client=by_client):
+            raise TransitionRefused(
+                _("A request in the status «%(current)s» cannot become «%(new)s».")
+                % {"current": appeal.get_status_display(), "new": AppealStatus(to_status).label}
+            )
+        previous = appeal.status
+        appeal.status = to_status
+        appeal.status_changed_at = timezone.now()
+        appeal.save(update_fields=["status", "status_changed_at", "updated_at"])
+        AppealStatusChange.objects.create(
+            organization_id=appeal.organization_id,
+            appeal=appeal,
+            from_status=previous,
+            to_status=to_status,
+            comment=comment,
+            changed_by=actor,
+        )
+        if comment and not by_client:
+            AppealComment.objects.create(
+                organization_id=appeal.organization_id, appeal=appeal, author=actor, from_staff=True, body=comment
+            )
+        if answer_file is not None:
+            _attach_answer(appeal, answer_file, actor)
+        audit_record(
+            action="appeal_status_changed",
+            organization=appeal.organization,
+            actor=actor,
+            actor_kind=AuditEvent.ActorKind.USER if by_client else actor_kind,
+            obj=appeal,
+            before={"status": previous},
+            after={"status": to_status},
+            request=request,
+        )
+        if not by_client:
+            body = comment or (_("Please answer in the request.") if to_status in ASKS_CLIENT else "")
+            notify_members(
+                org=appeal.organization,
+                kind=Notification.Kind.APPEAL_STATUS,
+                title=_("Request %(number)s: %(status)s")
+                % {"number": appeal.number, "status": appeal.get_status_display()},
+                body=body,
+                link=f"/requests/{appeal.pk}/",
+            )
+    return appeal
+
+
+def _attach_answer(appeal: Appeal, uploaded, actor) -> Document:
+    from kabinet.documents.services import clean_filename, sniff
+
+    content_type = sniff(uploaded)
+    document = Document(
+        organization_id=appeal.organization_id,
+        direction=Document.Direction.INCOMING,
+        category=Document.Category.OTHER,
+        doc_type=_("Answer to a request"),
+        title=clean_filename(uploaded.name),
+        appeal=appeal,
+        contract_id=appeal.contract_id,
+        product_id=appeal.product_id,
+        document_date=timezone.localdate(),
+        original_name=clean_filename(uploaded.name),
+        content_type=content_type,
+        size=uploaded.size,
+        uploaded_by=actor,
+    )
+    document.file.save(document.original_name, uploaded, save=False)
+    document.save()
+    return document
+
+
+def appeal_withdraw(*, org, user, appeal_id: int, request=None) -> Appeal:
+    appeal = Appeal.objects.for_org(org).get(pk=appeal_id)
+    return appeal_change_status(
+        appeal_id=appeal.pk, to_status=AppealStatus.WITHDRAWN, actor=user, by_client=True, request=request
+    )
+
+
+def appeal_staff_comment(*, appeal_id: int, staff, body: str, answer_file=None, request=None) -> AppealComment:
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
+        comment = AppealComment.objects.create(
+            organization_id=appeal.organization_id, appeal=appeal, author=staff, from_staff=True, body=body
+        )
+        if answer_file is not None:
+            _attach_answer(appeal, answer_file, staff)
+        notify_members(
+            org=appeal.organization,
+            kind=Notification.Kind.APPEAL_STATUS,
+            title=_("Request %(number)s: a new message") % {"number": appeal.number},
+            body=body,
+            link=f"/requests/{appeal.pk}/",
+        )
+        audit_record(
+            action="appeal_commented",
+            organization=appeal.organization,
+            actor=staff,
+            actor_kind=AuditEvent.ActorKind.STAFF,
+            obj=appeal,
+            request=request,
+        )
+    return comment
+
+
+def appeal_client_answer(*, org, user, appeal_id: int, body: str, files: list, request=None) -> AppealComment:
+    """The client answers what a status asks (a comment and files)."""
+    with transaction.atomic():
+        appeal = Appeal.objects.for_org(org).select_for_update().get(pk=appeal_id)
+        if appeal.status not in ASKS_CLIENT:
+            raise TransitionRefused(_("The request does not wait for your answer."))
+        comment = AppealComment.objects.create(
+            organization=org, appeal=appeal, author=user, from_staff=False, body=body
+        )
+        if files:
+            documents_upload(
+                org=org,
+                user=user,
+                files=files,
+                request=request,
+                data=UploadInput(doc_type=_("Request attachment"), contract=appeal.contract, appeal=appeal),
+            )
+        audit_record(action="appeal_answered", organization=org, actor=user, obj=appeal, request=request)
+    return comment
+
+
+def kind_label(kind: str) -> str:
+    return AppealKind(kind).label

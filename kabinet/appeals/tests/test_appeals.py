@@ -1,0 +1,329 @@
+"""Requests and appeals (§6): the three forms, the list, the card, the life cycle, staff work, isolation."""
+
+import itertools
+import threading
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kabinet.appeals import services
+from kabinet.appeals.models import (
+    STAFF_TRANSITIONS,
+    WITHDRAWABLE,
+    Appeal,
+    AppealKind,
+    AppealStatus,
+    AppealTopic,
+    transition_allowed,
+)
+from kabinet.core.testing import ContractFactory
+from kabinet.documents.models import Document
+from kabinet.notifications.models import Notification
+
+PDF = b"%PDF-1.4\n%test\n"
+
+
+@pytest.fixture
+def topics(db):
+    return {
+        "buyout": AppealTopic.objects.create(
+            kind="contract",
+            name="Досрочный выкуп",
+            extra_fields=[{"name": "date", "label": "Желаемая дата выкупа", "type": "date", "required": True}],
+        ),
+        "act": AppealTopic.objects.create(kind="contract", name="Акт сверки"),
+        "claim": AppealTopic.objects.create(kind="insurance", name="Страховой случай"),
+    }
+
+
+@pytest.fixture
+def contract(org_a, products):
+    return ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00300")
+
+
+def create(client, kind, data, files=None):
+    payload = dict(data)
+    if files:
+        payload["files"] = files
+    return client.post(f"/requests/new/?kind={kind}", payload)
+
+
+def test_a_new_leasing_request_is_prefilled_from_the_profile_and_sent(client_a, admin_a):
+    form = client_a.get("/requests/new/?kind=new_leasing").content.decode()
+    assert admin_a.full_name in form and "ФИО" in form and "Описание" in form and "Отправить" in form
+    response = create(
+        client_a,
+        "new_leasing",
+        {"full_name": admin_a.full_name, "phone": "+7 921 000-00-01", "description": "Нужен самосвал"},
+    )
+    appeal = Appeal.objects.get()
+    assert response["Location"] == f"/requests/{appeal.pk}/"
+    assert appeal.kind == "new_leasing" and appeal.phone == "+79210000001" and appeal.status == "sent"
+    assert appeal.number.startswith("UC-") and len(appeal.number) == 10
+    assert list(appeal.history.values_list("to_status", flat=True)) == ["sent"]
+
+
+def test_a_contract_appeal_asks_for_the_topics_fields_and_takes_attachments(client_a, contract, topics):
+    missing = create(
+        client_a, "contract", {"topic": topics["buyout"].pk, "contract": contract.pk, "description": "Хотим выкупить"}
+    )
+    assert missing.status_code == 400 and "Заполните «Желаемая дата выкупа»" in missing.content.decode()
+    assert not Appeal.objects.exists()
+    response = create(
+        client_a,
+        "contract",
+        {
+            "topic": topics["buyout"].pk,
+            "contract": contract.pk,
+            "description": "Хотим выкупить",
+            "field_date": "2027-01-15",
+        },
+        files=[SimpleUploadedFile("Заявление.pdf", PDF)],
+    )
+    assert response.status_code == 302
+    appeal = Appeal.objects.get()
+    assert appeal.contract == contract and appeal.product == contract.product
+    assert appeal.data == {"date": "2027-01-15"}
+    attachment = Document.objects.get(appeal=appeal)
+    assert attachment.original_name == "Заявление.pdf" and attachment.direction == "uploaded"
+
+
+def test_the_topic_changes_the_fields_of_the_form(client_a, topics):
+    html = client_a.get(
+        f"/requests/new/?kind=contract&refresh=1&topic={topics['buyout'].pk}&description=abc",
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "Желаемая дата выкупа" in html and "abc" in html and "<html" not in html
+
+
+def test_an_insurance_appeal(client_a, contract, topics):
+    create(client_a, "insurance", {"topic": topics["claim"].pk, "contract": contract.pk, "description": "ДТП"})
+    assert Appeal.objects.get().kind == AppealKind.INSURANCE
+
+
+def test_attachments_are_checked_like_documents(client_a, contract, topics):
+    response = create(
+        client_a,
+        "contract",
+        {"topic": topics["act"].pk, "contract": contract.pk, "description": "x"},
+        files=[SimpleUploadedFile("акт.pdf", b"<html>no</html>")],
+    )
+    assert response.status_code == 400 and "не принимается" in response.content.decode()
+    assert not Appeal.objects.exists() and not Document.objects.exists()
+
+
+def test_a_foreign_contract_cannot_be_chosen(client_a, topics, org_b, products):
+    foreign = ContractFactory(organization=org_b, product=products["auto"])
+    response = create(client_a, "contract", {"topic": topics["act"].pk, "contract": foreign.pk, "description": "x"})
+    assert response.status_code == 400 and not Appeal.objects.exists()
+
+
+def test_htmx_sending_confirms_in_place(client_a, contract, topics):
+    response = client_a.post(
+        "/requests/new/?kind=insurance",
+        {"topic": topics["claim"].pk, "contract": contract.pk, "description": "x"},
+        headers={"HX-Request": "true"},
+    )
+    assert response["HX-Trigger"] == "appealCreated"
+    assert "отправлена" in response.content.decode()
+
+
+def test_the_choice_of_three_types(client_a):
+    html = client_a.get("/requests/new/").content.decode()
+    for label in ("Заявка на новый лизинг", "Обращение по договору", "Обращение по страхованию"):
+        assert label in html
+
+
+@pytest.mark.parametrize(("current", "new"), list(itertools.product(AppealStatus.values, AppealStatus.values)))
+def test_the_transition_table(current, new):
+    assert transition_allowed(current, new, by_client=False) == (new in STAFF_TRANSITIONS[current])
+    assert transition_allowed(current, new, by_client=True) == (new == "withdrawn" and current in WITHDRAWABLE)
+
+
+def test_every_status_has_a_row_and_final_ones_lead_nowhere():
+    assert set(STAFF_TRANSITIONS) == set(AppealStatus.values)
+    for final in ("closed", "rejected", "withdrawn"):
+        assert STAFF_TRANSITIONS[final] == set()
+
+
+@pytest.fixture
+def appeal(org_a, admin_a, contract, topics):
+    return services.appeal_create(
+        org=org_a,
+        user=admin_a,
+        data=services.AppealInput(
+            kind="contract", topic=topics["act"], contract=contract, description="Пришлите акт сверки"
+        ),
+    )
+
+
+def staff_post(client, appeal, data):
+    appeal.refresh_from_db()
+    management = {
+        "history-TOTAL_FORMS": appeal.history.count(),
+        "history-INITIAL_FORMS": appeal.history.count(),
+        "comments-TOTAL_FORMS": appeal.comments.count(),
+        "comments-INITIAL_FORMS": appeal.comments.count(),
+    }
+    return client.post(f"/admin/appeals/appeal/{appeal.pk}/change/", {**management, **data})
+
+
+def test_staff_move_a_request_the_client_sees_history_and_is_notified(
+    client, client_a, staff, appeal, admin_a, manager_a, django_capture_on_commit_callbacks
+):
+    staff_client = Client()
+    staff_client.force_login(staff)
+    url = f"/admin/appeals/appeal/{appeal.pk}/change/"
+    page = staff_client.get(url).content.decode()
+    assert "Изменить статус на" in page and "На рассмотрении" in page
+    mail.outbox.clear()
+    assert staff_post(staff_client, appeal, {"new_status": "review"}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_post(
+            staff_client, appeal, {"new_status": "needs_confirmation", "comment": "Подтвердите период: 2025 год?"}
+        )
+    appeal.refresh_from_db()
+    assert appeal.status == "needs_confirmation"
+    assert list(appeal.history.values_list("to_status", flat=True)) == ["sent", "review", "needs_confirmation"]
+    assert appeal.history.last().changed_by == staff
+    notified = Notification.objects.filter(kind="appeal_status", title__contains="Требуется подтверждение")
+    assert set(notified.values_list("user_id", flat=True)) == {admin_a.pk, manager_a.pk}
+    assert {m.to[0] for m in mail.outbox} == {admin_a.email, manager_a.email}
+    card = client_a.get(f"/requests/{appeal.pk}/").content.decode()
+    assert "ТРЕБУЕТСЯ ПОДТВЕРЖДЕНИЕ" in card and "Подтвердите период: 2025 год?" in card and "Нужен ваш ответ" in card
+    client_a.post(f"/requests/{appeal.pk}/answer/", {"body": "Да, 2025", "files": [SimpleUploadedFile("a.pdf", PDF)]})
+    assert appeal.comments.filter(from_staff=False, body="Да, 2025").exists()
+    assert Document.objects.filter(appeal=appeal, direction="uploaded").count() == 1
+    # A refused transition is not applied.
+    staff_post(staff_client, appeal, {"new_status": "closed"})
+    appeal.refresh_from_db()
+    assert appeal.status == "needs_confirmation"
+
+
+def test_staff_attach_the_answer_document(staff, appeal, client_a):
+    services.appeal_change_status(appeal_id=appeal.pk, to_status="in_progress", actor=staff)
+    services.appeal_change_status(
+        appeal_id=appeal.pk,
+        to_status="done",
+        actor=staff,
+        comment="Акт во вложении",
+        answer_file=SimpleUploadedFile("Акт сверки.pdf", PDF),
+    )
+    card = client_a.get(f"/requests/{appeal.pk}/").content.decode()
+    assert "Акт сверки.pdf" in card and "Ответ кредитора" in card and "ВЫПОЛНЕНА" in card
+
+
+def test_refused_transitions_raise_and_change_nothing(staff, appeal):
+    with pytest.raises(services.TransitionRefused):
+        services.appeal_change_status(appeal_id=appeal.pk, to_status="closed", actor=staff)
+    appeal.refresh_from_db()
+    assert appeal.status == "sent" and appeal.history.count() == 1
+
+
+def test_the_client_withdraws_unless_rejected_or_withdrawn(client_a, appeal, staff):
+    html = client_a.get(f"/requests/{appeal.pk}/").content.decode()
+    assert "Отозвать" in html
+    client_a.post(f"/requests/{appeal.pk}/withdraw/")
+    appeal.refresh_from_db()
+    assert appeal.status == "withdrawn"
+    assert "Отозвать" not in client_a.get(f"/requests/{appeal.pk}/").content.decode().split("</main>")[0].split(
+        "Статусы"
+    )[0].replace("Отозвана", "")
+    response = client_a.post(f"/requests/{appeal.pk}/withdraw/", follow=True)
+    assert "не может стать" in response.content.decode()
+
+
+def test_the_list_filters_searches_and_shows_more_in_place(client_a, org_a, admin_a, contract, topics, settings):
+    settings.KABINET_PAGE_SIZE = 3
+    for n in range(5):
+        services.appeal_create(
+            org=org_a,
+            user=admin_a,
+            data=services.AppealInput(
+                kind="contract", topic=topics["act"], contract=contract, description=f"Запрос номер {n}"
+            ),
+        )
+    services.appeal_create(
+        org=org_a,
+        user=admin_a,
+        data=services.AppealInput(
+            kind="new_leasing", description="Нужен ЭКСКАВАТОР", full_name="x", phone="+79000000000"
+        ),
+    )
+    page = client_a.get("/requests/")
+    assert len(page.context["page"].object_list) == 3 and "Показать еще" in page.content.decode()
+    more = client_a.get("/requests/", {"page": 2, "more": 1}, headers={"HX-Request": "true"}).content.decode()
+    assert more.count("<tr") == 3 and "<html" not in more and "Показать еще" not in more  # the last three
+    assert [a.kind for a in client_a.get("/requests/", {"kind": "new_leasing"}).context["page"].object_list] == [
+        "new_leasing"
+    ]
+    assert len(client_a.get("/requests/", {"q": "экскаватор"}).context["page"].object_list) == 1
+    assert len(client_a.get("/requests/", {"status": "done"}).context["page"].object_list) == 0
+
+
+def test_requests_of_another_organization_are_a_404(appeal, user_b):
+    other = Client()
+    other.force_login(user_b)
+    for url in (f"/requests/{appeal.pk}/",):
+        assert other.get(url).status_code == 404
+    assert other.post(f"/requests/{appeal.pk}/withdraw/").status_code == 404
+    assert other.post(f"/requests/{appeal.pk}/answer/", {"body": "x"}).status_code == 404
+    assert appeal.number not in other.get("/requests/").content.decode()
+
+
+def test_the_list_query_count_does_not_grow(client_a, org_a, admin_a, contract, topics):
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            client_a.get("/requests/")
+        return len(ctx.captured_queries)
+
+    services.appeal_create(
+        org=org_a,
+        user=admin_a,
+        data=services.AppealInput(kind="contract", topic=topics["act"], contract=contract, description="x"),
+    )
+    before = count()
+    for _ in range(15):
+        services.appeal_create(
+            org=org_a,
+            user=admin_a,
+            data=services.AppealInput(kind="contract", topic=topics["act"], contract=contract, description="x"),
+        )
+    assert count() == before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are a PostgreSQL test (CI runs it there)")
+def test_numbers_are_unique_under_concurrency(org_a, admin_a):
+    numbers, errors = [], []
+    barrier = threading.Barrier(6)
+
+    def work():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            numbers.append(
+                services.appeal_create(
+                    org=org_a,
+                    user=admin_a,
+                    data=services.AppealInput(kind="new_leasing", description="x", full_name="x", phone="+79000000000"),
+                ).number
+            )
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(set(numbers)) == 6
+    sequence = sorted(int(n[3:]) for n in numbers)
+    assert sequence == list(range(sequence[0], sequence[0] + 6))

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from kabinet.appeals import views
+
+app_name = "appeals"
+
+urlpatterns = [
+    path("requests/", views.appeal_list, name="list"),
+    path("requests/new/", views.appeal_new, name="new"),
+    path("requests/<int:pk>/", views.appeal_detail, name="detail"),
+    path("requests/<int:pk>/withdraw/", views.appeal_withdraw, name="withdraw"),
+    path("requests/<int:pk>/answer/", views.appeal_answer, name="answer"),
+]

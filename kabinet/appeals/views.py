@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kabinet.appeals import selectors, services
+from kabinet.appeals.forms import AnswerForm, AppealFilterForm, AppealForm
+from kabinet.appeals.models import ASKS_CLIENT, WITHDRAWABLE, Appeal, AppealKind, AppealTopic
+from kabinet.contracts.models import Contract
+from kabinet.core.models import get_object_for_org
+from kabinet.core.views import org_required, paginate
+from kabinet.creditors.models import Product
+from kabinet.creditors.selectors import current_creditor
+from kabinet.documents.models import Document
+
+
+@org_required
+def appeal_list(request):
+    """«Заявки» (§6): type, number and topic, description, date and time, status; filters; «Показать еще»."""
+    creditor = current_creditor(request)
+    form = AppealFilterForm(
+        request.GET or None, products=list(Product.objects.filter(creditor=creditor)) if creditor else []
+    )
+    filters = form.filters() if request.GET else {}
+    page = paginate(request, selectors.appeal_list(request.org, **filters))
+    context = {"form": form, "page": page, "filtered": bool(filters), "section": "appeals"}
+    if request.htmx and request.GET.get("more"):
+        return render(request, "appeals/list.html#rows", context)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "appeals/list.html#results", context)
+    return render(request, "appeals/list.html", context)
+
+
+def _form(request, kind: str, data=None, files=None):
+    contracts = list(Contract.objects.for_org(request.org).only("id", "number", "product_id").order_by("number"))
+    topics = list(AppealTopic.objects.filter(kind=kind, is_active=True).order_by("position", "name"))
+    initial = {}
+    if kind == AppealKind.NEW_LEASING:
+        initial = {"full_name": request.user.full_name, "phone": request.user.phone_display}
+    for key in ("contract", "topic"):
+        if request.GET.get(key):
+            initial[key] = request.GET[key]
+    if data is None and request.GET.get("refresh"):
+        # The topic changed: the form is drawn again with what was typed, without errors.
+        initial.update({k: v for k, v in request.GET.items() if k not in ("kind", "refresh")})
+    return AppealForm(data, files, kind=kind, contracts=contracts, topics=topics, initial=initial)
+
+
+@org_required
+def appeal_new(request):
+    """The forms of «Заявка на новый лизинг», «Обращение по договору», «Обращение по страхованию»; without a
+    type, the choice of the three. In a dialog (htmx) or as a page."""
+    kind = request.GET.get("kind", "")
+    template = "appeals/new.html#dialog" if request.htmx else "appeals/new.html"
+    if kind not in AppealKind.values:
+        return render(request, template, {"choose": True, "kinds": AppealKind.choices, "section": "appeals"})
+    if request.method == "POST":
+        form = _form(request, kind, request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                appeal = services.appeal_create(
+                    org=request.org,
+                    user=request.user,
+                    request=request,
+                    data=services.AppealInput(
+                        kind=kind,
+                        description=data["description"],
+                        topic=form.topics.get(data.get("topic")),
+                        contract=form.contracts.get(data.get("contract")),
+                        full_name=data.get("full_name", ""),
+                        phone=data.get("phone", ""),
+                        data=data.get("extra", {}),
+                        files=data.get("files") or [],
+                    ),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                if request.htmx:
+                    response = render(request, "appeals/new.html#sent", {"appeal": appeal})
+                    response["HX-Trigger"] = "appealCreated"
+                    return response
+                messages.success(request, _("Request %(number)s is sent.") % {"number": appeal.number})
+                return redirect("appeals:detail", pk=appeal.pk)
+        status = 400
+    else:
+        form = _form(request, kind)
+        status = 200
+    return render(
+        request,
+        template,
+        {"form": form, "kind": kind, "kind_label": AppealKind(kind).label, "section": "appeals"},
+        status=status,
+    )
+
+
+@org_required
+def appeal_detail(request, pk: int):
+    appeal = get_object_for_org(
+        Appeal.objects.select_related("topic", "contract", "product", "created_by"), request.org, pk=pk
+    )
+    documents = list(Document.objects.for_org(request.org).filter(appeal=appeal).order_by("created_at", "id"))
+    topic_fields = {f.get("name"): f.get("label") for f in (appeal.topic.extra_fields if appeal.topic else [])}
+    return render(
+        request,
+        "appeals/detail.html",
+        {
+            "appeal": appeal,
+            "history": appeal.history.for_org(request.org).select_related("changed_by").order_by("created_at", "id"),
+            "comments": appeal.comments.for_org(request.org).select_related("author").order_by("created_at", "id"),
+            "client_files": [d for d in documents if d.direction == Document.Direction.UPLOADED],
+            "answer_files": [d for d in documents if d.direction == Document.Direction.INCOMING],
+            "fields": [(topic_fields.get(k, k), v) for k, v in (appeal.data or {}).items()],
+            "can_withdraw": appeal.status in WITHDRAWABLE,
+            "asks_client": appeal.status in ASKS_CLIENT,
+            "answer_form": AnswerForm(),
+            "section": "appeals",
+        },
+    )
+
+
+@org_required
+@require_POST
+def appeal_withdraw(request, pk: int):
+    appeal = get_object_for_org(Appeal, request.org, pk=pk)
+    try:
+        services.appeal_withdraw(org=request.org, user=request.user, appeal_id=appeal.pk, request=request)
+    except services.TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The request is withdrawn."))
+    return HttpResponseRedirect(reverse("appeals:detail", args=[appeal.pk]))
+
+
+@org_required
+@require_POST
+def appeal_answer(request, pk: int):
+    appeal = get_object_for_org(Appeal, request.org, pk=pk)
+    form = AnswerForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.appeal_client_answer(
+                org=request.org,
+                user=request.user,
+                appeal_id=appeal.pk,
+                body=form.cleaned_data["body"],
+                files=form.cleaned_data["files"] or [],
+                request=request,
+            )
+        except (services.TransitionRefused, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("The answer is sent."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return HttpResponseRedirect(reverse("appeals:detail", args=[appeal.pk]))

@@ -1,0 +1,71 @@
+"""Writes about contracts that clients are told of."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kabinet.audit.services import audit_record
+from kabinet.contracts.models import Contract, ScheduledPayment
+from kabinet.core.formatting import format_money
+from kabinet.notifications.models import Notification
+from kabinet.notifications.services import notify_members
+from kabinet.organizations.models import Organization
+
+
+def contract_status_changed(*, contract: Contract, actor=None, request=None) -> None:
+    with transaction.atomic():
+        audit_record(
+            action="contract_status_changed",
+            organization=contract.organization,
+            actor=actor,
+            actor_kind="staff",
+            obj=contract,
+            after={"status": contract.status},
+            request=request,
+        )
+        notify_members(
+            org=contract.organization,
+            kind=Notification.Kind.CONTRACT_STATUS,
+            title=_("Contract %(number)s: %(status)s")
+            % {"number": contract.number, "status": contract.get_status_display()},
+            link=f"/contracts/{contract.pk}/",
+        )
+
+
+def schedule_updated(*, contract: Contract) -> None:
+    notify_members(
+        org=contract.organization,
+        kind=Notification.Kind.SCHEDULE_UPDATED,
+        title=_("The payment schedule under contract %(number)s is updated") % {"number": contract.number},
+        link=f"/contracts/{contract.pk}/",
+    )
+
+
+def payments_due_notify(*, days: int = 3, today=None) -> int:
+    """Tell each organization about its payments due in `days` days (run daily: `manage.py notify_payments_due`)."""
+    today = today or timezone.localdate()
+    due = today + timedelta(days=days)
+    payments = (
+        ScheduledPayment.objects.filter(is_paid=False, due_date=due)
+        .select_related("contract")
+        .order_by("organization_id", "contract__number")
+    )
+    by_org: dict[int, list[ScheduledPayment]] = {}
+    for payment in payments:
+        by_org.setdefault(payment.organization_id, []).append(payment)
+    orgs = Organization.objects.in_bulk(list(by_org))
+    with transaction.atomic():
+        for org_id, rows in by_org.items():
+            lines = "\n".join(f"{p.contract.number}: {format_money(p.outstanding)}" for p in rows)
+            notify_members(
+                org=orgs[org_id],
+                kind=Notification.Kind.PAYMENT_DUE,
+                title=_("Payments due on %(date)s") % {"date": due.strftime("%d.%m.%Y")},
+                body=lines,
+                link="/dashboard/",
+            )
+    return len(by_org)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kabinet.core.models import get_object_for_org
+from kabinet.core.views import org_required, page_numbers, paginate
+from kabinet.notifications import services
+from kabinet.notifications.models import Notification
+
+
+class NotificationFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search by notifications"), required=False, max_length=100)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Type"),
+        required=False,
+        choices=[("", gettext_lazy("All types")), *Notification.Kind.choices],
+    )
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort"),
+        required=False,
+        choices=[("-date", gettext_lazy("Newest first")), ("date", gettext_lazy("Oldest first"))],
+    )
+    unread = forms.BooleanField(label=gettext_lazy("Unread only"), required=False)
+
+
+def _mine(request):
+    return Notification.objects.for_org(request.org).filter(user=request.user)
+
+
+@org_required
+def notification_list(request):
+    """«Уведомления» (§7): filter by type, sort by date, search, unread marks, «прочитать все»."""
+    form = NotificationFilterForm(request.GET or None)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    notifications = _mine(request)
+    if data.get("kind"):
+        notifications = notifications.filter(kind=data["kind"])
+    if data.get("unread"):
+        notifications = notifications.filter(read_at__isnull=True)
+    q = (data.get("q") or "").strip()
+    if q:
+        from kabinet.core.db import Casefold
+
+        notifications = notifications.annotate(t=Casefold("title"), b=Casefold("body")).filter(
+            Q(t__contains=q.casefold()) | Q(b__contains=q.casefold())
+        )
+    order = ["created_at", "id"] if data.get("sort") == "date" else ["-created_at", "-id"]
+    page = paginate(request, notifications.order_by(*order))
+    kinds = request.user.email_notification_kinds if request.user.email_notifications_set else Notification.Kind.values
+    context = {
+        "form": form,
+        "page": page,
+        "page_numbers": page_numbers(page),
+        "email_kinds": kinds,
+        "all_kinds": Notification.Kind.choices,
+        "section": "notifications",
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "notifications/list.html#results", context)
+    return render(request, "notifications/list.html", context)
+
+
+@org_required
+def notification_open(request, pk: int):
+    notification = get_object_for_org(_mine(request), request.org, pk=pk)
+    services.notifications_mark_read(org=request.org, user=request.user, ids=[notification.pk])
+    link = notification.link if url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None) else ""
+    return HttpResponseRedirect(link or "/notifications/")
+
+
+@org_required
+@require_POST
+def notification_read_all(request):
+    count = services.notifications_mark_read(org=request.org, user=request.user)
+    messages.success(request, _("Marked as read: %(n)d.") % {"n": count})
+    return redirect("notifications:list")
+
+
+@org_required
+@require_POST
+def notification_settings(request):
+    services.set_email_kinds(user=request.user, kinds=request.POST.getlist("email_kinds"))
+    messages.success(request, _("The e-mail settings are saved."))
+    return redirect("notifications:list")
