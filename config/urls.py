@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("kabinet.documents.urls")),
     path("", include("kabinet.appeals.urls")),
     path("", include("kabinet.notifications.urls")),
+    path("", include("kabinet.support.urls")),
 ]

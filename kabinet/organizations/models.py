@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.core.models import TimeStamped
+from kabinet.core.models import OrgScopedManager, TimeStamped
 from kabinet.core.validators import validate_inn, validate_kpp, validate_ogrn, validate_okved
 
 
@@ -64,6 +64,8 @@ class Membership(TimeStamped):
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MANAGER)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
+
+    objects = OrgScopedManager()
 
     class Meta:
         verbose_name = _("membership")

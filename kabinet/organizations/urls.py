@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kabinet.organizations import views
+from kabinet.organizations import settings_views, views
 
 app_name = "organizations"
 
@@ -8,4 +8,12 @@ urlpatterns = [
     path("organization/switch/", views.switch_organization, name="switch"),
     path("organizations/", views.organization_list, name="list"),
     path("organizations/add/", views.organization_add, name="add"),
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/refresh/", settings_views.refresh_from_registry, name="refresh"),
+    path("settings/confirm-password/", settings_views.confirm_password, name="confirm_password"),
+    path("settings/employees/add/", settings_views.employee_add, name="employee_add"),
+    path("settings/employees/<int:pk>/", settings_views.employee_update, name="employee_update"),
+    path("settings/employees/<int:pk>/remove/", settings_views.employee_remove, name="employee_remove"),
+    path("settings/history/", settings_views.history, name="history"),
+    path("invitation/<uidb64>/<token>/", settings_views.InvitationView.as_view(), name="invitation"),
 ]

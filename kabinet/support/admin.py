@@ -1,20 +1,37 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from kabinet.support.models import SupportAttachment, SupportMessage, SupportThread
+from kabinet.support import services
+from kabinet.support.models import SupportAttachment, SupportMessage, SupportThread, SupportThreadRead
+
+
+class ThreadStaffForm(forms.ModelForm):
+    reply = forms.CharField(label=_("Answer to the client"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    class Meta:
+        model = SupportThread
+        fields = ["status"]
 
 
 class SupportMessageInline(admin.StackedInline):
     model = SupportMessage
     extra = 0
     fields = ("author", "from_staff", "body", "created_at")
-    readonly_fields = ("created_at",)
-    raw_id_fields = ("author",)
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SupportThread)
 class SupportThreadAdmin(admin.ModelAdmin):
+    form = ThreadStaffForm
     list_display = ("number", "topic", "organization", "author", "status", "last_message_at")
     list_filter = ("status",)
+    readonly_fields = ("number", "topic", "organization", "author", "last_message_at")
+    fields = ("number", "topic", "organization", "author", "last_message_at", "status", "reply")
     search_fields = ("number", "topic", "organization__name", "organization__inn", "author__full_name")
     date_hierarchy = "last_message_at"
     autocomplete_fields = ["organization"]
@@ -22,13 +39,13 @@ class SupportThreadAdmin(admin.ModelAdmin):
     list_select_related = ("organization", "author")
     inlines = [SupportMessageInline]
 
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for obj in instances:
-            obj.organization_id = form.instance.organization_id
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("reply"):
+            services.staff_reply(thread_id=obj.pk, staff=request.user, body=form.cleaned_data["reply"], request=request)
 
 
 @admin.register(SupportMessage)
@@ -46,3 +63,10 @@ class SupportAttachmentAdmin(admin.ModelAdmin):
     list_display = ("original_name", "message", "organization", "size", "created_at")
     search_fields = ("original_name", "organization__name")
     raw_id_fields = ("message", "organization")
+
+
+@admin.register(SupportThreadRead)
+class SupportThreadReadAdmin(admin.ModelAdmin):
+    list_display = ("thread", "user", "last_read_at")
+    search_fields = ("thread__number", "user__full_name")
+    raw_id_fields = ("thread", "user")

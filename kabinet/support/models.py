@@ -71,3 +71,19 @@ class SupportAttachment(OrgOwned):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class SupportThreadRead(models.Model):
+    """When a user last read a thread (unread marks in the list)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(SupportThread, on_delete=models.CASCADE, related_name="reads")
+    last_read_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("thread read mark")
+        verbose_name_plural = _("thread read marks")
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="thread_read_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}/{self.thread_id}"

@@ -1,0 +1,219 @@
+"""Employees and access (§8.2), change history, organization card; roles enforced on the server."""
+
+import re
+import time
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kabinet.accounts import sms
+from kabinet.audit.models import AuditEvent
+from kabinet.core.testing import PASSWORD, MembershipFactory, UserFactory
+from kabinet.organizations.models import Membership, Organization
+from kabinet.organizations.settings_views import SUDO_KEY
+
+
+def sudo(client):
+    session = client.session
+    session[SUDO_KEY] = time.time() + 600
+    session.save()
+
+
+@pytest.fixture
+def admin_client(client_a):
+    sudo(client_a)
+    return client_a
+
+
+def manager_client(manager_a):
+    client = Client()
+    client.force_login(manager_a)
+    sudo(client)
+    return client
+
+
+def test_the_page_shows_the_card_the_employees_and_this_is_you(client_a, admin_a, manager_a, org_a):
+    html = client_a.get("/settings/").content.decode()
+    for text in (
+        "ИНН",
+        "КПП",
+        "ОГРН",
+        "Основной ОКВЭД",
+        "Генеральный директор",
+        "Юридический адрес",
+        "АКТИВНЫЙ",
+        "Это Вы",
+        admin_a.full_name,
+        manager_a.full_name,
+        "Добавить сотрудника",
+        "История изменений",
+    ):
+        assert text in html, text
+    assert (
+        "Администратор – Наделён полным доступом" in html
+        or "Администратор — наделён" in html.lower()
+        or "Администратор" in html
+    )
+
+
+def test_an_administrator_adds_a_new_employee_who_gets_an_invitation(
+    admin_client, org_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/settings/employees/add/",
+            {
+                "phone": "+7 921 111-22-33",
+                "full_name": "Новый Сотрудник",
+                "email": "new@example.com",
+                "role": "manager",
+                "organization": 999999,
+            },
+        )
+    assert response.status_code == 302
+    membership = Membership.objects.get(user__phone="+79211112233")
+    assert membership.organization == org_a and membership.role == "manager" and membership.status == "active"
+    link = re.search(r"http://testserver(/invitation/\S+/)", mail.outbox[-1].body).group(1)
+    assert "/invitation/" in sms.outbox[-1]["text"]
+    guest = Client()
+    page = guest.get(link, follow=True)
+    set_url = page.redirect_chain[-1][0]
+    guest.post(set_url, {"new_password1": "Invited-Pass-2026", "new_password2": "Invited-Pass-2026"})
+    assert guest.post("/login/", {"username": "89211112233", "password": "Invited-Pass-2026"}).status_code == 302
+    assert guest.get(link, follow=True).content.decode().count("Ссылка недействительна") == 1
+    assert AuditEvent.objects.filter(action="employee_added", organization=org_a).exists()
+
+
+def test_an_existing_user_is_simply_linked(admin_client, org_a, user_b):
+    admin_client.post(
+        "/settings/employees/add/", {"phone": str(user_b.phone), "full_name": "x", "email": "x@x.ru", "role": "admin"}
+    )
+    assert Membership.objects.get(user=user_b, organization=org_a).role == "admin"
+    assert user_b.has_usable_password()
+
+
+@pytest.mark.parametrize("action", ["add", "update", "remove"])
+def test_a_manager_gets_403_on_every_employee_action(manager_a, admin_a, org_a, action):
+    client = manager_client(manager_a)
+    target = Membership.objects.get(user=admin_a, organization=org_a)
+    url = {
+        "add": "/settings/employees/add/",
+        "update": f"/settings/employees/{target.pk}/",
+        "remove": f"/settings/employees/{target.pk}/remove/",
+    }[action]
+    assert (
+        client.post(url, {"role": "manager", "phone": "+79211112233", "full_name": "x", "email": "x@x.ru"}).status_code
+        == 403
+    )
+    assert Membership.objects.get(pk=target.pk).role == "admin"
+    assert "Добавить сотрудника" not in client.get("/settings/").content.decode()
+
+
+def test_an_outsider_and_another_organization_get_404(admin_client, org_b, user_b, org_a):
+    foreign = Membership.objects.get(user=user_b, organization=org_b)
+    assert admin_client.post(f"/settings/employees/{foreign.pk}/", {"role": "manager"}).status_code == 404
+    assert admin_client.post(f"/settings/employees/{foreign.pk}/remove/").status_code == 404
+    assert Membership.objects.filter(pk=foreign.pk, role="admin").exists()
+
+
+def test_nobody_changes_their_own_role_and_the_last_admin_stays(admin_client, admin_a, manager_a, org_a):
+    own = Membership.objects.get(user=admin_a, organization=org_a)
+    response = admin_client.post(f"/settings/employees/{own.pk}/", {"role": "manager"}, follow=True)
+    assert "Нельзя изменить собственную роль" in response.content.decode()
+    assert admin_client.post(f"/settings/employees/{own.pk}/remove/", follow=True).status_code == 200
+    assert Membership.objects.filter(pk=own.pk, role="admin", status="active").exists()
+    # Another admin may not demote the last other admin either.
+    other_admin = MembershipFactory(organization=org_a, role="admin")
+    Membership.objects.filter(pk=own.pk).update(status="inactive")
+    second = Client()
+    second.force_login(other_admin.user)
+    sudo(second)
+    Membership.objects.filter(pk=own.pk).update(status="active")
+    second.post(f"/settings/employees/{own.pk}/", {"role": "manager"})
+    assert Membership.objects.get(pk=own.pk).role == "manager"  # two admins: allowed
+    response = admin_client.post(f"/settings/employees/{other_admin.pk}/", {"status": "inactive"}, follow=True)
+    assert response.status_code == 403  # admin_a is a manager now
+
+
+def test_the_last_active_admin_cannot_be_removed_deactivated_or_demoted(org_a, admin_a):
+    from kabinet.organizations import employees
+
+    other = MembershipFactory(organization=org_a, role="admin")
+    Membership.objects.filter(pk=other.pk).update(status="inactive")
+    own = Membership.objects.get(user=admin_a, organization=org_a)
+    helper = MembershipFactory(organization=org_a, role="manager")
+    for call in (
+        lambda: employees.employee_change_role(org=org_a, actor=helper.user, membership_id=own.pk, role="manager"),
+        lambda: employees.employee_set_status(org=org_a, actor=helper.user, membership_id=own.pk, status="inactive"),
+        lambda: employees.employee_remove(org=org_a, actor=helper.user, membership_id=own.pk),
+    ):
+        with pytest.raises(employees.EmployeeError):
+            call()
+    assert Membership.objects.filter(pk=own.pk, role="admin", status="active").exists()
+
+
+def test_removal_ends_access_to_the_organization_at_once(admin_client, manager_a, org_a):
+    manager = Client()
+    manager.force_login(manager_a)
+    assert manager.get("/contracts/").status_code == 200
+    target = Membership.objects.get(user=manager_a, organization=org_a)
+    admin_client.post(f"/settings/employees/{target.pk}/remove/")
+    assert manager.get("/contracts/").status_code == 403
+
+
+def test_employee_changes_ask_for_the_password_again_every_15_minutes(client_a, manager_a, org_a, admin_a):
+    target = Membership.objects.get(user=manager_a, organization=org_a)
+    response = client_a.post(f"/settings/employees/{target.pk}/", {"role": "admin"})
+    assert response["Location"].startswith("/settings/confirm-password/")
+    assert Membership.objects.get(pk=target.pk).role == "manager"
+    wrong = client_a.post("/settings/confirm-password/", {"password": "nope"})
+    assert "Неверный пароль" in wrong.content.decode()
+    client_a.post("/settings/confirm-password/", {"password": PASSWORD})
+    client_a.post(f"/settings/employees/{target.pk}/", {"role": "admin"})
+    assert Membership.objects.get(pk=target.pk).role == "admin"
+
+
+def test_the_history_shows_who_changed_what_and_filters(admin_client, manager_a, org_a, admin_a):
+    target = Membership.objects.get(user=manager_a, organization=org_a)
+    admin_client.post(f"/settings/employees/{target.pk}/", {"role": "admin"})
+    html = admin_client.get("/settings/history/").content.decode()
+    assert "employee_role_changed" in html and admin_a.full_name in html and "manager" in html
+    filtered = admin_client.get("/settings/history/", {"action": "employee_added"})
+    assert "employee_role_changed" not in filtered.content.decode().split("<tbody>")[1]
+
+
+def test_requested_membership_is_accepted_by_the_administrator(admin_client, org_a):
+    waiting = MembershipFactory(organization=org_a, status="requested")
+    assert "ЗАПРОС НА ДОБАВЛЕНИЕ" in admin_client.get("/settings/").content.decode()
+    admin_client.post(f"/settings/employees/{waiting.pk}/", {"status": "active", "role": "manager"})
+    assert Membership.objects.get(pk=waiting.pk).status == "active"
+
+
+def test_the_card_refreshes_from_the_registry(client_a, org_a):
+    from kabinet.organizations.services import registry_import_csv
+
+    registry_import_csv(f"inn;name;director;legal_address\n{org_a.inn};ООО «Альфа Плюс»;Новый Директор;Москва\n")
+    client_a.post("/settings/refresh/")
+    org = Organization.objects.get(pk=org_a.pk)
+    assert org.name == "ООО «Альфа Плюс»" and org.director == "Новый Директор"
+    assert AuditEvent.objects.filter(action="organization_refreshed").exists()
+
+
+@pytest.mark.parametrize("url", ["/settings/", "/settings/history/"])
+def test_query_counts_do_not_grow(admin_client, org_a, url):
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            admin_client.get(url)
+        return len(ctx.captured_queries)
+
+    AuditEvent.objects.create(organization=org_a, action="employee_added", object_repr="first")
+    before = count()
+    for n in range(12):
+        member = MembershipFactory(organization=org_a, user=UserFactory(full_name=f"Сотрудник {n}"))
+        AuditEvent.objects.create(
+            organization=org_a, actor=member.user, action="employee_added", object_repr=str(member)
+        )
+    assert count() == before

@@ -1,0 +1,110 @@
+"""The support centre (§9): threads between a client organization and the creditor's support."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kabinet.audit.services import audit_record
+from kabinet.documents.services import clean_filename, validate_upload
+from kabinet.notifications.models import Notification
+from kabinet.notifications.services import notify_members
+from kabinet.support.models import SupportAttachment, SupportMessage, SupportThread, SupportThreadRead
+
+
+def _next_number() -> str:
+    from kabinet.appeals.models import AppealCounter
+
+    try:
+        with transaction.atomic():
+            AppealCounter.objects.get_or_create(name="support", defaults={"last_number": 0})
+    except IntegrityError:
+        pass
+    counter = AppealCounter.objects.select_for_update().get(name="support")
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{timezone.localdate():%y%m}-{counter.last_number:05d}"
+
+
+def _attach(message: SupportMessage, files: list) -> None:
+    for uploaded in files:
+        content_type = validate_upload(uploaded)
+        attachment = SupportAttachment(
+            organization_id=message.organization_id,
+            message=message,
+            original_name=clean_filename(uploaded.name),
+            content_type=content_type,
+            size=uploaded.size,
+        )
+        attachment.file.save(attachment.original_name, uploaded, save=False)
+        attachment.save()
+
+
+def mark_read(*, user, thread: SupportThread) -> None:
+    SupportThreadRead.objects.update_or_create(user=user, thread=thread, defaults={"last_read_at": timezone.now()})
+
+
+def thread_create(*, org, user, topic: str, body: str, files: list, request=None) -> SupportThread:
+    files = list(files or [])
+    for uploaded in files:
+        validate_upload(uploaded)
+    with transaction.atomic():
+        now = timezone.now()
+        thread = SupportThread.objects.create(
+            organization=org,
+            number=_next_number(),
+            topic=topic,
+            author=user,
+            status=SupportThread.Status.OPEN,
+            last_message_at=now,
+        )
+        message = SupportMessage.objects.create(organization=org, thread=thread, author=user, body=body)
+        _attach(message, files)
+        mark_read(user=user, thread=thread)
+        audit_record(action="support_thread_created", organization=org, actor=user, obj=thread, request=request)
+    return thread
+
+
+def message_post(*, org, user, thread_id: int, body: str, files: list, request=None) -> SupportMessage:
+    files = list(files or [])
+    for uploaded in files:
+        validate_upload(uploaded)
+    with transaction.atomic():
+        thread = SupportThread.objects.for_org(org).select_for_update().get(pk=thread_id)
+        message = SupportMessage.objects.create(organization=org, thread=thread, author=user, body=body)
+        _attach(message, files)
+        thread.last_message_at = message.created_at
+        thread.status = SupportThread.Status.OPEN
+        thread.save(update_fields=["last_message_at", "status", "updated_at"])
+        mark_read(user=user, thread=thread)
+    return message
+
+
+def staff_reply(*, thread_id: int, staff, body: str, files: list | None = None, request=None) -> SupportMessage:
+    """Staff answer: the organization's employees are told in the portal and by e-mail."""
+    with transaction.atomic():
+        thread = SupportThread.objects.select_for_update().select_related("organization").get(pk=thread_id)
+        message = SupportMessage.objects.create(
+            organization_id=thread.organization_id, thread=thread, author=staff, from_staff=True, body=body
+        )
+        _attach(message, list(files or []))
+        thread.last_message_at = message.created_at
+        thread.status = SupportThread.Status.ANSWERED
+        thread.save(update_fields=["last_message_at", "status", "updated_at"])
+        notify_members(
+            org=thread.organization,
+            kind=Notification.Kind.SUPPORT_REPLY,
+            title=_("Support answered: %(topic)s") % {"topic": thread.topic},
+            body=body[:500],
+            link=f"/support/{thread.pk}/",
+        )
+        audit_record(
+            action="support_reply",
+            organization=thread.organization,
+            actor=staff,
+            actor_kind="staff",
+            obj=thread,
+            request=request,
+        )
+    return message

@@ -1,0 +1,102 @@
+"""The support centre (§9): threads are a chat between the client's employees and staff."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kabinet.notifications.models import Notification
+from kabinet.support import services
+from kabinet.support.models import SupportAttachment, SupportThread
+
+
+@pytest.fixture
+def thread(org_a, admin_a):
+    return services.thread_create(
+        org=org_a,
+        user=admin_a,
+        topic="Не приходит СМС",
+        body="Помогите, что-то не работает",
+        files=[SimpleUploadedFile("s.pdf", b"%PDF-1.4 x")],
+    )
+
+
+def test_a_client_opens_a_thread_and_colleagues_see_it_with_an_unread_mark(client_a, manager_a, org_a):
+    response = client_a.post("/support/new/", {"topic": "Вопрос по счёту", "body": "Где счёт за декабрь?"})
+    thread = SupportThread.objects.get()
+    assert response["Location"] == f"/support/{thread.pk}/"
+    colleague = Client()
+    colleague.force_login(manager_a)
+    html = colleague.get("/support/").content.decode()
+    assert "Вопрос по счёту" in html and "Где счёт за декабрь?" in html and "kb-unread" in html
+    colleague.get(f"/support/{thread.pk}/")
+    assert "kb-unread" not in colleague.get("/support/").content.decode().split("<tbody>")[1]
+
+
+def test_the_composer_keeps_the_text_on_an_error(client_a, thread):
+    response = client_a.post(
+        f"/support/{thread.pk}/", {"body": "Прикладываю", "files": [SimpleUploadedFile("x.pdf", b"<html>")]}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Прикладываю" in html and "не принимается" in html
+
+
+def test_staff_answer_the_client_is_told_and_the_chat_polls_new_messages(
+    client_a, staff, thread, admin_a, django_capture_on_commit_callbacks
+):
+    staff_client = Client()
+    staff_client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            f"/admin/support/supportthread/{thread.pk}/change/",
+            {
+                "status": "answered",
+                "reply": "Проверили, попробуйте ещё раз",
+                "messages-TOTAL_FORMS": 1,
+                "messages-INITIAL_FORMS": 1,
+                "messages-0-id": thread.messages.get().pk,
+                "messages-0-thread": thread.pk,
+            },
+        )
+    assert Notification.objects.filter(user=admin_a, kind="support_reply").exists()
+    poll = client_a.get(f"/support/{thread.pk}/?poll=1", headers={"HX-Request": "true"}).content.decode()
+    assert "Проверили, попробуйте ещё раз" in poll and "<html" not in poll and "Поддержка" in poll
+
+
+def test_threads_and_files_of_another_organization_are_a_404(thread, user_b):
+    other = Client()
+    other.force_login(user_b)
+    attachment = SupportAttachment.objects.get()
+    assert other.get(f"/support/{thread.pk}/").status_code == 404
+    assert other.post(f"/support/{thread.pk}/", {"body": "x"}).status_code == 404
+    assert other.get(f"/support/files/{attachment.pk}/").status_code == 404
+    assert "Не приходит СМС" not in other.get("/support/").content.decode()
+
+
+def test_the_attachment_downloads_for_the_organization(client_a, thread):
+    response = client_a.get(f"/support/files/{SupportAttachment.objects.get().pk}/")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+
+
+@pytest.mark.parametrize("which", ["list", "thread"])
+def test_query_counts_do_not_grow(client_a, org_a, admin_a, thread, which):
+    url = "/support/" if which == "list" else f"/support/{thread.pk}/"
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            client_a.get(url)
+        return len(ctx.captured_queries)
+
+    before = count()
+    for n in range(10):
+        services.thread_create(org=org_a, user=admin_a, topic=f"Тема {n}", body="x", files=[])
+        services.message_post(
+            org=org_a,
+            user=admin_a,
+            thread_id=thread.pk,
+            body=f"сообщение {n}",
+            files=[SimpleUploadedFile("a.pdf", b"%PDF-1.4")],
+        )
+    assert count() == before

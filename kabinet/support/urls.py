@@ -1,0 +1,12 @@
+from django.urls import path
+
+from kabinet.support import views
+
+app_name = "support"
+
+urlpatterns = [
+    path("support/", views.thread_list, name="list"),
+    path("support/new/", views.thread_new, name="new"),
+    path("support/<int:pk>/", views.thread_detail, name="thread"),
+    path("support/files/<int:pk>/", views.attachment_download, name="attachment"),
+]
