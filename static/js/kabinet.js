@@ -141,6 +141,11 @@
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 
+  // A dialog whose form came back with errors opens again with what was typed.
+  document.querySelectorAll(".modal.kb-open-on-load").forEach(function (el) {
+    if (window.bootstrap) bootstrap.Modal.getOrCreateInstance(el).show();
+  });
+
   // «Отправить код заново» with a visible cool-down.
   document.querySelectorAll("[data-cooldown]").forEach(function (form) {
     var left = parseInt(form.dataset.cooldown, 10) || 0;
