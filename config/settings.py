@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "kabinet.notifications",
     "kabinet.support",
     "kabinet.audit",
+    "kabinet.api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +247,30 @@ DOCUMENT_ZIP_MAX_FILES = env_int("DOCUMENT_ZIP_MAX_FILES", 500)
 DOCUMENT_ZIP_MAX_BYTES = env_int("DOCUMENT_ZIP_MAX_BYTES", 2 * 2**30)
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+# Integration API.
+API_MAX_ROWS = env_int("API_MAX_ROWS", 20_000)
+API_EVENT_LAG_SECONDS = env_int("API_EVENT_LAG_SECONDS", 5)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["kabinet.api.auth.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["kabinet.api.auth.HasScope"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kabinet integration API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": "The creditor's accounting system feeds the portal and reads what clients did.",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "APPEND_COMPONENTS": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
+    "SECURITY": [{"token": []}],
+}
 
 # VAT rates in force, newest first: (first day, rate %). The last entry has no start date.
 VAT_RATES = [("2026-01-01", "22"), (None, "20")]

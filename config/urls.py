@@ -9,6 +9,7 @@ admin.site.index_title = "Администрирование"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="contracts:dashboard", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("kabinet.api.urls")),
     path("", include("kabinet.accounts.urls")),
     path("", include("kabinet.organizations.urls")),
     path("", include("kabinet.creditors.urls")),

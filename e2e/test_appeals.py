@@ -55,6 +55,7 @@ def test_client_sends_each_type_sees_the_list_and_withdraws(page, portal, admin_
 
     def insurance(dialog):
         dialog.get_by_label("Тема обращения").select_option(label="Страховой случай")
+        settled(page)
         dialog.locator("#a-contract").select_option(label="AL-26-00700")
         dialog.get_by_label("Описание").fill("Повреждение бампера")
 

@@ -30,6 +30,7 @@ from kabinet.accounts.models import (
     User,
 )
 from kabinet.accounts.sms import SmsError, get_backend
+from kabinet.api import events as api_events
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
 from kabinet.core.net import client_ip, user_agent
@@ -397,6 +398,15 @@ def registration_confirm(*, registration_id: int, code: str, request) -> User:
         registration.phone_confirmed_at = timezone.now()
         registration.save(update_fields=["user", "organization", "password", "status", "phone_confirmed_at"])
         audit_record(action="registration_confirmed", organization=org, actor=user, obj=registration, request=request)
+        api_events.record(
+            "registration.awaiting",
+            organization=org,
+            registration=registration.pk,
+            inn=org.inn,
+            company=registration.company_name,
+            full_name=user.full_name,
+            phone=str(user.phone),
+        )
     return user
 
 
@@ -431,6 +441,15 @@ def organization_request(*, user: User, company: CompanyInfo, request) -> Regist
             phone_confirmed_at=timezone.now(),
         )
         audit_record(action="organization_requested", organization=org, actor=user, obj=registration, request=request)
+        api_events.record(
+            "registration.awaiting",
+            organization=org,
+            registration=registration.pk,
+            inn=org.inn,
+            company=registration.company_name,
+            full_name=user.full_name,
+            phone=str(user.phone),
+        )
     return registration
 
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kabinet.api import events as api_events
 from kabinet.appeals.models import (
     ASKS_CLIENT,
     Appeal,
@@ -127,6 +128,16 @@ def appeal_create(*, org, user, data: AppealInput, request=None) -> Appeal:
             obj=appeal,
             after={"kind": appeal.kind, "topic": appeal.topic_id},
             request=request,
+        )
+        api_events.record(
+            "appeal.created",
+            organization=org,
+            number=appeal.number,
+            kind=appeal.kind,
+            topic=appeal.topic.name if appeal.topic else "",
+            description=appeal.description,
+            contract=appeal.contract.external_id if appeal.contract else None,
+            attachments=list(appeal.documents.values_list("pk", flat=True)),
         )
     return appeal
 
@@ -266,6 +277,7 @@ def appeal_client_answer(*, org, user, appeal_id: int, body: str, files: list, r
                 data=UploadInput(doc_type=_("Request attachment"), contract=appeal.contract, appeal=appeal),
             )
         audit_record(action="appeal_answered", organization=org, actor=user, obj=appeal, request=request)
+        api_events.record("appeal.answered", organization=org, number=appeal.number, body=body)
     return comment
 
 

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kabinet.api import events as api_events
 from kabinet.audit.services import audit_record
 from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
@@ -143,6 +144,15 @@ def documents_upload(*, org, user, files: list, data: UploadInput, request=None)
                 obj=document,
                 after={"name": document.original_name, "size": document.size},
                 request=request,
+            )
+            api_events.record(
+                "document.uploaded",
+                organization=org,
+                document=document.pk,
+                name=document.original_name,
+                doc_type=document.doc_type,
+                contract=document.contract.external_id if document.contract else None,
+                appeal=document.appeal.number if document.appeal else None,
             )
         _after_commit_extract([d.pk for d in documents])
     return documents

@@ -1,0 +1,58 @@
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.api.models import ApiEvent, ApiToken, IdempotentUpload
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """The key is shown once, right after the token is created; only its hash is kept."""
+
+    list_display = ("name", "prefix", "can_read", "can_write", "last_used_at", "revoked_at")
+    list_filter = ("can_read", "can_write")
+    search_fields = ("name", "prefix")
+    fields = ("name", "can_read", "can_write", "allowed_ips", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        token, key = ApiToken.issue(
+            name=obj.name, can_read=obj.can_read, can_write=obj.can_write, allowed_ips=obj.allowed_ips
+        )
+        obj.pk = token.pk
+        obj.prefix = token.prefix
+        messages.warning(
+            request,
+            _("The key of «%(name)s» — copy it now, it is not shown again: %(key)s") % {"name": token.name, "key": key},
+        )
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@admin.register(ApiEvent)
+class ApiEventAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "organization", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("kind", "organization__name")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IdempotentUpload)
+class IdempotentUploadAdmin(admin.ModelAdmin):
+    list_display = ("key", "token", "document", "created_at")
+    search_fields = ("key",)
+    raw_id_fields = ("token", "document")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,296 @@
+"""Integration API v1: the creditor's accounting system feeds the portal and reads what clients did.
+
+Every write is an upsert by external id (the same call twice changes nothing), runs in one
+transaction, and has the same side effects as the staff's edits (notifications, history).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kabinet.api import serializers as s
+from kabinet.api.models import ApiEvent, IdempotentUpload
+from kabinet.appeals.models import Appeal
+from kabinet.appeals.services import TransitionRefused, appeal_change_status
+from kabinet.audit.models import AuditEvent
+from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem, ScheduledPayment
+from kabinet.contracts.services import schedule_updated
+from kabinet.creditors.models import Creditor, Product
+from kabinet.documents.models import Document
+from kabinet.documents.services import documents_publish
+from kabinet.organizations.models import Organization
+
+
+class Upsert(APIView):
+    """PUT /<kind>/<external_id>/: create or update one object by its external id."""
+
+    model = None
+    serializer_class = None
+    lookup_fallback: str | None = None  # a natural key that finds a row made before it had an external id
+
+    @extend_schema(responses={200: None, 201: None})
+    def put(self, request, external_id: str):
+        instance = self.model.objects.filter(external_id=external_id).first()
+        if instance is None and self.lookup_fallback and request.data.get(self.lookup_fallback):
+            instance = self.model.objects.filter(
+                **{self.lookup_fallback: request.data[self.lookup_fallback], "external_id__isnull": True}
+            ).first()
+        serializer = self.serializer_class(instance, data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.previous = {k: getattr(instance, k) for k in serializer.validated_data} if instance else {}
+        with transaction.atomic():
+            changed = instance is None or any(getattr(instance, k) != v for k, v in serializer.validated_data.items())
+            obj = serializer.save(external_id=external_id, **self.extra_save(serializer.validated_data))
+            try:
+                obj.full_clean(validate_unique=False)
+            except Exception as exc:  # model validators (INN checksum, VIN, accounts) as field errors
+                raise ValidationError(getattr(exc, "message_dict", {"non_field_errors": [str(exc)]})) from exc
+            if changed:
+                self.after_change(obj, created=instance is None)
+        body = {"external_id": external_id, "id": obj.pk, "created": instance is None, "changed": changed}
+        return Response(body, status=status.HTTP_201_CREATED if instance is None else status.HTTP_200_OK)
+
+    def extra_save(self, data) -> dict:
+        return {}
+
+    def after_change(self, obj, *, created: bool) -> None:
+        pass
+
+
+class CreditorUpsert(Upsert):
+    model, serializer_class = Creditor, s.CreditorSerializer
+
+
+class ProductUpsert(Upsert):
+    model, serializer_class = Product, s.ProductSerializer
+
+
+class OrganizationUpsert(Upsert):
+    model, serializer_class, lookup_fallback = Organization, s.OrganizationSerializer, "inn"
+
+    def extra_save(self, data) -> dict:
+        return {"data_as_of": timezone.now()}
+
+
+class ContractUpsert(Upsert):
+    model, serializer_class = Contract, s.ContractSerializer
+
+    def after_change(self, obj, *, created: bool) -> None:
+        if not created and self.previous.get("status") != obj.status:
+            from kabinet.contracts.services import contract_status_changed
+
+            contract_status_changed(contract=obj)
+
+
+class ChildUpsert(Upsert):
+    """Rows of a contract carry its organization themselves."""
+
+    def extra_save(self, data) -> dict:
+        return {"organization_id": data["contract"].organization_id}
+
+
+class LeasedItemUpsert(ChildUpsert):
+    model, serializer_class = LeasedItem, s.LeasedItemSerializer
+
+
+class InsurancePolicyUpsert(ChildUpsert):
+    model, serializer_class = InsurancePolicy, s.InsurancePolicySerializer
+
+
+def _contract(external_id: str) -> Contract:
+    contract = Contract.objects.filter(external_id=external_id).first()
+    if contract is None:
+        raise NotFound(f"No contract with external id «{external_id}».")
+    return contract
+
+
+class ScheduleReplace(APIView):
+    """PUT /contracts/<external_id>/schedule/: the whole schedule, replaced atomically."""
+
+    @extend_schema(request=s.ScheduleSerializer, responses={200: None})
+    def put(self, request, external_id: str):
+        contract = _contract(external_id)
+        serializer = s.ScheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rows = serializer.validated_data["payments"]
+        with transaction.atomic():
+            Contract.objects.select_for_update().filter(pk=contract.pk).first()
+            existing = {p.number: p for p in ScheduledPayment.objects.filter(contract=contract)}
+            changed, new = [], []
+            fields = ["due_date", "amount", "vat_rate", "vat_amount", "paid_amount", "paid_date", "is_paid"]
+            from kabinet.core.money import vat_included
+
+            for row in rows:
+                values = {
+                    "due_date": row["due_date"],
+                    "amount": row["amount"],
+                    "vat_rate": row["vat_rate"],
+                    "vat_amount": vat_included(row["amount"], row["vat_rate"]),
+                    "paid_amount": row["paid_amount"],
+                    "paid_date": row.get("paid_date"),
+                    "is_paid": row["paid_amount"] >= row["amount"],
+                }
+                current = existing.pop(row["number"], None)
+                if current is None:
+                    new.append(
+                        ScheduledPayment(
+                            organization_id=contract.organization_id, contract=contract, number=row["number"], **values
+                        )
+                    )
+                elif any(getattr(current, k) != v for k, v in values.items()):
+                    for k, v in values.items():
+                        setattr(current, k, v)
+                    changed.append(current)
+            removed = [p.pk for p in existing.values() if not p.invoices.exists()]
+            ScheduledPayment.objects.filter(pk__in=removed).delete()
+            ScheduledPayment.objects.bulk_update(changed, fields, batch_size=2000)
+            ScheduledPayment.objects.bulk_create(new, batch_size=2000)
+            if new or changed or removed:
+                Organization.objects.filter(pk=contract.organization_id).update(data_as_of=timezone.now())
+                schedule_updated(contract=contract)
+        return Response({"created": len(new), "updated": len(changed), "deleted": len(removed)})
+
+
+class PaymentsReceived(APIView):
+    """POST /payments/: payments received, thousands of rows per call, all or nothing."""
+
+    @extend_schema(request=s.PaymentsSerializer, responses={200: None})
+    def post(self, request):
+        serializer = s.PaymentsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rows = serializer.validated_data["payments"]
+        contracts = {
+            c.external_id: c.pk
+            for c in Contract.objects.filter(external_id__in={r["contract"] for r in rows}).only("id", "external_id")
+        }
+        payments = {
+            (p.contract_id, p.number): p for p in ScheduledPayment.objects.filter(contract_id__in=contracts.values())
+        }
+        errors = {}
+        touched = []
+        for index, row in enumerate(rows):
+            payment = payments.get((contracts.get(row["contract"]), row["number"]))
+            if payment is None:
+                errors[str(index)] = [f"No payment {row['number']} of contract «{row['contract']}»."]
+                continue
+            payment.paid_amount, payment.paid_date = row["paid_amount"], row["paid_date"]
+            payment.is_paid = row["paid_amount"] >= payment.amount
+            touched.append(payment)
+        if errors:
+            raise ValidationError({"payments": errors})
+        with transaction.atomic():
+            ScheduledPayment.objects.bulk_update(touched, ["paid_amount", "paid_date", "is_paid"], batch_size=2000)
+        return Response({"updated": len(touched)})
+
+
+class DebtPut(APIView):
+    @extend_schema(request=s.DebtSerializer, responses={200: None})
+    def put(self, request, external_id: str):
+        contract = _contract(external_id)
+        serializer = s.DebtSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            Debt.objects.update_or_create(
+                contract=contract, defaults={"organization_id": contract.organization_id, **serializer.validated_data}
+            )
+        return Response({"contract": external_id})
+
+
+class DocumentUpload(APIView):
+    """POST /documents/ (multipart): an incoming document; `Idempotency-Key` makes a retry create one."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(request={"multipart/form-data": s.DocumentUploadSerializer}, responses={201: None})
+    def post(self, request):
+        key = request.headers.get("Idempotency-Key", "")[:128]
+        if key:
+            done = IdempotentUpload.objects.filter(token=request.auth, key=key).select_related("document").first()
+            if done:
+                return Response({"id": done.document_id, "external_id": done.document.external_id}, status=200)
+        serializer = s.DocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        existing = Document.objects.filter(external_id=data["external_id"]).first()
+        if existing:
+            return Response({"id": existing.pk, "external_id": existing.external_id}, status=200)
+        try:
+            with transaction.atomic():
+                document = documents_publish(
+                    org=data["organization"],
+                    contract=data.get("contract"),
+                    files=[data["file"]],
+                    doc_type=data["doc_type"],
+                    category=data["category"],
+                    document_date=data["document_date"],
+                )[0]
+                Document.objects.filter(pk=document.pk).update(external_id=data["external_id"], title=data["title"])
+                if key:
+                    IdempotentUpload.objects.create(token=request.auth, key=key, document=document)
+        except IntegrityError as exc:
+            raise ValidationError({"external_id": "A document with this external id already exists."}) from exc
+        except Exception as exc:
+            if hasattr(exc, "messages"):
+                raise ValidationError({"file": exc.messages}) from exc
+            raise
+        return Response({"id": document.pk, "external_id": data["external_id"]}, status=201)
+
+
+class EventFeed(APIView):
+    """GET /events/?after=<id>: what clients did, oldest first. Events become visible a few seconds after
+    they are written, so a transaction still in flight cannot commit an id below the cursor unseen."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("after", int), OpenApiParameter("limit", int)],
+        responses={200: s.EventSerializer(many=True)},
+    )
+    def get(self, request):
+        try:
+            after = int(request.query_params.get("after", 0))
+            limit = min(int(request.query_params.get("limit", 500)), 1000)
+        except ValueError as exc:
+            raise ValidationError({"after": "A whole number."}) from exc
+        horizon = timezone.now() - timedelta(seconds=settings.API_EVENT_LAG_SECONDS)
+        events = list(
+            ApiEvent.objects.filter(pk__gt=after, created_at__lte=horizon)
+            .select_related("organization")
+            .order_by("id")[:limit]
+        )
+        return Response(
+            {
+                "events": s.EventSerializer(events, many=True).data,
+                "next": events[-1].pk if events else after,
+            }
+        )
+
+
+class AppealStatus(APIView):
+    """POST /requests/<number>/status/: the same transition rules and notifications as the back office."""
+
+    @extend_schema(request=s.StatusSerializer, responses={200: None})
+    def post(self, request, number: str):
+        appeal = Appeal.objects.filter(number=number).first()
+        if appeal is None:
+            raise NotFound(f"No request «{number}».")
+        serializer = s.StatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            appeal = appeal_change_status(
+                appeal_id=appeal.pk,
+                to_status=serializer.validated_data["status"],
+                comment=serializer.validated_data.get("comment", ""),
+                actor_kind=AuditEvent.ActorKind.API,
+            )
+        except (TransitionRefused, ValueError) as exc:
+            raise ValidationError({"status": str(exc)}) from exc
+        return Response({"number": appeal.number, "status": appeal.status})
