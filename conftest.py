@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kabinet.accounts import sms
+from kabinet.accounts.models import ConsentDocument
 from kabinet.core.testing import (
     ContractFactory,
     CreditorFactory,
@@ -15,6 +16,7 @@ from kabinet.core.testing import (
     UserFactory,
 )
 from kabinet.organizations.models import Membership
+from kabinet.organizations.services import registry_import_csv
 
 
 @pytest.fixture(autouse=True)
@@ -92,3 +94,25 @@ def client_a(client, admin_a):
 @pytest.fixture
 def contract_b(org_b, products):
     return ContractFactory(organization=org_b, product=products["auto"], number="BETA-0001")
+
+
+@pytest.fixture
+def consent_docs(db):
+    return [
+        ConsentDocument.objects.create(kind="terms", version=1, title="Пользовательское соглашение", text="Текст 1"),
+        ConsentDocument.objects.create(
+            kind="personal_data", version=1, title="Согласие на обработку ПДн", text="Текст 2"
+        ),
+    ]
+
+
+@pytest.fixture
+def registry(db):
+    result = registry_import_csv(
+        "inn;kpp;ogrn;name;director;legal_address;okved_code;status\n"
+        "7801234564;780101001;1027800123450;ООО «Ромашка»;Иванов Иван Петрович;СПб, Невский 1;49.41;ACTIVE\n"
+        "7707083893;773601001;1027700132195;ПАО «Сбербанк»;Греф Герман Оскарович;Москва;64.19;ACTIVE\n"
+        "7709876545;;;ООО «Закрыто»;Петров;;;LIQUIDATED\n"
+    )
+    assert not result.errors
+    return result

@@ -251,6 +251,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 # Integration API.
 API_MAX_ROWS = env_int("API_MAX_ROWS", 20_000)
 API_EVENT_LAG_SECONDS = env_int("API_EVENT_LAG_SECONDS", 5)
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 25 * 2**20)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_ATTEMPTS = env_int("WEBHOOK_ATTEMPTS", 6)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["kabinet.api.auth.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["kabinet.api.auth.HasScope"],
@@ -258,7 +261,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "kabinet.api.errors.exception_handler",
 }
+# A JSON body of a bulk call may be large; files stream to disk above FILE_UPLOAD_MAX_MEMORY_SIZE.
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kabinet integration API",
     "VERSION": "1.0.0",

@@ -453,7 +453,9 @@ def organization_request(*, user: User, company: CompanyInfo, request) -> Regist
     return registration
 
 
-def registration_approve(*, registration_id: int, staff: User, request=None) -> Registration:
+def registration_approve(
+    *, registration_id: int, staff: User | None, request=None, actor_kind: str = AuditEvent.ActorKind.STAFF
+) -> Registration:
     """Staff approve: the organization becomes active; the first user becomes its Administrator, a later
     one waits as «Запрос на добавление» for the organization's Administrator to accept."""
     with transaction.atomic():
@@ -483,7 +485,7 @@ def registration_approve(*, registration_id: int, staff: User, request=None) -> 
             action="registration_approved",
             organization=org,
             actor=staff,
-            actor_kind=AuditEvent.ActorKind.STAFF,
+            actor_kind=actor_kind,
             obj=registration,
             before=before,
             after={"organization": org.status, "membership": membership.status, "role": membership.role},
@@ -502,7 +504,14 @@ def registration_approve(*, registration_id: int, staff: User, request=None) -> 
     return registration
 
 
-def registration_reject(*, registration_id: int, staff: User, reason: str, request=None) -> Registration:
+def registration_reject(
+    *,
+    registration_id: int,
+    staff: User | None,
+    reason: str,
+    request=None,
+    actor_kind: str = AuditEvent.ActorKind.STAFF,
+) -> Registration:
     if not reason.strip():
         raise ServiceError(_("Give the reason: the client will read it."), field="reason")
     with transaction.atomic():
@@ -525,7 +534,7 @@ def registration_reject(*, registration_id: int, staff: User, reason: str, reque
             action="registration_rejected",
             organization=registration.organization,
             actor=staff,
-            actor_kind=AuditEvent.ActorKind.STAFF,
+            actor_kind=actor_kind,
             obj=registration,
             after={"reason": registration.rejection_reason},
             request=request,

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.api.models import ApiEvent, ApiToken, IdempotentUpload
+from kabinet.api.models import ApiEvent, ApiToken, IdempotentUpload, WebhookDelivery
 
 
 @admin.register(ApiToken)
@@ -12,8 +12,26 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "prefix", "can_read", "can_write", "last_used_at", "revoked_at")
     list_filter = ("can_read", "can_write")
     search_fields = ("name", "prefix")
-    fields = ("name", "can_read", "can_write", "allowed_ips", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
+    fields = (
+        "name",
+        "can_read",
+        "can_write",
+        "allowed_ips",
+        "webhook_url",
+        "webhook_secret_shown",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at", "webhook_secret_shown")
+
+    @admin.display(description=_("webhook secret"))
+    def webhook_secret_shown(self, obj):
+        from kabinet.api.webhooks import ensure_secret
+
+        return ensure_secret(obj) if obj.pk and obj.webhook_url else "—"
+
     actions = ["revoke"]
 
     def save_model(self, request, obj, form, change):
@@ -55,4 +73,21 @@ class IdempotentUploadAdmin(admin.ModelAdmin):
     raw_id_fields = ("token", "document")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log of outgoing webhooks."""
+
+    list_display = ("event", "token", "status", "attempts", "response_code", "last_error", "created_at", "delivered_at")
+    list_filter = ("status", "token")
+    search_fields = ("event__kind", "last_error")
+    date_hierarchy = "created_at"
+    list_select_related = ("event", "token")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -25,6 +25,12 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    webhook_url = models.URLField(
+        _("webhook URL"),
+        blank=True,
+        help_text=_("Events are POSTed here, signed with HMAC-SHA256; empty: no webhooks."),
+    )
+    webhook_secret = models.CharField(_("webhook secret"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("API token")
@@ -95,3 +101,30 @@ class ApiEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.kind}"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one system's webhook; retried with back-off until it answers 2xx."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    token = models.ForeignKey(ApiToken, verbose_name=_("system"), on_delete=models.CASCADE)
+    event = models.ForeignKey(ApiEvent, verbose_name=_("event"), on_delete=models.CASCADE)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["token", "event"], name="webhook_delivery_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.token_id}: {self.status}"

@@ -126,6 +126,20 @@ class ScheduleSerializer(serializers.Serializer):
         return rows
 
 
+class ContractScheduleSerializer(ScheduleSerializer):
+    contract = serializers.CharField(max_length=64)
+
+
+class SchedulesBulkSerializer(serializers.Serializer):
+    schedules = ContractScheduleSerializer(many=True, allow_empty=False)
+
+    def validate_schedules(self, entries):
+        rows = sum(len(e["payments"]) for e in entries)
+        if rows > settings.API_MAX_ROWS:
+            raise serializers.ValidationError(f"At most {settings.API_MAX_ROWS} rows per call, got {rows}.")
+        return entries
+
+
 class PaymentReceivedSerializer(serializers.Serializer):
     contract = serializers.CharField(max_length=64)
     number = serializers.IntegerField(min_value=1)
@@ -172,3 +186,8 @@ class EventSerializer(serializers.Serializer):
     organization_inn = serializers.CharField(source="organization.inn", allow_null=True, default=None)
     created_at = serializers.DateTimeField()
     payload = serializers.JSONField()
+
+
+class RegistrationStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["approved", "rejected"])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)

@@ -17,7 +17,9 @@ urlpatterns = [
     path("leased-items/<str:external_id>/", views.LeasedItemUpsert.as_view(), name="leased_item"),
     path("insurance-policies/<str:external_id>/", views.InsurancePolicyUpsert.as_view(), name="insurance"),
     path("payments/", views.PaymentsReceived.as_view(), name="payments"),
+    path("schedules/", views.SchedulesBulk.as_view(), name="schedules"),
     path("documents/", views.DocumentUpload.as_view(), name="documents"),
     path("events/", views.EventFeed.as_view(), name="events"),
     path("requests/<str:number>/status/", views.AppealStatus.as_view(), name="appeal_status"),
+    path("registrations/<int:pk>/status/", views.RegistrationStatus.as_view(), name="registration_status"),
 ]

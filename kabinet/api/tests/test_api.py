@@ -215,3 +215,38 @@ def test_a_contract_status_change_through_the_api_notifies(api, base, org_a):
     member = MembershipFactory(organization=org)
     put(api, "/api/v1/contracts/C-1/", {**base["contract"], "status": "closed"})
     assert Notification.objects.filter(user=member.user, kind="contract_status").exists()
+
+
+def test_schedules_of_many_contracts_in_one_call_with_a_bounded_number_of_queries(api, base):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def make(n, offset):
+        for i in range(n):
+            put(api, f"/api/v1/contracts/B-{offset + i}/", {**base["contract"], "number": f"B-{offset + i}"})
+        return [
+            {
+                "contract": f"B-{offset + i}",
+                "payments": [
+                    {"number": k, "due_date": "2027-01-15", "amount": "100.00", "vat_rate": "22"} for k in range(1, 37)
+                ],
+            }
+            for i in range(n)
+        ]
+
+    def call(entries):
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.post("/api/v1/schedules/", {"schedules": entries}, content_type="application/json")
+        assert response.status_code == 200, response.content
+        return response.json(), len(ctx.captured_queries)
+
+    small, small_queries = call(make(2, 0))
+    large, large_queries = call(make(20, 100))
+    assert small["created"] == 72 and large["created"] == 720
+    # Ten times the contracts and rows: only the insert batches grow (SQLite caps a statement's parameters;
+    # PostgreSQL takes 2,000 rows a statement), never a query per contract or per row.
+    assert large_queries <= small_queries + 720 // 70
+    unknown = api.post(
+        "/api/v1/schedules/", {"schedules": [{"contract": "NOPE", "payments": []}]}, content_type="application/json"
+    )
+    assert unknown.status_code == 400 and "NOPE" in str(unknown.json())
