@@ -274,8 +274,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
-    "SECURITY": [{"token": []}],
 }
 
 # VAT rates in force, newest first: (first day, rate %). The last entry has no start date.

@@ -6,6 +6,7 @@ import hmac
 import ipaddress
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from kabinet.api.models import ApiToken, hash_key
@@ -52,3 +53,13 @@ class HasScope(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return token.can_read
         return token.can_write
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Describes the token to the OpenAPI document (drf-spectacular finds its extensions by subclass)."""
+
+    target_class = "kabinet.api.auth.ApiTokenAuthentication"
+    name = "token"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "`Authorization: Bearer kb_<prefix>_<secret>`"}

@@ -191,3 +191,8 @@ class EventSerializer(serializers.Serializer):
 class RegistrationStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["approved", "rejected"])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class EventFeedSerializer(serializers.Serializer):
+    events = EventSerializer(many=True)
+    next = serializers.IntegerField()

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -30,6 +30,21 @@ from kabinet.documents.models import Document
 from kabinet.documents.services import documents_publish
 from kabinet.organizations.models import Organization
 
+OK = OpenApiResponse(description="Done.")
+ERRORS = {
+    400: OpenApiResponse(description="Bad input: {field: [reasons]}; nothing was written."),
+    401: OpenApiResponse(description="No token, a wrong or revoked token."),
+    403: OpenApiResponse(description="The token lacks the scope, or the address is not allowed."),
+    404: OpenApiResponse(description="No object with this external id."),
+    413: OpenApiResponse(description="The request body is too large."),
+}
+
+
+def _external_id(value: str) -> str:
+    if not 1 <= len(value) <= 64:
+        raise ValidationError({"external_id": "From 1 to 64 characters."})
+    return value
+
 
 class Upsert(APIView):
     """PUT /<kind>/<external_id>/: create or update one object by its external id."""
@@ -38,8 +53,11 @@ class Upsert(APIView):
     serializer_class = None
     lookup_fallback: str | None = None  # a natural key that finds a row made before it had an external id
 
-    @extend_schema(responses={200: None, 201: None})
+    @extend_schema(responses={200: OK, 201: OK, **ERRORS})
     def put(self, request, external_id: str):
+        _external_id(external_id)
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Expected a JSON object."]})
         instance = self.model.objects.filter(external_id=external_id).first()
         if instance is None and self.lookup_fallback and request.data.get(self.lookup_fallback):
             instance = self.model.objects.filter(
@@ -108,7 +126,7 @@ class InsurancePolicyUpsert(ChildUpsert):
 
 
 def _contract(external_id: str) -> Contract:
-    contract = Contract.objects.filter(external_id=external_id).first()
+    contract = Contract.objects.filter(external_id=_external_id(external_id)).first()
     if contract is None:
         raise NotFound(f"No contract with external id «{external_id}».")
     return contract
@@ -189,7 +207,7 @@ def schedules_replace(items: list[tuple[Contract, list[dict]]]) -> dict:
 class ScheduleReplace(APIView):
     """PUT /contracts/<external_id>/schedule/: the whole schedule, replaced atomically."""
 
-    @extend_schema(request=s.ScheduleSerializer, responses={200: None})
+    @extend_schema(request=s.ScheduleSerializer, responses={200: OK, **ERRORS})
     def put(self, request, external_id: str):
         contract = _contract(external_id)
         serializer = s.ScheduleSerializer(data=request.data)
@@ -200,7 +218,7 @@ class ScheduleReplace(APIView):
 class SchedulesBulk(APIView):
     """POST /schedules/: the schedules of many contracts in one call (thousands of rows), all or nothing."""
 
-    @extend_schema(request=s.SchedulesBulkSerializer, responses={200: None})
+    @extend_schema(request=s.SchedulesBulkSerializer, responses={200: OK, **ERRORS})
     def post(self, request):
         serializer = s.SchedulesBulkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -220,7 +238,7 @@ class SchedulesBulk(APIView):
 class PaymentsReceived(APIView):
     """POST /payments/: payments received, thousands of rows per call, all or nothing."""
 
-    @extend_schema(request=s.PaymentsSerializer, responses={200: None})
+    @extend_schema(request=s.PaymentsSerializer, responses={200: OK, **ERRORS})
     def post(self, request):
         serializer = s.PaymentsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -250,7 +268,7 @@ class PaymentsReceived(APIView):
 
 
 class DebtPut(APIView):
-    @extend_schema(request=s.DebtSerializer, responses={200: None})
+    @extend_schema(request=s.DebtSerializer, responses={200: OK, **ERRORS})
     def put(self, request, external_id: str):
         contract = _contract(external_id)
         serializer = s.DebtSerializer(data=request.data)
@@ -267,7 +285,7 @@ class DocumentUpload(APIView):
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(request={"multipart/form-data": s.DocumentUploadSerializer}, responses={201: None})
+    @extend_schema(request={"multipart/form-data": s.DocumentUploadSerializer}, responses={200: OK, 201: OK, **ERRORS})
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "")[:128]
         if key:
@@ -308,14 +326,17 @@ class EventFeed(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("after", int), OpenApiParameter("limit", int)],
-        responses={200: s.EventSerializer(many=True)},
+        responses={200: s.EventFeedSerializer, **ERRORS},
     )
     def get(self, request):
         try:
             after = int(request.query_params.get("after", 0))
-            limit = min(int(request.query_params.get("limit", 500)), 1000)
+            limit = int(request.query_params.get("limit", 500))
         except ValueError as exc:
             raise ValidationError({"after": "A whole number."}) from exc
+        if not 0 <= after < 2**62:
+            raise ValidationError({"after": "A whole number from 0."})
+        limit = max(1, min(limit, 1000))
         horizon = timezone.now() - timedelta(seconds=settings.API_EVENT_LAG_SECONDS)
         events = list(
             ApiEvent.objects.filter(pk__gt=after, created_at__lte=horizon)
@@ -333,9 +354,9 @@ class EventFeed(APIView):
 class AppealStatus(APIView):
     """POST /requests/<number>/status/: the same transition rules and notifications as the back office."""
 
-    @extend_schema(request=s.StatusSerializer, responses={200: None})
+    @extend_schema(request=s.StatusSerializer, responses={200: OK, **ERRORS})
     def post(self, request, number: str):
-        appeal = Appeal.objects.filter(number=number).first()
+        appeal = Appeal.objects.filter(number=number).first() if len(number) <= 32 else None
         if appeal is None:
             raise NotFound(f"No request «{number}».")
         serializer = s.StatusSerializer(data=request.data)
@@ -355,12 +376,12 @@ class AppealStatus(APIView):
 class RegistrationStatus(APIView):
     """POST /registrations/<id>/status/: approve, or reject with a reason, as staff do in the back office."""
 
-    @extend_schema(request=s.RegistrationStatusSerializer, responses={200: None})
+    @extend_schema(request=s.RegistrationStatusSerializer, responses={200: OK, **ERRORS})
     def post(self, request, pk: int):
         from kabinet.accounts import services as account_services
         from kabinet.accounts.models import Registration
 
-        if not Registration.objects.filter(pk=pk).exists():
+        if pk >= 2**62 or not Registration.objects.filter(pk=pk).exists():
             raise NotFound(f"No registration {pk}.")
         serializer = s.RegistrationStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -250,3 +250,66 @@ def test_schedules_of_many_contracts_in_one_call_with_a_bounded_number_of_querie
         "/api/v1/schedules/", {"schedules": [{"contract": "NOPE", "payments": []}]}, content_type="application/json"
     )
     assert unknown.status_code == 400 and "NOPE" in str(unknown.json())
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="concurrent transactions are a PostgreSQL test (CI runs it there)",
+)
+def test_the_feed_loses_and_repeats_nothing_under_concurrent_writes(settings, org_a):
+    import threading
+    import time as time_module
+
+    from django.db import connection as main_connection
+    from django.db import transaction
+
+    from kabinet.api import events
+
+    settings.API_EVENT_LAG_SECONDS = 1
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    _, key = ApiToken.issue(name="poller", can_read=True)
+    done = threading.Event()
+
+    def writer(n):
+        from django.db import connection
+
+        try:
+            for i in range(8):
+                with transaction.atomic():
+                    events.record("appeal.created", organization=org_a, writer=n, i=i)
+                    time_module.sleep(0.05 * ((n + i) % 3))  # commits land out of id order
+        finally:
+            connection.close()
+
+    seen: list[int] = []
+
+    def poller():
+        from django.db import connection
+
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+        cursor = 0
+        try:
+            while True:
+                feed = client.get("/api/v1/events/", {"after": cursor}).json()
+                seen.extend(e["id"] for e in feed["events"])
+                cursor = feed["next"]
+                if done.is_set() and not feed["events"]:
+                    break
+                time_module.sleep(0.1)
+        finally:
+            connection.close()
+
+    writers = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    reader = threading.Thread(target=poller)
+    reader.start()
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    time_module.sleep(settings.API_EVENT_LAG_SECONDS + 0.5)
+    done.set()
+    reader.join(timeout=30)
+    main_connection.close()
+    assert len(seen) == len(set(seen)) == 32
+    assert sorted(seen) == sorted(ApiEvent.objects.values_list("pk", flat=True))
