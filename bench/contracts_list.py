@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -21,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def main() -> None:
@@ -130,6 +130,7 @@ def fill(contracts_per_org: int, other_orgs: int):
 
 def measure(repeat: int, connection) -> None:
     from django.test import Client
+    from timing import time_pages
 
     from kabinet.accounts.models import User
 
@@ -143,25 +144,7 @@ def measure(repeat: int, connection) -> None:
         ("contracts, search by number", "/contracts/?q=000123"),
         ("contracts, search by Latin plate", "/contracts/?q=a123bc"),
     ]
-    print(f"database: {connection.vendor}; {repeat} requests each")
-    print(f"{'page':36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
-    for name, url in cases:
-        executed = []
-
-        def count(execute, sql, params, many, context, executed=executed):
-            executed.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(count):
-            assert client.get(url).status_code == 200
-        timings = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-        print(f"{name:36} {statistics.median(timings):10.1f} {p95:8.1f} {len(executed):8d}")
+    time_pages(client, connection, cases, repeat)
 
 
 if __name__ == "__main__":
