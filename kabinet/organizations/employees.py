@@ -97,60 +97,73 @@ def employee_add(
     return membership
 
 
-def employee_change_role(*, org, actor, membership_id: int, role: str, request=None) -> Membership:
+def _locked(org, membership_id: int) -> Membership:
+    return Membership.objects.select_for_update().select_related("user").get(pk=membership_id, organization=org)
+
+
+def _change(*, org, actor, membership_id: int, field: str, value: str, action: str, check, request) -> Membership:
+    """Lock the membership, apply the rules (`check` raises EmployeeError), save one field, audit it."""
     with transaction.atomic():
-        membership = (
-            Membership.objects.select_for_update().select_related("user").get(pk=membership_id, organization=org)
+        membership = _locked(org, membership_id)
+        check(membership)
+        before = _snapshot(membership)
+        setattr(membership, field, value)
+        membership.save(update_fields=[field, "updated_at"])
+        audit_record(
+            action=action,
+            organization=org,
+            actor=actor,
+            obj=membership,
+            before=before,
+            after=_snapshot(membership),
+            request=request,
         )
+    return membership
+
+
+def employee_change_role(*, org, actor, membership_id: int, role: str, request=None) -> Membership:
+    def check(membership):
         if membership.user_id == actor.pk:
             raise EmployeeError(_("You cannot change your own role."))
         if role != Membership.Role.ADMIN and _is_last_admin(org, membership):
             raise EmployeeError(_("The organization must keep at least one active administrator."))
-        before = _snapshot(membership)
-        membership.role = role
-        membership.save(update_fields=["role", "updated_at"])
-        audit_record(
-            action="employee_role_changed",
-            organization=org,
-            actor=actor,
-            obj=membership,
-            before=before,
-            after=_snapshot(membership),
-            request=request,
-        )
-    return membership
+
+    return _change(
+        org=org,
+        actor=actor,
+        membership_id=membership_id,
+        field="role",
+        value=role,
+        action="employee_role_changed",
+        check=check,
+        request=request,
+    )
 
 
 def employee_set_status(*, org, actor, membership_id: int, status: str, request=None) -> Membership:
     """Activate (e.g. accept a «Запрос на добавление») or deactivate an employee."""
-    with transaction.atomic():
-        membership = (
-            Membership.objects.select_for_update().select_related("user").get(pk=membership_id, organization=org)
-        )
+
+    def check(membership):
         if membership.user_id == actor.pk and status != Membership.Status.ACTIVE:
             raise EmployeeError(_("You cannot switch off your own access."))
         if status != Membership.Status.ACTIVE and _is_last_admin(org, membership):
             raise EmployeeError(_("The organization must keep at least one active administrator."))
-        before = _snapshot(membership)
-        membership.status = status
-        membership.save(update_fields=["status", "updated_at"])
-        audit_record(
-            action="employee_status_changed",
-            organization=org,
-            actor=actor,
-            obj=membership,
-            before=before,
-            after=_snapshot(membership),
-            request=request,
-        )
-    return membership
+
+    return _change(
+        org=org,
+        actor=actor,
+        membership_id=membership_id,
+        field="status",
+        value=status,
+        action="employee_status_changed",
+        check=check,
+        request=request,
+    )
 
 
 def employee_remove(*, org, actor, membership_id: int, request=None) -> None:
     with transaction.atomic():
-        membership = (
-            Membership.objects.select_for_update().select_related("user").get(pk=membership_id, organization=org)
-        )
+        membership = _locked(org, membership_id)
         if membership.user_id == actor.pk:
             raise EmployeeError(_("You cannot remove yourself."))
         if _is_last_admin(org, membership):

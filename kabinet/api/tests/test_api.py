@@ -324,8 +324,15 @@ def test_items_policies_debts_and_creditors_are_upserted_and_shown_to_the_client
     assert put(api, "/api/v1/leased-items/I-1/", item).json()["changed"] is False
     bad_vin = put(api, "/api/v1/leased-items/I-2/", {**item, "vin": "OOOOOOOOOOOOOOOOO"})
     assert bad_vin.status_code == 400 and "vin" in bad_vin.json()
-    policy = {"contract": "C-1", "kind": "КАСКО", "insurer": "САО «ВСК»", "policy_number": "1-2",
-              "start_date": "2026-01-15", "end_date": "2027-01-14", "status": "active"}
+    policy = {
+        "contract": "C-1",
+        "kind": "КАСКО",
+        "insurer": "САО «ВСК»",
+        "policy_number": "1-2",
+        "start_date": "2026-01-15",
+        "end_date": "2027-01-14",
+        "status": "active",
+    }
     assert put(api, "/api/v1/insurance-policies/P-1/", policy).status_code == 201
     assert put(api, "/api/v1/contracts/C-1/debt/", {"amount": "1000.00", "as_of": "2026-11-27"}).status_code == 200
     assert put(api, "/api/v1/contracts/NOPE/debt/", {"amount": "1", "as_of": "2026-11-27"}).status_code == 404
@@ -339,8 +346,20 @@ def test_items_policies_debts_and_creditors_are_upserted_and_shown_to_the_client
     contract = Contract.objects.get(external_id="C-1")
     assert "Z94C241BBLR123456" in client.get(f"/contracts/{contract.pk}/items/").content.decode()
     assert "1 000,00" in client.get("/dashboard/").content.decode().replace("\u202f", " ").replace("\u00a0", " ")
-    assert put(api, "/api/v1/creditors/CR-1/", {
-        "name": "ООО «Балтийский лизинг»", "short_name": "БАЛТЛИЗ", "inn": "7812345675", "kpp": "783801001",
-        "bank_name": "ПАО Сбербанк", "bic": "044030653", "settlement_account": "40702810855000012345",
-        "correspondent_account": "30101810500000000653",
-    }).status_code == 400  # the account's control key does not match the BIC
+    assert (
+        put(
+            api,
+            "/api/v1/creditors/CR-1/",
+            {
+                "name": "ООО «Балтийский лизинг»",
+                "short_name": "БАЛТЛИЗ",
+                "inn": "7812345675",
+                "kpp": "783801001",
+                "bank_name": "ПАО Сбербанк",
+                "bic": "044030653",
+                "settlement_account": "40702810855000012345",
+                "correspondent_account": "30101810500000000653",
+            },
+        ).status_code
+        == 400
+    )  # the account's control key does not match the BIC
