@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -275,6 +276,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Daily payment reminders: at what local time, and how many days ahead of the due date.
+PAYMENTS_DUE_AT = datetime.time.fromisoformat(env_str("PAYMENTS_DUE_AT", "09:00"))
+PAYMENTS_DUE_DAYS = env_int("PAYMENTS_DUE_DAYS", 3)
 
 # VAT rates in force, newest first: (first day, rate %). The last entry has no start date.
 VAT_RATES = [("2026-01-01", "22"), (None, "20")]

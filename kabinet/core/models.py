@@ -85,3 +85,19 @@ def get_object_for_org(queryset: models.QuerySet[M] | type[M], org: Organization
         return queryset.for_org(org).get(**lookup)  # type: ignore[attr-defined]
     except (queryset.model.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+class JobRun(models.Model):
+    """A daily job ran on this day: a second start the same day (another worker, a restart) does nothing."""
+
+    name = models.CharField(max_length=64)
+    run_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        constraints = [models.UniqueConstraint(fields=["name", "run_on"], name="job_run_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.run_on}"

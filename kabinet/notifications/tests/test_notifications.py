@@ -113,3 +113,21 @@ def test_the_page_query_count_does_not_grow(client_a, org_a):
     for n in range(25):
         notify_members(org=org_a, kind="new_document", title=f"Документ {n}", link="/documents/")
     assert count() == before
+
+
+def test_the_daily_reminder_runs_once_a_day_and_is_scheduled_at_its_time(org_a, admin_a, products, settings):
+    from datetime import datetime, time
+
+    from kabinet.contracts.tasks import payments_due
+    from kabinet.core.jobs import next_run
+
+    contract = ContractFactory(organization=org_a, product=products["auto"], number="AL-DUE-2")
+    ScheduledPaymentFactory(contract=contract, due_date=timezone.localdate() + timedelta(days=3))
+    payments_due.call(3)
+    payments_due.call(3)  # a second start the same day does nothing
+    assert Notification.objects.filter(user=admin_a, kind="payment_due").count() == 1
+    tz = timezone.get_current_timezone()
+    morning = timezone.make_aware(datetime(2026, 11, 27, 8, 30), tz)
+    evening = timezone.make_aware(datetime(2026, 11, 27, 18, 0), tz)
+    assert next_run(morning, time(9, 0)) == timezone.make_aware(datetime(2026, 11, 27, 9, 0), tz)
+    assert next_run(evening, time(9, 0)) == timezone.make_aware(datetime(2026, 11, 28, 9, 0), tz)

@@ -1,4 +1,5 @@
-"""Run every process the portal needs — the WSGI server and the task worker — and stop them together."""
+"""Run every process the portal needs — the WSGI server, the task worker and the scheduler of daily
+jobs — and stop them together."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class Command(BaseCommand):
         if reload:
             server.append("--reload")
             worker.append("--reload")
-        processes = [subprocess.Popen(server), subprocess.Popen(worker)]  # noqa: S603
+        scheduler = [python, "manage.py", "scheduler"]
+        processes = [subprocess.Popen(server), subprocess.Popen(worker), subprocess.Popen(scheduler)]  # noqa: S603
         self.stdout.write(f"Kabinet is served on http://{bind}/ — press Ctrl-C to stop.")
 
         stopping = False
