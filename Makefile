@@ -29,7 +29,7 @@ db: install
 	$(PY) manage.py seed_demo
 
 # Production-style serving: gunicorn (WSGI) + whitenoise, and the task worker beside it.
-# Both stop together on Ctrl-C.
+# The worker and the daily-job scheduler run beside it; all stop together on Ctrl-C.
 run: assets db
 	@echo "Kabinet: http://$(HOST):$(PORT)/  (sign in: +7 900 000-00-01 / kabinet-demo)"
 	$(PY) manage.py serve --bind $(HOST):$(PORT) --workers $(WORKERS)
