@@ -208,6 +208,9 @@ if _storage_backend == "s3":
             "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
             "access_key": env_str("S3_ACCESS_KEY", "") or None,
             "secret_key": env_str("S3_SECRET_KEY", "") or None,
+            "region_name": env_str("S3_REGION", "") or None,
+            # Presigned URLs signed with SigV4 (the only version newer regions and MinIO accept).
+            "signature_version": "s3v4",
             "default_acl": "private",
             "querystring_auth": True,
         },
