@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run dev test test-pg test-e2e lint install assets db worker messages clean
+.PHONY: run dev test test-pg test-e2e lint typecheck install assets db worker messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ test: install
 
 test-pg: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kabinet} $(PY) -m pytest
+
+typecheck: install
+	$(VENV)/bin/mypy config kabinet
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -10,7 +11,14 @@ from kabinet.core.formatting import plate_key_expression
 from kabinet.core.models import OrgOwned
 from kabinet.core.money import vat_included
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+
+class MoneyOptions(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+# Every money column: up to 99 999 999 999 999.99 roubles, kopecks exact.
+MONEY: MoneyOptions = {"max_digits": 16, "decimal_places": 2}
 _VIN = RegexValidator(r"^[A-HJ-NPR-Z0-9]{17}$", _("A VIN has 17 characters: Latin letters except I, O, Q, and digits."))
 
 
