@@ -7,6 +7,7 @@ transaction, and has the same side effects as the staff's edits (notifications, 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -49,8 +50,8 @@ def _external_id(value: str) -> str:
 class Upsert(APIView):
     """PUT /<kind>/<external_id>/: create or update one object by its external id."""
 
-    model = None
-    serializer_class = None
+    model: type[Any]
+    serializer_class: type[Any]
     lookup_fallback: str | None = None  # a natural key that finds a row made before it had an external id
 
     @extend_schema(responses={200: OK, 201: OK, **ERRORS})
@@ -151,7 +152,10 @@ def schedules_replace(items: list[tuple[Contract, list[dict]]]) -> dict:
                 "pk", flat=True
             )
         )
-        changed, new, removed, touched_orgs = [], [], [], {}
+        changed: list[Any] = []
+        new: list[Any] = []
+        removed: list[Any] = []
+        touched_orgs: dict[Any, Any] = {}
         for contract, rows in items:
             current_rows = existing.get(contract.pk, {})
             before = (len(new), len(changed))

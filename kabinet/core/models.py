@@ -63,7 +63,7 @@ class OrgOwned(TimeStamped):
         for field in self._meta.concrete_fields:
             if not field.is_relation or field.name == "organization":
                 continue
-            if not issubclass(field.related_model, OrgOwned):
+            if not (isinstance(field.related_model, type) and issubclass(field.related_model, OrgOwned)):
                 continue
             related = getattr(self, field.name, None)
             if related is not None and related.organization_id != self.organization_id:
@@ -79,11 +79,10 @@ def get_object_for_org(queryset: models.QuerySet[M] | type[M], org: Organization
 
     Another organization's object is a 404, exactly like one that does not exist.
     """
-    if isinstance(queryset, type):
-        queryset = queryset.objects.all()
+    manager_or_qs: Any = queryset.objects.all() if isinstance(queryset, type) else queryset  # type: ignore[attr-defined]
     try:
-        return queryset.for_org(org).get(**lookup)  # type: ignore[attr-defined]
-    except (queryset.model.DoesNotExist, ValueError) as exc:
+        return manager_or_qs.for_org(org).get(**lookup)
+    except (manager_or_qs.model.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
 
 
