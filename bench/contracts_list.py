@@ -129,13 +129,8 @@ def fill(contracts_per_org: int, other_orgs: int):
 
 
 def measure(repeat: int, connection) -> None:
-    from django.test import Client
-    from timing import time_pages
+    from timing import time_pages_signed_in
 
-    from kabinet.accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(phone="+79000000001"))
     cases = [
         ("dashboard", "/dashboard/"),
         ("contracts, page 1", "/contracts/"),
@@ -144,7 +139,7 @@ def measure(repeat: int, connection) -> None:
         ("contracts, search by number", "/contracts/?q=000123"),
         ("contracts, search by Latin plate", "/contracts/?q=a123bc"),
     ]
-    time_pages(client, connection, cases, repeat)
+    time_pages_signed_in("+79000000001", connection, cases, repeat)
 
 
 if __name__ == "__main__":

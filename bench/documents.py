@@ -154,13 +154,8 @@ def connection_vendor() -> str:
 
 
 def measure(repeat: int, connection) -> None:
-    from django.test import Client
-    from timing import time_pages
+    from timing import time_pages_signed_in
 
-    from kabinet.accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(phone="+79000000001"))
     cases = [
         ("list, page 1", "/documents/"),
         ("list, page 100", "/documents/?page=100"),
@@ -171,7 +166,7 @@ def measure(repeat: int, connection) -> None:
         ("search: a number", "/documents/?q=12345"),
         ("search: contract number part", "/documents/?q=AL-"),
     ]
-    time_pages(client, connection, cases, repeat)
+    time_pages_signed_in("+79000000001", connection, cases, repeat)
 
 
 if __name__ == "__main__":

@@ -27,3 +27,14 @@ def time_pages(client, connection, cases: list[tuple[str, str]], repeat: int) ->
         timings.sort()
         p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
         print(f"{name:36} {statistics.median(timings):10.1f} {p95:8.1f} {len(executed):8d}")
+
+
+def time_pages_signed_in(phone: str, connection, cases: list[tuple[str, str]], repeat: int) -> None:
+    """`time_pages` as the demo user with this phone, signed in once."""
+    from django.test import Client
+
+    from kabinet.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(phone=phone))
+    time_pages(client, connection, cases, repeat)
