@@ -19,7 +19,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+MO := locale/ru/LC_MESSAGES/django.mo
+
+# Compiled translations are built, not committed (branches merge the .po file only).
+$(MO): locale/ru/LC_MESSAGES/django.po $(VENV)/.installed
+	cd locale/.. && $(PY) manage.py compilemessages -l ru --verbosity 0
+
+install: $(VENV)/.installed node_modules/.installed $(MO)
 
 assets: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
@@ -56,8 +62,8 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 messages: install
-	cd kabinet && ../$(PY) ../manage.py makemessages -l ru --no-obsolete --no-location
-	cd kabinet && ../$(PY) ../manage.py compilemessages -l ru
+	$(PY) manage.py makemessages -l ru --no-obsolete --no-location --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=var
+	$(PY) manage.py compilemessages -l ru --verbosity 0
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var
