@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem, ScheduledPayment
+from kabinet.contracts.models import BooksDebt, Contract, InsurancePolicy, LeasedItem, ScheduledPayment
 from kabinet.contracts.services import contract_status_changed
 
 
@@ -11,7 +11,7 @@ class LeasedItemInline(admin.TabularInline):
 
 
 class DebtInline(admin.TabularInline):
-    model = Debt
+    model = BooksDebt
     extra = 0
     fields = ("amount", "penalty", "as_of")
 
@@ -75,7 +75,7 @@ class ScheduledPaymentAdmin(_ChildAdmin):
     list_select_related = ("contract",)
 
 
-@admin.register(Debt)
+@admin.register(BooksDebt)
 class DebtAdmin(_ChildAdmin):
     list_display = ("contract", "organization", "amount", "penalty", "as_of")
     search_fields = ("contract__number", "organization__name", "organization__inn")
