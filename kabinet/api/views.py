@@ -176,6 +176,19 @@ class SchedulesBulk(APIView):
         return Response({**result, "warnings": warnings})
 
 
+def _with_contracts(rows: list[dict], key: str) -> list[dict]:
+    """Resolve the rows' contract external ids in one query; an unknown one is a 400 naming the row."""
+    found = {c.external_id: c for c in Contract.objects.filter(external_id__in={r["contract"] for r in rows})}
+    errors = {
+        str(i): {"contract": [f"No object with external id «{r['contract']}»."]}
+        for i, r in enumerate(rows)
+        if r["contract"] not in found
+    }
+    if errors:
+        raise ValidationError({key: errors})
+    return [{**r, "contract": found[r["contract"]]} for r in rows]
+
+
 def _ledger_call(write, *args, **kwargs):
     try:
         return write(*args, **kwargs)
@@ -193,7 +206,9 @@ class PaymentsReceived(APIView):
     def post(self, request):
         serializer = s.PaymentsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(_ledger_call(payments_record, rows=serializer.validated_data["payments"]))
+        return Response(
+            _ledger_call(payments_record, rows=_with_contracts(serializer.validated_data["payments"], "payments"))
+        )
 
 
 class PaymentReversal(APIView):
@@ -236,7 +251,9 @@ class PenaltiesPost(APIView):
     def post(self, request):
         serializer = s.PenaltiesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(_ledger_call(penalties_upsert, rows=serializer.validated_data["penalties"]))
+        return Response(
+            _ledger_call(penalties_upsert, rows=_with_contracts(serializer.validated_data["penalties"], "penalties"))
+        )
 
 
 class AdjustmentsPost(APIView):
@@ -246,7 +263,11 @@ class AdjustmentsPost(APIView):
     def post(self, request):
         serializer = s.AdjustmentsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(_ledger_call(adjustments_upsert, rows=serializer.validated_data["adjustments"]))
+        return Response(
+            _ledger_call(
+                adjustments_upsert, rows=_with_contracts(serializer.validated_data["adjustments"], "adjustments")
+            )
+        )
 
 
 class DebtPut(APIView):

@@ -360,12 +360,21 @@ def payments_record(*, rows: list[dict]) -> dict:
             allocations.append((payment, targets))
         if errors:
             raise LedgerError({"payments": errors})
+        # In bulk: thousands of payments a call cost a constant number of queries.
+        old = [p for p, _ in allocations if p.pk]
+        for payment in old:
+            payment.updated_at = timezone.now()
+        PaymentReceived.objects.bulk_update(
+            old, ["received_on", "amount", "document_number", "updated_at"], batch_size=1000
+        )
+        Allocation.objects.filter(payment__in=[p.pk for p in old]).delete()
+        PaymentReceived.objects.bulk_create([p for p, _ in allocations if not p.pk], batch_size=2000)
+        splits = []
         for payment, targets in allocations:
-            payment.save()
-            Allocation.objects.filter(payment=payment).delete()
             for target in targets:
                 target.payment = payment
-            Allocation.objects.bulk_create(targets)
+                splits.append(target)
+        Allocation.objects.bulk_create(splits, batch_size=2000)
         _touch(contracts)
     return {"created": created, "updated": updated}
 

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.models import OrgScopedManager, TimeStamped
-from kabinet.core.validators import validate_inn, validate_kpp, validate_ogrn, validate_okved
+from kabinet.core.validators import identifier_errors, validate_inn, validate_kpp, validate_ogrn, validate_okved
 
 
 class Organization(TimeStamped):
@@ -42,6 +43,12 @@ class Organization(TimeStamped):
     @property
     def is_individual_entrepreneur(self) -> bool:
         return len(self.inn) == 12
+
+    def clean(self) -> None:
+        super().clean()
+        errors = identifier_errors(inn=self.inn or "", kpp=self.kpp or "", ogrn=self.ogrn or "")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Membership(TimeStamped):
