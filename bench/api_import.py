@@ -41,7 +41,7 @@ def main() -> None:
     from kabinet.organizations.models import Organization
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         creditor = Creditor.objects.create(
             name="Bench",
