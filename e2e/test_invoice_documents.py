@@ -37,7 +37,7 @@ def test_an_issued_invoice_stays_the_same_after_the_bank_account_changes(page, c
     sign_in(page, str(contract.organization.memberships.first().user.phone))
     page.goto(page.base_url + f"/contracts/{contract.pk}/")
     with page.expect_download() as first:
-        page.get_by_role("button", name="Счёт на оплату").click()
+        page.get_by_role("button", name="Счёт на оплату", exact=True).click()
     issued = Path(first.value.path()).read_bytes()
     assert issued[:4] == b"%PDF" and creditor.settlement_account in text_of(first.value.path())
     assert Invoice.objects.count() == 1
@@ -56,7 +56,7 @@ def test_an_issued_invoice_stays_the_same_after_the_bank_account_changes(page, c
     # Pressing the button again gives the same invoice, not a new number.
     page.goto(page.base_url + f"/contracts/{contract.pk}/")
     with page.expect_download() as third:
-        page.get_by_role("button", name="Счёт на оплату").click()
+        page.get_by_role("button", name="Счёт на оплату", exact=True).click()
     assert Path(third.value.path()).read_bytes() == issued and Invoice.objects.count() == 1
 
 

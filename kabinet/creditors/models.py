@@ -46,7 +46,10 @@ class Creditor(TimeStamped):
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
     # Signature lines of invoices and reconciliation statements («Руководитель», «Главный бухгалтер»).
     director_name = models.CharField(
-        _("head of the organization"), max_length=128, blank=True, help_text=_("Surname and initials, e.g. «Иванов И. И.».")
+        _("head of the organization"),
+        max_length=128,
+        blank=True,
+        help_text=_("Surname and initials, e.g. «Иванов И. И.»."),
     )
     accountant_name = models.CharField(
         _("chief accountant"), max_length=128, blank=True, help_text=_("Surname and initials, e.g. «Петрова А. С.».")
@@ -94,6 +97,7 @@ class Product(TimeStamped):
     creditor = models.ForeignKey(
         Creditor, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="products"
     )
+
     class Kind(models.TextChoices):
         LEASING = "leasing", _("Leasing")
         FACTORING = "factoring", _("Factoring")

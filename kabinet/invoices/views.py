@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from kabinet.contracts.models import Contract
 from kabinet.core.files import bytes_response, serve_private_file
@@ -107,9 +107,7 @@ def debt_invoice(request, contract_id: int):
 @require_safe
 def invoice_download(request, pk: int):
     """The issued PDF as a file: read from storage, never rendered again, never written."""
-    invoice = get_object_for_org(
-        Invoice.objects.only("pk", "organization_id", "number", "pdf"), request.org, pk=pk
-    )
+    invoice = get_object_for_org(Invoice.objects.only("pk", "organization_id", "number", "pdf"), request.org, pk=pk)
     filename = _("Invoice No. %(number)s.pdf") % {"number": invoice.number}
     if invoice.pdf:
         try:

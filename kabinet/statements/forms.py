@@ -35,7 +35,12 @@ class StatementForm(forms.Form):
     @staticmethod
     def initial_for(contract: Contract | None) -> dict:
         today = timezone.localdate()
-        return {"date_from": date(today.year, 1, 1), "date_to": today, "contract": contract.number if contract else ""}
+        # ISO strings: what an <input type="date"> takes, whatever the page's locale.
+        return {
+            "date_from": date(today.year, 1, 1).isoformat(),
+            "date_to": today.isoformat(),
+            "contract": contract.number if contract else "",
+        }
 
     def clean_date_to(self) -> date:
         value = self.cleaned_data["date_to"]

@@ -20,7 +20,6 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from kabinet.audit.services import audit_record
-from kabinet.contracts import ledger
 from kabinet.contracts.models import Contract
 from kabinet.core.formatting import format_money
 from kabinet.core.money import amount_in_words
@@ -106,8 +105,12 @@ def _balance_row(text: str, balance: Decimal) -> Row:
     return Row(None, None, text, balance if balance > 0 else None, -balance if balance < 0 else None)
 
 
-def statement_document(*, org, creditor: Creditor, start: date, end: date, contract: Contract | None) -> StatementDocument:
+def statement_document(
+    *, org, creditor: Creditor, start: date, end: date, contract: Contract | None
+) -> StatementDocument:
     """The statement between the creditor and the organization (every contract of the creditor, or one)."""
+    from kabinet.contracts import ledger  # TODO(merge): top-level once the ledger is on main
+
     figures = ledger.statement(
         org, start=start, end=end, contract=contract, creditor=creditor if contract is None else None
     )
@@ -158,9 +161,27 @@ def statement_xlsx(doc: StatementDocument) -> bytes:
     sheet.append([f"{doc.period} {doc.subject}"])
     sheet.append([_("between %(creditor)s and %(buyer)s") % {"creditor": doc.creditor.name, "buyer": doc.buyer_name}])
     sheet.append([])
-    sheet.append([_("According to %(party)s, ₽") % {"party": doc.creditor.name}, None, None, None, None,
-                  _("According to %(party)s, ₽") % {"party": doc.buyer_name}])
-    header = [_("No."), _("Date"), _("Document"), _("Debit"), _("Credit"), _("Date"), _("Document"), _("Debit"), _("Credit")]
+    sheet.append(
+        [
+            _("According to %(party)s, ₽") % {"party": doc.creditor.name},
+            None,
+            None,
+            None,
+            None,
+            _("According to %(party)s, ₽") % {"party": doc.buyer_name},
+        ]
+    )
+    header = [
+        _("No."),
+        _("Date"),
+        _("Document"),
+        _("Debit"),
+        _("Credit"),
+        _("Date"),
+        _("Document"),
+        _("Debit"),
+        _("Credit"),
+    ]
     sheet.append(header)
     head_row = sheet.max_row
     opening = _balance_row(_("Opening balance"), doc.opening)

@@ -1,9 +1,9 @@
 """Invoices: PDF content, the ГОСТ Р 56042 QR read back by a real decoder, numbering, amounts."""
 
 import threading
-from unittest import mock
 from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pypdfium2
 import pytest

@@ -123,9 +123,7 @@ def test_changing_the_creditors_bank_account_leaves_the_issued_invoice_unchanged
     assert old_account in again and "Другой банк" not in again and "Новый Р. Р." not in again
 
 
-def test_the_invoice_has_signature_lines_with_the_names_and_facsimiles_from_the_creditor(
-    org_a, payment, creditor
-):
+def test_the_invoice_has_signature_lines_with_the_names_and_facsimiles_from_the_creditor(org_a, payment, creditor):
     from PIL import Image
 
     image = Image.new("RGBA", (120, 40), (0, 0, 200, 255))
@@ -151,7 +149,11 @@ def test_the_invoice_has_signature_lines_with_the_names_and_facsimiles_from_the_
 
 def test_a_debt_over_two_vat_rates_is_two_lines_and_its_vat_is_the_sum_of_the_lines_vat(org_a, contract):
     # 600.03 at 20 %: VAT 100.005 → 100.01 per line; on the sum (1 200.06) it would be 200.01, not 200.02.
-    amounts = [(Decimal("600.03"), Decimal("20")), (Decimal("600.03"), Decimal("20")), (Decimal("1220.00"), Decimal("22"))]
+    amounts = [
+        (Decimal("600.03"), Decimal("20")),
+        (Decimal("600.03"), Decimal("20")),
+        (Decimal("1220.00"), Decimal("22")),
+    ]
     for n, (amount, rate) in enumerate(amounts, start=1):
         ScheduledPaymentFactory(
             contract=contract, number=n, due_date=TODAY - timedelta(days=60 - n), amount=amount, vat_rate=rate
@@ -198,7 +200,11 @@ def test_the_portal_says_whether_an_issued_invoice_is_current_paid_or_annulled(c
     assert second.pk != first.pk and second.amount == Decimal("90000.00")
     # The debt is paid.
     ScheduledPayment.objects.filter(pk=overdue.pk).update(paid_amount=overdue.amount, is_paid=True)
-    assert statuses(client_a, contract) == {first.number: "аннулирован", second.number: "актуален", debt.number: "оплачен"}
+    assert statuses(client_a, contract) == {
+        first.number: "аннулирован",
+        second.number: "актуален",
+        debt.number: "оплачен",
+    }
     ScheduledPayment.objects.filter(pk=payment.pk).update(paid_amount=Decimal("90000.00"), is_paid=True)
     assert statuses(client_a, contract)[second.number] == "оплачен"
     # The books remove the line: the invoice stays a valid document, marked annulled.
