@@ -28,6 +28,15 @@ from kabinet.creditors.models import Creditor, Product
 
 ZERO = Decimal("0.00")
 MONEY_FORMAT = "#,##0.00"
+# WeasyPrint lays out about a hundred table rows per second on a loaded server; past this a PDF would
+# keep a worker busy for too long, and the XLSX (any size, in a second) is the right format.
+PDF_MAX_ROWS = 2000
+
+
+class StatementTooLarge(Exception):
+    def __init__(self, rows: int):
+        super().__init__(rows)
+        self.rows = rows
 
 
 @dataclass
@@ -256,6 +265,8 @@ def statement_request(*, org, actor, creditor: Creditor, start: date, end: date,
 
     Returns (content, filename, content type)."""
     doc = statement_document(org=org, creditor=creditor, start=start, end=end, contract=contract)
+    if fmt == "pdf" and len(doc.rows) > PDF_MAX_ROWS:
+        raise StatementTooLarge(len(doc.rows))
     if fmt == "xlsx":
         content = statement_xlsx(doc)
         filename = doc.filename_stem + ".xlsx"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from kabinet.contracts.models import Contract
@@ -29,17 +30,31 @@ def statement(request):
                 section = current_creditor(request)
                 creditor = Creditor.objects.get(pk=section.pk) if section else None
             if creditor is not None:
-                content, filename, content_type = services.statement_request(
-                    org=request.org,
-                    actor=request.user,
-                    creditor=creditor,
-                    start=data["date_from"],
-                    end=data["date_to"],
-                    contract=contract,
-                    fmt=data["format"],
-                    request=request,
-                )
-                return bytes_response(content, filename, content_type)
+                try:
+                    content, filename, content_type = services.statement_request(
+                        org=request.org,
+                        actor=request.user,
+                        creditor=creditor,
+                        start=data["date_from"],
+                        end=data["date_to"],
+                        contract=contract,
+                        fmt=data["format"],
+                        request=request,
+                    )
+                except services.StatementTooLarge as too_large:
+                    form.add_error(
+                        None,
+                        ngettext(
+                            "The statement has %(rows)s entry: too many for a PDF. Choose a contract or a "
+                            "shorter period, or download it as Excel.",
+                            "The statement has %(rows)s entries: too many for a PDF. Choose a contract or a "
+                            "shorter period, or download it as Excel.",
+                            too_large.rows,
+                        )
+                        % {"rows": too_large.rows},
+                    )
+                else:
+                    return bytes_response(content, filename, content_type)
     else:
         # From a contract card: `?contract=<id>` picks the contract (another organization's is a 404).
         contract_id = request.GET.get("contract", "")

@@ -214,3 +214,14 @@ def test_another_organizations_contract_is_a_404_and_its_number_is_not_found(cli
     # Its own all-contracts statement has none of organization A's entries.
     rows = sheet_rows(post(client, fmt="xlsx"))
     assert labelled(rows, "Обороты за период")[3:5] == [0, 0]
+
+
+def test_a_pdf_too_long_to_lay_out_is_refused_with_a_pointer_to_excel(client_a, books, monkeypatch):
+    from kabinet.statements import services
+
+    monkeypatch.setattr(services, "PDF_MAX_ROWS", 3)
+    page = post(client_a, contract="AL-ST-1")
+    assert page["Content-Type"].startswith("text/html")
+    assert "В акте 4 записи: для PDF это слишком много" in page.content.decode()
+    assert not AuditEvent.objects.filter(action="statement_requested").exists()
+    assert post(client_a, fmt="xlsx", contract="AL-ST-1")["Content-Type"].startswith("application/vnd")
