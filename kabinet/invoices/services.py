@@ -226,7 +226,8 @@ def invoice_issue_for_payment(*, org, payment_id: int, actor=None, request=None)
     due = figures.payment_due(org, payment_id)
     if due is None:
         raise Http404
-    payment, contract = due.payment, due.payment.contract
+    payment = due.payment
+    contract = Contract.objects.for_org(org).select_related("product__creditor").get(pk=payment.contract_id)
     amount = to_kopecks(due.amount)
 
     def existing():
@@ -277,7 +278,8 @@ def invoice_issue_for_debt(*, org, contract_id: int, actor=None, request=None) -
     if not lines:
         raise Http404
     amount = to_kopecks(sum((line.amount for line in lines), Decimal("0")))
-    vat = [{"rate": _rate(line.vat_rate), "amount": str(to_kopecks(line.vat))} for line in lines]
+    # The same rates and sums `_snapshot` writes: penalties (no VAT) add to the total, not to the VAT.
+    vat = [{"rate": _rate(line.rate), "amount": str(to_kopecks(line.vat))} for line in lines if line.rate is not None]
 
     def existing():
         latest = (
@@ -299,10 +301,16 @@ def invoice_issue_for_debt(*, org, contract_id: int, actor=None, request=None) -
             line_text = _("Overdue debt under leasing contract No. %(contract)s as of %(date)s")
         rows = []
         for line in lines:
-            description = line_text % values
-            if len(lines) > 1:
-                description += ", " + _("VAT %(rate)s %%") % {"rate": _rate(line.vat_rate)}
-            rows.append(_line(description, to_kopecks(line.amount), line.vat_rate, to_kopecks(line.vat)))
+            if line.is_penalty:
+                description = _("Penalties under contract No. %(contract)s as of %(date)s") % values
+            else:
+                description = line_text % values
+                if len(lines) > 1:
+                    if line.rate is None:
+                        description += ", " + _("no VAT")
+                    else:
+                        description += ", " + _("VAT %(rate)s %%") % {"rate": _rate(line.rate)}
+            rows.append(_line(description, to_kopecks(line.amount), line.rate, to_kopecks(line.vat)))
         return _snapshot(
             org=org, contract=contract, number=number, today=today, due_date=today, lines=rows, head=head % values
         )

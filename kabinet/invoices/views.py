@@ -89,7 +89,17 @@ def debt_invoice(request, contract_id: int):
     if not debt:
         raise Http404
     lines = [
-        {"text": _("Overdue, VAT %(rate)s %%") % {"rate": services._rate(d.vat_rate)}, "amount": d.amount, "vat": d.vat}
+        {
+            "text": _("Penalties")
+            if d.is_penalty
+            else (
+                _("Overdue, VAT %(rate)s %%") % {"rate": services._rate(d.rate)}
+                if d.rate is not None
+                else _("Overdue, no VAT")
+            ),
+            "amount": d.amount,
+            "vat": d.vat,
+        }
         for d in debt
     ]
     invoices = list(selectors.invoice_list(request.org, contract_id=contract.pk).filter(kind=Invoice.Kind.DEBT)[:10])

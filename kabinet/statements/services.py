@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from kabinet.audit.services import audit_record
+from kabinet.contracts import ledger
 from kabinet.contracts.models import Contract
 from kabinet.core.formatting import format_money
 from kabinet.core.money import amount_in_words
@@ -118,8 +119,6 @@ def statement_document(
     *, org, creditor: Creditor, start: date, end: date, contract: Contract | None
 ) -> StatementDocument:
     """The statement between the creditor and the organization (every contract of the creditor, or one)."""
-    from kabinet.contracts import ledger  # TODO(merge): top-level once the ledger is on main
-
     figures = ledger.statement(
         org, start=start, end=end, contract=contract, creditor=creditor if contract is None else None
     )

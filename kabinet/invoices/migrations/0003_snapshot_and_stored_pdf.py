@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('contracts', '0001_initial'),
         ('creditors', '0003_signatures_and_product_kind'),
-        ('invoices', '0001_initial'),
+        ('invoices', '0002_money_kopecks_payment_set_null'),
         ('organizations', '0002_registrycompany'),
     ]
 
@@ -101,11 +101,6 @@ class Migration(migrations.Migration):
             model_name='invoice',
             name='snapshot',
             field=models.JSONField(default=dict, editable=False, verbose_name='issued content'),
-        ),
-        migrations.AlterField(
-            model_name='invoice',
-            name='payment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invoices', to='contracts.scheduledpayment', verbose_name='payment'),
         ),
         migrations.AddIndex(
             model_name='invoice',
