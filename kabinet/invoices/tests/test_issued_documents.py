@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from kabinet.audit.models import AuditEvent
 from kabinet.contracts.models import ScheduledPayment
+from kabinet.contracts.services import penalties_upsert, schedules_replace
 from kabinet.core.money import vat_included
-from kabinet.core.testing import ContractFactory, ProductFactory, ScheduledPaymentFactory
+from kabinet.core.testing import ContractFactory, ProductFactory, ScheduledPaymentFactory, pay_line
 from kabinet.creditors.models import Product
 from kabinet.invoices import services
 from kabinet.invoices.models import Invoice, InvoiceCounter
@@ -190,30 +191,78 @@ def statuses(client, contract) -> dict[str, str]:
     return {i.number: i.status_label for i in page.context["page"].object_list}
 
 
+def replace_schedule(contract, lines) -> None:
+    """What the books send through the API: the whole schedule of the contract."""
+    schedules_replace(
+        [
+            (
+                contract,
+                [
+                    {"number": p.number, "due_date": p.due_date, "amount": p.amount, "vat_rate": p.vat_rate}
+                    for p in lines
+                ],
+            )
+        ]
+    )
+
+
 def test_the_portal_says_whether_an_issued_invoice_is_current_paid_or_annulled(client_a, contract, payment, overdue):
     first = issue(client_a, f"/invoices/payment/{payment.pk}/")
     debt = issue(client_a, f"/invoices/debt/{contract.pk}/")
     assert statuses(client_a, contract) == {first.number: "актуален", debt.number: "актуален"}
     # The books change the payment: the issued invoice is annulled and a new POST gives a new one.
-    ScheduledPayment.objects.filter(pk=payment.pk).update(amount=Decimal("90000.00"))
+    payment.amount = Decimal("90000.00")
+    replace_schedule(contract, [overdue, payment])
     second = issue(client_a, f"/invoices/payment/{payment.pk}/")
     assert second.pk != first.pk and second.amount == Decimal("90000.00")
     # The debt is paid.
-    ScheduledPayment.objects.filter(pk=overdue.pk).update(paid_amount=overdue.amount, is_paid=True)
+    pay_line(overdue, overdue.amount)
     assert statuses(client_a, contract) == {
         first.number: "аннулирован",
         second.number: "актуален",
         debt.number: "оплачен",
     }
-    ScheduledPayment.objects.filter(pk=payment.pk).update(paid_amount=Decimal("90000.00"), is_paid=True)
+    pay_line(payment, Decimal("90000.00"))
     assert statuses(client_a, contract)[second.number] == "оплачен"
     # The books remove the line: the invoice stays a valid document, marked annulled.
     before = b"".join(client_a.get(f"/invoices/{second.pk}/").streaming_content)
-    ScheduledPayment.objects.filter(pk=payment.pk).delete()
+    replace_schedule(contract, [overdue])
+    assert not ScheduledPayment.objects.filter(pk=payment.pk).exists()
     second.refresh_from_db()
     assert second.payment_id is None and second.snapshot["total"] == "90000.00"
     assert statuses(client_a, contract)[second.number] == "аннулирован"
     assert b"".join(client_a.get(f"/invoices/{second.pk}/").streaming_content) == before
+
+
+def test_a_partial_payment_annuls_the_invoice_and_the_next_one_asks_for_the_rest(client_a, contract, payment):
+    first = issue(client_a, f"/invoices/payment/{payment.pk}/")
+    pay_line(payment, Decimal("562.65"))
+    assert statuses(client_a, contract) == {first.number: "аннулирован"}
+    second = issue(client_a, f"/invoices/payment/{payment.pk}/")
+    assert second.amount == Decimal("99000.00") and second.sequence == first.sequence + 1
+    assert statuses(client_a, contract)[second.number] == "актуален"
+
+
+def test_penalties_are_a_line_without_vat_on_the_debt_invoice(org_a, contract, overdue):
+    penalties_upsert(
+        rows=[
+            {
+                "external_id": "PEN-1",
+                "contract": contract,
+                "accrued_on": TODAY - timedelta(days=2),
+                "amount": Decimal("15.50"),
+                "basis": "0,1 % в день",
+            }
+        ]
+    )
+    invoice = services.invoice_issue_for_debt(org=org_a, contract_id=contract.pk)
+    assert invoice.amount == Decimal("1215.50")
+    assert invoice.vat == [{"rate": "22", "amount": str(vat_included(Decimal("1200.00"), Decimal("22")))}]
+    lines = invoice.snapshot["lines"]
+    assert [(line["amount"], line["vat_rate"]) for line in lines] == [("1200.00", "22"), ("15.50", None)]
+    assert lines[1]["description"].startswith("Пени по договору № AL-26-00777")
+    text = flat(pdf_text(services.invoice_pdf(invoice)))
+    assert "без НДС" in text and "1 215,50" in text
 
 
 def test_another_organizations_invoices_are_404_by_every_url(client, user_b, client_a, contract, payment, overdue):
