@@ -283,13 +283,15 @@ def test_another_organizations_invoices_are_404_by_every_url(client, user_b, cli
     assert client.get("/invoices/").context["page"].object_list == []
 
 
-def test_the_download_reads_the_invoice_in_one_query(client_a, payment):
+def test_the_download_reads_the_invoice_in_one_query_and_at_most_four_in_all(client_a, payment):
     invoice = issue(client_a, f"/invoices/payment/{payment.pk}/")
     client_a.get("/dashboard/")  # warm the session's per-request caches
     with CaptureQueriesContext(connection) as queries:
         client_a.get(f"/invoices/{invoice.pk}/")
     invoice_queries = [q["sql"] for q in queries.captured_queries if "invoices_invoice" in q["sql"]]
     assert len(invoice_queries) == 1, invoice_queries
+    # Issue 12's goal for a download: session, user, membership, the invoice — nothing else.
+    assert len(queries) <= 4, [q["sql"][:80] for q in queries.captured_queries]
 
 
 def test_the_invoice_list_costs_the_same_queries_for_3_or_30_invoices(client_a, contract):
