@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "kabinet.contracts",
     "kabinet.documents",
     "kabinet.invoices",
+    "kabinet.statements",
     "kabinet.appeals",
     "kabinet.notifications",
     "kabinet.support",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("kabinet.creditors.urls")),
     path("", include("kabinet.contracts.urls")),
     path("", include("kabinet.invoices.urls")),
+    path("", include("kabinet.statements.urls")),
     path("", include("kabinet.documents.urls")),
     path("", include("kabinet.appeals.urls")),
     path("", include("kabinet.notifications.urls")),

@@ -78,9 +78,9 @@
     });
   });
 
-  // A link that starts slow work (PDF, ZIP) shows a spinner until the download begins.
+  // A link or button that starts slow work (PDF, ZIP) shows a spinner until the download begins.
   document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest("a[data-busy]");
+    var link = event.target.closest && event.target.closest("a[data-busy], button[data-busy]");
     if (!link || link.classList.contains("disabled")) return;
     link.classList.add("disabled");
     link.setAttribute("aria-busy", "true");

@@ -85,8 +85,8 @@ def test_every_calendar_row_and_every_debt_row_offers_its_invoice(client_a, org_
     response = client_a.get("/dashboard/")
     html = response.content.decode()
     for payment in response.context["payments"]:
-        assert f'href="/invoices/payment/{payment.pk}/"' in html
-    assert f'href="/invoices/debt/{contract.pk}/"' in html
+        assert f'<form method="post" action="/invoices/payment/{payment.pk}/"' in html
+    assert f'<form method="post" action="/invoices/debt/{contract.pk}/"' in html
     assert html.count("Счёт на оплату задолженности") == 1
 
 
@@ -94,10 +94,12 @@ def test_the_calendar_invoice_and_debt_invoice_download_as_pdf(client_a, org_a, 
     contract = _calendar(org_a, products, 1)
     DebtFactory(contract=contract, amount=Decimal("7.00"))
     payment = client_a.get("/dashboard/").context["payments"][0]
-    response = client_a.get(f"/invoices/payment/{payment.pk}/")
-    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    response = client_a.post(f"/invoices/payment/{payment.pk}/", follow=True)
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert "attachment" in response["Content-Disposition"]
-    assert client_a.get(f"/invoices/debt/{contract.pk}/").content.startswith(b"%PDF")
+    debt = client_a.post(f"/invoices/debt/{contract.pk}/", follow=True)
+    assert b"".join(debt.streaming_content).startswith(b"%PDF")
 
 
 def test_the_information_block_has_the_memo_the_rules_and_the_contacts(client_a, creditor):
