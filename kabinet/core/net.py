@@ -39,3 +39,8 @@ def client_ip(request) -> str | None:
 
 def user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:255]
+
+
+def ratelimit_ip(request) -> str:
+    """The address django-ratelimit counts by (RATELIMIT_IP_META_KEY): the same one as everywhere else."""
+    return client_ip(request) or "0.0.0.0"  # noqa: S104 (a bucket name, not a bind address)
