@@ -362,12 +362,14 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 API_MAX_ROWS = env_int("API_MAX_ROWS", 20_000)
 API_EVENT_LAG_SECONDS = env_int("API_EVENT_LAG_SECONDS", 5)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 25 * 2**20)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
 WEBHOOK_ATTEMPTS = env_int("WEBHOOK_ATTEMPTS", 6)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["kabinet.api.auth.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["kabinet.api.auth.HasScope"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a nesting limit (issue 13.9: deep nesting was a 500 RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["kabinet.api.parsers.DepthLimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,

@@ -14,6 +14,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 
 from kabinet.accounts import forms, services
 from kabinet.accounts.middleware import CONSENT_KEY, DEADLINE_KEY
@@ -93,16 +94,26 @@ def register(request):
 def company_suggestions(request):
     """Suggestions under «ИНН или название организации» (htmx fragment)."""
     query = (request.GET.get("company") or request.GET.get("q") or "").strip()
-    companies, unavailable = [], False
+    companies, unavailable, limited = [], False, False
     if len(query) >= 3:
-        try:
-            companies = get_lookup().suggest(query)
-        except LookupError_:
-            unavailable = True
+        # No sign-in is needed here and every lookup may spend the lessor's paid DaData quota (issue 13.11).
+        limited = is_ratelimited(
+            request,
+            group="kabinet.company-suggestions",
+            key="ip",
+            rate=(settings.COMPANY_LOOKUP_LIMIT_PER_IP, 60),
+            increment=True,
+        )
+        if not limited:
+            try:
+                companies = get_lookup().suggest(query)
+            except LookupError_:
+                unavailable = True
     return render(
         request,
         "accounts/_company_suggestions.html",
-        {"companies": companies, "unavailable": unavailable, "query": query},
+        {"companies": companies, "unavailable": unavailable, "limited": limited, "query": query},
+        status=429 if limited else 200,
     )
 
 

@@ -4,6 +4,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from kabinet.core.testing import UserFactory
 
@@ -81,3 +82,16 @@ def test_an_inactive_user_gets_no_letter(client, db, active, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         ask(client, str(user.phone))
     assert mail.outbox == []
+
+
+def test_company_suggestions_are_limited_per_address(client, registry, settings):
+    """Issue 13.11: the registration page's lookup needs no sign-in and may spend a paid quota."""
+    settings.COMPANY_LOOKUP_LIMIT_PER_IP = 3
+    url = reverse("accounts:company_suggestions")
+    for _ in range(3):
+        assert "Ромашка" in client.get(url, {"company": "ромаш"}, REMOTE_ADDR="198.51.100.3").content.decode()
+    with mock.patch("kabinet.organizations.lookup.LocalRegistryLookup.suggest") as suggest:
+        refused = client.get(url, {"company": "ромаш"}, REMOTE_ADDR="198.51.100.3")
+    assert refused.status_code == 429 and not suggest.called
+    assert "Слишком много поисков" in refused.content.decode()
+    assert "Ромашка" in client.get(url, {"company": "ромаш"}, REMOTE_ADDR="198.51.100.4").content.decode()

@@ -17,7 +17,9 @@ def run(args, **env):
     keep = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DATABASE_URL", "REDIS_URL", "BEHIND_PROXY"))
+        if not k.startswith(
+            ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DATABASE_URL", "REDIS_URL", "BEHIND_PROXY", "DJANGO_ALLOW_ASYNC")
+        )
     }
     return subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
         [sys.executable, *args],
