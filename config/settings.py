@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -15,9 +16,12 @@ VAR_DIR = Path(env_str("KABINET_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
-# The development key only works while DEBUG or on the loopback demo; production sets SECRET_KEY.
-SECRET_KEY = env_str("SECRET_KEY", "kabinet-insecure-development-key-change-me-in-production")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# The development key only works while DEBUG or on the loopback demo; production sets SECRET_KEY
+# (checked in the hardening block below).
+DEVELOPMENT_SECRET_KEY = "kabinet-insecure-development-key-change-me-in-production"  # noqa: S105 (refused in production)
+SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", LOOPBACK_HOSTS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -47,6 +51,8 @@ INSTALLED_APPS = [
     "kabinet.support",
     "kabinet.audit",
     "kabinet.api",
+    "csp",
+    "django_ratelimit",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -54,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -112,7 +120,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # Django's similarity check, but against the phone (any spelling), the full name and the e-mail.
+    {"NAME": "kabinet.accounts.validators.PhoneAndNameSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -161,10 +170,109 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# ---------------------------------------------------------------------------------------------
+# Hardening (issue 13): secrets, proxies, transport, browser policies, brute-force limits.
+# Kept together so the settings shared with other work (cache, logs, health) stay apart.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+# 13.7: a production start (DEBUG=0, a host other than loopback) refuses the public development key.
+_weak_key = (
+    SECRET_KEY == DEVELOPMENT_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure-")
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+)
+if not DEBUG and _weak_key and set(ALLOWED_HOSTS) - set(LOOPBACK_HOSTS):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a long random value (50+ characters) when DEBUG=0 and ALLOWED_HOSTS "
+        "names a host other than loopback; e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
+
+# 13.4: behind a proxy every request comes from the proxy's address, so without TRUSTED_PROXIES the
+# per-address limits would put every client in one bucket (anyone could lock everyone out).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY and not TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "BEHIND_PROXY=1 needs TRUSTED_PROXIES: the addresses or networks of your reverse proxies "
+        "(X-Forwarded-For is read only from them)."
+    )
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+
+# 13.8: transport. Behind TLS: SECURE_SSL_REDIRECT=1 and HSTS (start with a short max-age).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# No script of ours reads the CSRF cookie (htmx gets the token from the page), so scripts cannot either.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+
+# 13.8: a strict Content-Security-Policy (django-csp): no inline script or style anywhere in our
+# templates; a nonce is added only where a page asks for one (the creditor's accent colour, the
+# admin's one inline style).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # Bootstrap draws its form and toggler icons as data: SVG images.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
+# Browser features the portal never uses are off for it and anything it could embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+
+# 13.4, 13.5, 13.11: limits counted in the cache by django-ratelimit (Redis with REDIS_URL; without
+# it the local-memory cache counts per process, which is enough for one server).
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "kabinet.core.net.ratelimit_ip"
+# Failed sign-ins from one address across all phones, and against one account across all addresses.
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 30)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 10)
+# Past that, each further failure doubles the wait from LOGIN_DELAY_BASE up to LOGIN_DELAY_MAX seconds;
+# a browser the owner has signed in from before is not delayed (so nobody can lock the owner out).
+LOGIN_DELAY_BASE = env_int("LOGIN_DELAY_BASE", 30)
+LOGIN_DELAY_MAX = env_int("LOGIN_DELAY_MAX", 15 * 60)
+LOGIN_DEVICE_COOKIE_AGE = env_int("LOGIN_DEVICE_COOKIE_AGE", 180 * 24 * 3600)
+# «Забыли пароль?»: requests per phone and per address an hour.
+PASSWORD_RESET_LIMIT_PER_PHONE = env_int("PASSWORD_RESET_LIMIT_PER_PHONE", 3)
+PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 20)
+# Company suggestions on the registration page (each may spend the paid DaData quota): per address a minute.
+COMPANY_LOOKUP_LIMIT_PER_IP = env_int("COMPANY_LOOKUP_LIMIT_PER_IP", 30)
+# The local-memory cache is per process (E003) and Django's own RedisCache increments atomically
+# with INCR though django-ratelimit lists only django-redis (W001).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + (["django_ratelimit.E003"] if not env_str("REDIS_URL", "") else [])
+
+# 13.10: webhooks never reach loopback, private, link-local or metadata addresses, except the
+# networks listed here (an on-premise accounting system), e.g. WEBHOOK_ALLOWED_NETWORKS=10.20.0.0/24.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+# End of the hardening block.
+# ---------------------------------------------------------------------------------------------
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
@@ -260,12 +368,14 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 API_MAX_ROWS = env_int("API_MAX_ROWS", 20_000)
 API_EVENT_LAG_SECONDS = env_int("API_EVENT_LAG_SECONDS", 5)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 25 * 2**20)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
 WEBHOOK_ATTEMPTS = env_int("WEBHOOK_ATTEMPTS", 6)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["kabinet.api.auth.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["kabinet.api.auth.HasScope"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a nesting limit (issue 13.9: deep nesting was a 500 RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["kabinet.api.parsers.DepthLimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,

@@ -48,23 +48,53 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ru-RU")
+# Every journey fails on a Content-Security-Policy violation (issue 13.8): the page reports each one
+# through a binding (the `securitypolicyviolation` event), and Chromium's console errors are a backup.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__kbCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} `
+    + `at ${e.sourceFile || location.pathname}:${e.lineNumber} (${e.sample || ""})`);
+});
+"""
+
+
+def watch_csp(context) -> list[str]:
+    violations: list[str] = []
+    context.expose_binding("__kbCspViolation", lambda source, text: violations.append(text))
+    context.add_init_script(CSP_WATCH)
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    context.on("page", lambda page: page.on("console", on_console))
+    return violations
+
+
+def _open(browser, live_server, **options):
+    context = browser.new_context(locale="ru-RU", **options)
     context.set_default_timeout(10_000)
+    violations = watch_csp(context)
     page = context.new_page()
     page.base_url = live_server.url
+    return context, page, violations
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context, page, violations = _open(browser, live_server, viewport={"width": 1366, "height": 900})
     yield page
     context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(violations)))
 
 
 @pytest.fixture
 def phone_page(browser, live_server):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="ru-RU", is_mobile=True, has_touch=True
+    context, page, violations = _open(
+        browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.base_url = live_server.url
     yield page
     context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(violations)))

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kabinet.accounts import services
+from kabinet.accounts.forms import AdminPhoneLoginForm
 from kabinet.accounts.models import (
     Consent,
     ConsentDocument,
@@ -17,6 +18,9 @@ from kabinet.accounts.models import (
     User,
 )
 from kabinet.organizations.models import Membership
+
+# /admin/login/ counts failures and delays guessing exactly like /login/ (issue 13.4).
+admin.site.login_form = AdminPhoneLoginForm
 
 
 class KabinetUserCreationForm(UserCreationForm):

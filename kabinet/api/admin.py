@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -5,9 +6,36 @@ from django.utils.translation import gettext_lazy as _
 from kabinet.api.models import ApiEvent, ApiToken, IdempotentUpload, WebhookDelivery
 
 
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ("name", "can_read", "can_write", "allowed_ips", "webhook_url")
+
+    def clean_webhook_url(self):
+        from kabinet.api.webhooks import check_webhook_url
+        from kabinet.core.net import AddressRefused, resolve_public
+
+        url = self.cleaned_data.get("webhook_url", "")
+        if url:
+            try:
+                _scheme, host, port, _path = check_webhook_url(url)
+                resolve_public(host, port)
+            except AddressRefused as exc:
+                raise forms.ValidationError(
+                    _(
+                        "Webhooks cannot go to internal addresses (loopback, private, link-local, metadata): "
+                        "%(reason)s. An on-premise receiver is allowed with WEBHOOK_ALLOWED_NETWORKS."
+                    ),
+                    params={"reason": exc},
+                ) from exc
+        return url
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """The key is shown once, right after the token is created; only its hash is kept."""
+
+    form = ApiTokenForm
 
     list_display = ("name", "prefix", "can_read", "can_write", "last_used_at", "revoked_at")
     list_filter = ("can_read", "can_write")
@@ -42,6 +70,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         )
         obj.pk = token.pk
         obj.prefix = token.prefix
+        if obj.webhook_url:  # checked by ApiTokenForm
+            ApiToken.objects.filter(pk=token.pk).update(webhook_url=obj.webhook_url)
         messages.warning(
             request,
             _("The key of «%(name)s» — copy it now, it is not shown again: %(key)s") % {"name": token.name, "key": key},

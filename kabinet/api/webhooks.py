@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
-import urllib.error
-import urllib.request
+import socket
+import ssl
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from kabinet.api.models import ApiEvent, ApiToken, WebhookDelivery
+from kabinet.core.net import AddressRefused, resolve_public
 
 
 def ensure_secret(token: ApiToken) -> str:
@@ -26,6 +29,65 @@ def ensure_secret(token: ApiToken) -> str:
 
 def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+# SSRF (issue 13.10): a webhook URL is typed by staff, but it must never make the portal call into its
+# own networks. The host is resolved at registration and again at each delivery; every address it
+# resolves to must be public (or inside WEBHOOK_ALLOWED_NETWORKS); the connection goes to the address
+# that was checked (no second lookup to rebind), and a redirect is an error, never followed.
+
+
+def check_webhook_url(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, path) of a webhook URL whose host resolves only to allowed addresses."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AddressRefused("only http:// and https:// URLs with a host")
+    if parts.username or parts.password:
+        raise AddressRefused("no credentials in the URL: the body is signed")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise AddressRefused("bad port") from exc
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, parts.hostname, port, path
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address checked beforehand; Host stays the URL's name."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """The same over TLS: the certificate is verified for the URL's name (SNI too)."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST to a webhook; the HTTP status (a 3xx is returned as is: redirects are not followed)."""
+    scheme, host, port, path = check_webhook_url(url)
+    address = resolve_public(host, port)
+    connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(host, port, address, timeout)
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(64 * 1024)
+        return response.status
+    finally:
+        connection.close()
 
 
 def fan_out(event_id: int) -> list[int]:
@@ -61,28 +123,31 @@ def deliver(delivery_id: int) -> str:
             },
             ensure_ascii=False,
         ).encode()
-        request = urllib.request.Request(  # noqa: S310 (the URL is configured by staff)
-            delivery.token.webhook_url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "X-Kabinet-Event": event.kind,
-                "X-Kabinet-Delivery": str(delivery.pk),
-                "X-Kabinet-Signature": sign(ensure_secret(delivery.token), body),
-            },
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "X-Kabinet-Event": event.kind,
+            "X-Kabinet-Delivery": str(delivery.pk),
+            "X-Kabinet-Signature": sign(ensure_secret(delivery.token), body),
+        }
         delivery.attempts += 1
         try:
-            with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
-                delivery.response_code = response.status
-            delivery.status = WebhookDelivery.Status.DELIVERED
-            delivery.delivered_at = timezone.now()
-            delivery.last_error = ""
-        except urllib.error.HTTPError as exc:
-            delivery.response_code, delivery.last_error = exc.code, f"HTTP {exc.code}"
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            status = post_json(delivery.token.webhook_url, body, headers, settings.WEBHOOK_TIMEOUT)
+        except AddressRefused as exc:
+            # Asking again will not make an internal address public: give up at once.
+            delivery.last_error = f"refused: {exc}"[:255]
+            delivery.status = WebhookDelivery.Status.FAILED
+        except (OSError, http.client.HTTPException) as exc:
             delivery.last_error = f"{exc.__class__.__name__}"[:255]
+        else:
+            delivery.response_code = status
+            if 200 <= status < 300:
+                delivery.status = WebhookDelivery.Status.DELIVERED
+                delivery.delivered_at = timezone.now()
+                delivery.last_error = ""
+            elif 300 <= status < 400:
+                delivery.last_error = f"HTTP {status}: redirects are not followed"
+            else:
+                delivery.last_error = f"HTTP {status}"
         if delivery.status == WebhookDelivery.Status.PENDING and delivery.attempts >= settings.WEBHOOK_ATTEMPTS:
             delivery.status = WebhookDelivery.Status.FAILED
         delivery.save()

@@ -8,6 +8,7 @@
       { code: "204", swap: false },
       { code: "[23]..", swap: true },
       { code: "400", swap: true },
+      { code: "429", swap: true },
       { code: "[45]..", swap: false, error: true },
     ];
   }
