@@ -19,6 +19,11 @@ from kabinet.core.validators import (
 _COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1f5fbf."))
 
 
+# What a payment to the creditor is addressed by (invoices, the payment QR): changing these through the API
+# needs a separate scope and is audited with before/after.
+REQUISITE_FIELDS = ("name", "inn", "kpp", "bank_name", "bic", "settlement_account", "correspondent_account")
+
+
 class Creditor(TimeStamped):
     """The lessor (or factor) that operates the portal: its requisites appear on every invoice."""
 
@@ -44,6 +49,14 @@ class Creditor(TimeStamped):
     )
     is_default = models.BooleanField(_("opens by default"), default=False)
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+    # The creditor's client companies: what a token bound to this creditor may read and write.
+    clients = models.ManyToManyField(
+        "organizations.Organization",
+        verbose_name=_("clients"),
+        related_name="creditors",
+        blank=True,
+        help_text=_("Client companies of this creditor; its integration tokens see only them."),
+    )
 
     class Meta:
         verbose_name = _("creditor")
