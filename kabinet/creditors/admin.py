@@ -21,6 +21,7 @@ class CreditorAdmin(admin.ModelAdmin):
     list_filter = ("is_default",)
     search_fields = ("name", "short_name", "inn", "external_id")
     inlines = [ProductInline, RulesInline]
+    autocomplete_fields = ["clients"]
 
 
 @admin.register(Product)

@@ -22,13 +22,19 @@ class CurrentOrganizationMiddleware:
         request.org = None
         if request.user.is_authenticated:
             request.memberships = active_memberships(request.user)
-            request.membership = pick_membership(request.memberships, request.session.get(SESSION_KEY))
+            wanted = request.session.get(SESSION_KEY)
+            request.membership = pick_membership(request.memberships, wanted)
             request.org = request.membership.organization if request.membership else None
+            if request.org is not None and wanted != request.org.pk:
+                # Remembered, so a membership that appears later never changes the selection by itself.
+                request.session[SESSION_KEY] = request.org.pk
         return self.get_response(request)
 
 
 def pick_membership(memberships, wanted_org_id):
+    """The chosen organization while it is still allowed; otherwise the one the user has had longest
+    (never a newer one, whatever its name)."""
     for membership in memberships:
         if membership.organization_id == wanted_org_id:
             return membership
-    return memberships[0] if memberships else None
+    return min(memberships, key=lambda m: (m.created_at, m.pk)) if memberships else None

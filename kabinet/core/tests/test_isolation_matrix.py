@@ -28,7 +28,7 @@ from kabinet.core.testing_urls import row_counts, url_patterns
 from kabinet.documents.models import Document
 from kabinet.invoices.services import invoice_for_payment
 from kabinet.notifications.models import Notification
-from kabinet.organizations.models import Membership
+from kabinet.organizations.models import Invitation, Membership
 from kabinet.organizations.settings_views import SUDO_KEY
 from kabinet.support.services import thread_create
 
@@ -39,7 +39,7 @@ NOT_ORGANIZATION_OWNED = {
     "creditors:template_download": "a blank request template, the same for every client",
     "accounts:legal": "the public legal texts (agreement, consents)",
     "accounts:password_reset_confirm": "a signed one-time link, not an id",
-    "organizations:invitation": "a signed one-time link, not an id",
+    "organizations:invitation": "a random one-time link, not an id",
 }
 CLIENT_SIDE_EXCLUDED_PREFIXES = ("admin/", "api/")
 
@@ -87,7 +87,17 @@ def b_world(creditor, products):
         files=[SimpleUploadedFile("q.pdf", b"%PDF-1.4", content_type="application/pdf")],
     )
     Notification.objects.create(organization=org, user=user, kind=Notification.Kind.choices[0][0], title="Чужое")
-    return {"org": org, "markers": ["ООО «Чужая»", "Чужов", "CHUZH", "Акт чужой", "Чужой вопрос", "Чужое"]}
+    Invitation.objects.create(
+        organization=org,
+        phone="+79215550101",
+        full_name="Чужой приглашённый",
+        invited_by=user,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    return {
+        "org": org,
+        "markers": ["ООО «Чужая»", "Чужов", "CHUZH", "Акт чужой", "Чужой вопрос", "Чужое", "Чужой приглашённый"],
+    }
 
 
 def _ids_of(org) -> set[int]:

@@ -4,16 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('creditors', '0002_memo_and_rules'),
-        ('organizations', '0002_registrycompany'),
+        ("creditors", "0002_memo_and_rules"),
+        ("organizations", "0002_registrycompany"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='creditor',
-            name='clients',
-            field=models.ManyToManyField(blank=True, help_text='Client companies of this creditor; its integration tokens see only them.', related_name='creditors', to='organizations.organization', verbose_name='clients'),
+            model_name="creditor",
+            name="clients",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Client companies of this creditor; its integration tokens see only them.",
+                related_name="creditors",
+                to="organizations.organization",
+                verbose_name="clients",
+            ),
         ),
     ]
