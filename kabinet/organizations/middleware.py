@@ -22,12 +22,8 @@ class CurrentOrganizationMiddleware:
         request.org = None
         if request.user.is_authenticated:
             request.memberships = active_memberships(request.user)
-            wanted = request.session.get(SESSION_KEY)
-            request.membership = pick_membership(request.memberships, wanted)
+            request.membership = pick_membership(request.memberships, request.session.get(SESSION_KEY))
             request.org = request.membership.organization if request.membership else None
-            if request.org is not None and wanted != request.org.pk:
-                # Remembered, so a membership that appears later never changes the selection by itself.
-                request.session[SESSION_KEY] = request.org.pk
         return self.get_response(request)
 
 

@@ -18,7 +18,6 @@ from kabinet.api.models import ApiEvent
 from kabinet.audit.models import AuditEvent
 from kabinet.core.testing import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 from kabinet.organizations.lookup import CompanyInfo
-from kabinet.organizations.middleware import SESSION_KEY
 from kabinet.organizations.models import Invitation, Membership
 from kabinet.organizations.settings_views import SUDO_KEY
 
@@ -80,7 +79,7 @@ def test_the_invited_user_sees_the_invitation_accepts_it_and_stays_in_their_orga
     assert response.status_code == 200
     membership = Membership.objects.get(user=user_b, organization=org_a)
     assert membership.status == "active" and membership.role == "manager"
-    assert invited.session[SESSION_KEY] == org_b.pk  # the selection did not move
+    assert "ООО «Бета»" in invited.get("/settings/").content.decode().split("<h2")[1]  # the selection stayed
     assert "Приглашение в организацию" not in invited.get("/dashboard/").content.decode()
     # Now, and only now, the inviter sees who it is.
     assert user_b.full_name in admin_client.get("/settings/").content.decode()
@@ -121,8 +120,7 @@ def test_the_selected_organization_never_changes_by_itself(org_b, user_b):
     MembershipFactory(user=user_b, organization=newer, role="manager")
     client = Client()
     client.post("/login/", {"username": str(user_b.phone), "password": PASSWORD})
-    client.get("/dashboard/")
-    assert client.session[SESSION_KEY] == org_b.pk
+    assert client.get("/settings/").context["org"] == org_b
 
 
 # 13.3 — a new phone is confirmed by the SMS code sent to it
