@@ -21,6 +21,11 @@ class ExternalRef(serializers.SlugRelatedField):
         super().__init__(slug_field="external_id", queryset=model.objects.all(), **kwargs)
         self.error_messages["does_not_exist"] = "No object with external id «{value}»."
 
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:  # PostgreSQL refuses NUL in a text comparison
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
     def get_queryset(self):
         scope = self.context.get("scope")
         if scope is None:  # only the OpenAPI generator builds serializers without a request

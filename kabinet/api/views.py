@@ -44,7 +44,7 @@ ERRORS = {
 
 
 def _external_id(value: str) -> str:
-    if not 1 <= len(value) <= 64:
+    if not 1 <= len(value) <= 64 or "\x00" in value:
         raise ValidationError({"external_id": "From 1 to 64 characters."})
     return value
 

@@ -368,3 +368,10 @@ def test_tokens_issued_before_become_staff_wide_and_clients_come_from_contracts(
     token = ApiToken.objects.get(prefix="abcd")
     assert token.staff_wide and token.creditor_id is None and not token.can_change_requisites
     assert list(Creditor.objects.get(pk=creditor.pk).clients.values_list("name", flat=True)) == ["О"]
+
+
+def test_a_reference_with_a_nul_character_is_a_400_not_a_server_error(worlds):
+    _, _, api, _ = worlds
+    body = BODIES["api:contract"](worlds[0]) | {"product": "P-\x00A"}
+    response = api.put("/api/v1/contracts/C-A/", body, content_type="application/json")
+    assert response.status_code == 400 and "product" in response.json()
