@@ -10,13 +10,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
 from kabinet.accounts.models import Registration
 from kabinet.api.models import ApiEvent, ApiToken
 from kabinet.appeals.models import Appeal
-from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem, ScheduledPayment
+from kabinet.contracts.models import (
+    Adjustment,
+    BooksDebt,
+    BuyoutValue,
+    Contract,
+    InsurancePolicy,
+    LeasedItem,
+    PaymentReceived,
+    Penalty,
+    ScheduledPayment,
+)
 from kabinet.creditors.models import Creditor, Product
 from kabinet.documents.models import Document
 from kabinet.organizations.models import Organization
@@ -30,7 +40,11 @@ _CREDITOR_PATHS: dict[type[models.Model], str] = {
     LeasedItem: "contract__product__creditor",
     InsurancePolicy: "contract__product__creditor",
     ScheduledPayment: "contract__product__creditor",
-    Debt: "contract__product__creditor",
+    PaymentReceived: "contract__product__creditor",
+    Penalty: "contract__product__creditor",
+    Adjustment: "contract__product__creditor",
+    BooksDebt: "contract__product__creditor",
+    BuyoutValue: "contract__product__creditor",
     ApiEvent: "organization__creditors",
     Registration: "organization__creditors",
 }
@@ -83,6 +97,25 @@ class ScopedAPIView(APIView):
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {"request": self.request, "view": self, "scope": self.scope}
+
+    def refuse_foreign_rows(self, model: type[models.Model], rows: list[dict], field: str) -> None:
+        """Ledger rows are keyed by (organization, external id): in a client shared by two creditors, an
+        external id of another creditor's row is refused (400), never overwritten."""
+        if self.scope.staff_wide:
+            return
+        org_ids = {r["contract"].organization_id for r in rows}
+        foreign = set(
+            model._default_manager.filter(organization_id__in=org_ids, external_id__in=[r["external_id"] for r in rows])
+            .exclude(contract__in=self.get_queryset(Contract))
+            .values_list("external_id", flat=True)
+        )
+        errors = {
+            str(i): ["This external id belongs to another creditor's contract."]
+            for i, r in enumerate(rows)
+            if r["external_id"] in foreign
+        }
+        if errors:
+            raise ValidationError({field: errors})
 
     def get_scoped_or_404(self, model: type[models.Model] | None = None, **lookup: Any) -> Any:
         obj = self.get_queryset(model).filter(**lookup).first()

@@ -17,7 +17,7 @@ from kabinet.api.models import ApiEvent, ApiToken, WebhookDelivery
 from kabinet.api.scoping import ScopedAPIView
 from kabinet.appeals.models import Appeal, AppealKind
 from kabinet.audit.models import AuditEvent
-from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem
+from kabinet.contracts.models import BooksDebt, Contract, InsurancePolicy, LeasedItem, PaymentReceived
 from kabinet.core.testing import (
     ContractFactory,
     CreditorFactory,
@@ -28,6 +28,7 @@ from kabinet.core.testing import (
     ProductFactory,
     ScheduledPaymentFactory,
     UserFactory,
+    pay_line,
 )
 from kabinet.core.testing_urls import row_counts, url_patterns
 from kabinet.creditors.models import Creditor, Product
@@ -54,7 +55,8 @@ def _world(x: str, inn: str) -> dict:
         end_date=timezone.localdate() + timedelta(days=365),
         external_id=f"IP-{x}",
     )
-    ScheduledPaymentFactory(contract=contract, number=1)
+    line = ScheduledPaymentFactory(contract=contract, number=1)
+    pay_line(line, "10.00", external_id=f"PAY-{x}")
     DebtFactory(contract=contract)
     document = Document.objects.create(
         organization=org,
@@ -95,7 +97,8 @@ def _world(x: str, inn: str) -> dict:
         Contract: contract,
         LeasedItem: item,
         InsurancePolicy: policy,
-        Debt: contract,
+        BooksDebt: contract,
+        PaymentReceived: PaymentReceived.objects.get(external_id=f"PAY-{x}"),
         Document: document,
         Appeal: appeal,
         Registration: registration,
@@ -145,9 +148,26 @@ BODIES = {
     },
     "api:payments": lambda w: {
         "payments": [
-            {"contract": w[Contract].external_id, "number": 1, "paid_amount": "1.00", "paid_date": "2026-11-01"}
+            {
+                "external_id": "PAY-NEW",
+                "contract": w[Contract].external_id,
+                "received_on": "2026-11-01",
+                "amount": "1.00",
+            }
         ]
     },
+    "api:payment_reversal": lambda w: {"reversed_on": str(w[PaymentReceived].received_on + timedelta(days=1))},
+    "api:penalties": lambda w: {
+        "penalties": [
+            {"external_id": "PEN-1", "contract": w[Contract].external_id, "accrued_on": "2026-11-01", "amount": "3.00"}
+        ]
+    },
+    "api:adjustments": lambda w: {
+        "adjustments": [
+            {"external_id": "ADJ-1", "contract": w[Contract].external_id, "date": "2026-11-01", "amount": "4.00"}
+        ]
+    },
+    "api:buyout": lambda w: {"values": [{"date": "2027-01-01", "amount": "1000.00"}]},
     "api:schedules": lambda w: {
         "schedules": [
             {
@@ -242,7 +262,7 @@ def test_a_creditors_token_gets_404_and_writes_nothing_with_another_creditors_id
         Contract.objects.get(pk=b[Contract].pk).status,
         Appeal.objects.get(pk=b[Appeal].pk).status,
         Registration.objects.get(pk=b[Registration].pk).status,
-        Debt.objects.get(contract=b[Contract]).amount,
+        BooksDebt.objects.get(contract=b[Contract]).amount,
     ]
     assert b_rows == ["", "ООО «Клиент B»", "active", "sent", "awaiting", b_rows[-1]]
     assert str(b_rows[-1]) == "50000.00"
