@@ -160,6 +160,11 @@ SMS_DAILY_LIMIT_PER_PHONE = env_int("SMS_DAILY_LIMIT_PER_PHONE", 5)
 SMS_HOURLY_LIMIT_PER_IP = env_int("SMS_HOURLY_LIMIT_PER_IP", 20)
 SMS_DELIVERY_ATTEMPTS = env_int("SMS_DELIVERY_ATTEMPTS", 5)
 
+# Employees: an invitation is valid this many days; a request to join a company that has administrators
+# goes to them first, and then also to the lessor's staff when JOIN_STAFF_APPROVAL=1.
+INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7)
+JOIN_STAFF_APPROVAL = env_bool("JOIN_STAFF_APPROVAL", False)
+
 # Company lookup by INN or name: "local" (a registry table staff load from CSV) or "dadata".
 COMPANY_LOOKUP = env_str("COMPANY_LOOKUP", "local")
 DADATA_TOKEN = env_str("DADATA_TOKEN", "")

@@ -82,6 +82,7 @@ class PhoneChallenge(models.Model):
     class Purpose(models.TextChoices):
         REGISTRATION = "registration", _("Registration")
         PHONE_CHANGE = "phone_change", _("Phone change")
+        INVITATION = "invitation", _("Invitation")
 
     phone = PhoneNumberField(_("phone"))
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
@@ -213,6 +214,7 @@ class Registration(models.Model):
 
     class Status(models.TextChoices):
         PHONE_PENDING = "phone_pending", _("Phone not confirmed")
+        AWAITING_ORG_ADMIN = "org_admin", _("Awaiting the organization's administrator")
         AWAITING_APPROVAL = "awaiting", _("Awaiting approval")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
@@ -243,6 +245,15 @@ class Registration(models.Model):
         User, verbose_name=_("decided by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # A join request to a company that has administrators: one of them approved it first.
+    org_admin_approved_by = models.ForeignKey(
+        User,
+        verbose_name=_("approved by the organization's administrator"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

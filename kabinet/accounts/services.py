@@ -489,20 +489,45 @@ def registration_confirm(*, registration_id: int, code: str, request) -> User:
         registration.user = user
         registration.organization = org
         registration.password = ""
-        registration.status = Registration.Status.AWAITING_APPROVAL
+        registration.status = _first_decider(org)
         registration.phone_confirmed_at = timezone.now()
         registration.save(update_fields=["user", "organization", "password", "status", "phone_confirmed_at"])
         audit_record(action="registration_confirmed", organization=org, actor=user, obj=registration, request=request)
-        api_events.record(
-            "registration.awaiting",
-            organization=org,
-            registration=registration.pk,
-            inn=org.inn,
-            company=registration.company_name,
-            full_name=user.full_name,
-            phone=str(user.phone),
-        )
+        _join_request_sent(registration, org, user)
     return user
+
+
+def _first_decider(org: Organization) -> str:
+    """A company that already has administrators decides who joins it first; otherwise the lessor's staff."""
+    has_admins = Membership.objects.filter(
+        organization=org, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+    ).exists()
+    return Registration.Status.AWAITING_ORG_ADMIN if has_admins else Registration.Status.AWAITING_APPROVAL
+
+
+def _join_request_sent(registration: Registration, org: Organization, user: User) -> None:
+    """Tell whoever decides first: the company's administrators (e-mail; the request waits in
+    «Сотрудники»), or the lessor's staff (the event feed the back office and the accounting system read)."""
+    if registration.status == Registration.Status.AWAITING_ORG_ADMIN:
+        admins = Membership.objects.filter(
+            organization=org, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+        ).select_related("user")
+        for admin in admins:
+            email_later(
+                to=admin.user.email,
+                template="join_requested",
+                context={"user": admin.user, "organization": org, "full_name": user.full_name},
+            )
+        return
+    api_events.record(
+        "registration.awaiting",
+        organization=org,
+        registration=registration.pk,
+        inn=org.inn,
+        company=registration.company_name,
+        full_name=user.full_name,
+        phone=str(user.phone),
+    )
 
 
 def organization_request(*, user: User, company: CompanyInfo, request) -> Registration:
@@ -513,7 +538,9 @@ def organization_request(*, user: User, company: CompanyInfo, request) -> Regist
         if membership and membership.status == Membership.Status.ACTIVE:
             raise ServiceError(_("You already have access to this organization."), field="company")
         if Registration.objects.filter(
-            user=user, organization=org, status=Registration.Status.AWAITING_APPROVAL
+            user=user,
+            organization=org,
+            status__in=[Registration.Status.AWAITING_APPROVAL, Registration.Status.AWAITING_ORG_ADMIN],
         ).exists():
             raise ServiceError(_("A request for this organization is already waiting for approval."), field="company")
         if membership is None:
@@ -522,7 +549,7 @@ def organization_request(*, user: User, company: CompanyInfo, request) -> Regist
             )
         registration = Registration.objects.create(
             kind=Registration.Kind.ADD_ORGANIZATION,
-            status=Registration.Status.AWAITING_APPROVAL,
+            status=_first_decider(org),
             user=user,
             organization=org,
             inn=company.inn,
@@ -536,15 +563,7 @@ def organization_request(*, user: User, company: CompanyInfo, request) -> Regist
             phone_confirmed_at=timezone.now(),
         )
         audit_record(action="organization_requested", organization=org, actor=user, obj=registration, request=request)
-        api_events.record(
-            "registration.awaiting",
-            organization=org,
-            registration=registration.pk,
-            inn=org.inn,
-            company=registration.company_name,
-            full_name=user.full_name,
-            phone=str(user.phone),
-        )
+        _join_request_sent(registration, org, user)
     return registration
 
 
@@ -566,7 +585,9 @@ def registration_approve(
         if org.status != Organization.Status.ACTIVE:
             org.status = Organization.Status.ACTIVE
             org.save(update_fields=["status", "updated_at"])
-        if had_users:
+        if registration.org_admin_approved_by_id:
+            membership.status = Membership.Status.ACTIVE  # the company's administrator approved it first
+        elif had_users:
             membership.status = Membership.Status.REQUESTED
         else:
             membership.status = Membership.Status.ACTIVE
@@ -587,8 +608,9 @@ def registration_approve(
             request=request,
         )
         user = registration.user
-        context = {"user": user, "organization": org, "waits_for_admin": had_users}
-        if had_users:
+        waits_for_admin = membership.status == Membership.Status.REQUESTED
+        context = {"user": user, "organization": org, "waits_for_admin": waits_for_admin}
+        if waits_for_admin:
             text = _("Kabinet: the request for %(org)s is approved and waits for its administrator.") % {
                 "org": org.name
             }

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,13 +38,26 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     form = ApiTokenForm
 
-    list_display = ("name", "prefix", "can_read", "can_write", "last_used_at", "revoked_at")
-    list_filter = ("can_read", "can_write")
+    list_display = (
+        "name",
+        "prefix",
+        "reaches",
+        "can_read",
+        "can_write",
+        "can_change_requisites",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("staff_wide", "creditor", "can_read", "can_write", "can_change_requisites")
+    list_select_related = ("creditor",)
     search_fields = ("name", "prefix")
     fields = (
         "name",
+        "creditor",
+        "staff_wide",
         "can_read",
         "can_write",
+        "can_change_requisites",
         "allowed_ips",
         "webhook_url",
         "webhook_secret_shown",
@@ -53,6 +67,27 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "revoked_at",
     )
     readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at", "webhook_secret_shown")
+
+    @admin.display(description=_("reaches"), ordering="creditor__short_name")
+    def reaches(self, obj):
+        if obj.staff_wide:
+            return _("All creditors (staff-wide)")
+        return obj.creditor.short_name if obj.creditor else "—"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        base_clean = form.clean
+
+        def clean(this):
+            data = base_clean(this)
+            if (data.get("creditor") is None) != bool(data.get("staff_wide")):
+                raise ValidationError(
+                    _("Choose the creditor whose data the token reaches, or mark it staff-wide without a creditor.")
+                )
+            return data
+
+        form.clean = clean
+        return form
 
     @admin.display(description=_("webhook secret"))
     def webhook_secret_shown(self, obj):
@@ -66,7 +101,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         token, key = ApiToken.issue(
-            name=obj.name, can_read=obj.can_read, can_write=obj.can_write, allowed_ips=obj.allowed_ips
+            name=obj.name,
+            creditor=obj.creditor,
+            staff_wide=obj.staff_wide,
+            can_read=obj.can_read,
+            can_write=obj.can_write,
+            can_change_requisites=obj.can_change_requisites,
+            allowed_ips=obj.allowed_ips,
         )
         obj.pk = token.pk
         obj.prefix = token.prefix

@@ -91,12 +91,15 @@ def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) ->
 
 
 def fan_out(event_id: int) -> list[int]:
-    """Create one delivery per system with a webhook and queue them."""
+    """Create one delivery per system with a webhook that may read the event, and queue them."""
+    from kabinet.api.scoping import TokenScope
     from kabinet.api.tasks import deliver_webhook
 
     tokens = ApiToken.objects.filter(revoked_at__isnull=True, can_read=True).exclude(webhook_url="")
     ids = []
     for token in tokens:
+        if not TokenScope(token).queryset(ApiEvent).filter(pk=event_id).exists():
+            continue  # another creditor's client: its system never hears of it
         delivery, _ = WebhookDelivery.objects.get_or_create(token=token, event_id=event_id)
         ids.append(delivery.pk)
     transaction.on_commit(lambda: [deliver_webhook.enqueue(pk) for pk in ids])

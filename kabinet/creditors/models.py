@@ -21,6 +21,11 @@ from kabinet.core.validators import (
 _COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1f5fbf."))
 
 
+# What a payment to the creditor is addressed by (invoices, the payment QR): changing these through the API
+# needs a separate scope and is audited with before/after.
+REQUISITE_FIELDS = ("name", "inn", "kpp", "bank_name", "bic", "settlement_account", "correspondent_account")
+
+
 class Creditor(TimeStamped):
     """The lessor (or factor) that operates the portal: its requisites appear on every invoice."""
 
@@ -69,6 +74,14 @@ class Creditor(TimeStamped):
         max_length=255,
         blank=True,
         help_text=_("An optional signature image (PNG with a transparent background) printed on invoices."),
+    )
+    # The creditor's client companies: what a token bound to this creditor may read and write.
+    clients = models.ManyToManyField(
+        "organizations.Organization",
+        verbose_name=_("clients"),
+        related_name="creditors",
+        blank=True,
+        help_text=_("Client companies of this creditor; its integration tokens see only them."),
     )
 
     class Meta:

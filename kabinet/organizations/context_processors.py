@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from kabinet.creditors.selectors import all_creditors, current_creditor
 from kabinet.notifications.models import Notification
+from kabinet.organizations.employees import pending_invitations_for
 
 
 def portal(request):
@@ -14,6 +15,7 @@ def portal(request):
         "switcher_memberships": request.memberships,
         "creditor": current_creditor(request),
         "creditors": all_creditors(request),
+        "pending_invitations": pending_invitations_for(request.user),
         "unread_notifications": Notification.objects.for_org(request.org)
         .filter(user=request.user, read_at__isnull=True)
         .count()
