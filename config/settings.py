@@ -20,7 +20,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kabinet.core.admin_site.KabinetAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -283,6 +283,9 @@ SPECTACULAR_SETTINGS = {
 # Daily payment reminders: at what local time, and how many days ahead of the due date.
 PAYMENTS_DUE_AT = datetime.time.fromisoformat(env_str("PAYMENTS_DUE_AT", "09:00"))
 PAYMENTS_DUE_DAYS = env_int("PAYMENTS_DUE_DAYS", 3)
+
+# Back office: a request on the lessor's side that has not moved for this many hours is overdue.
+APPEAL_RESPONSE_HOURS = env_int("APPEAL_RESPONSE_HOURS", 24)
 
 # VAT rates in force, newest first: (first day, rate %). The last entry has no start date.
 VAT_RATES = [("2026-01-01", "22"), (None, "20")]

@@ -2,10 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-admin.site.site_header = "Kabinet — бэк-офис"
-admin.site.site_title = "Kabinet"
-admin.site.index_title = "Администрирование"
-
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="contracts:dashboard", permanent=False)),
     path("admin/", admin.site.urls),
