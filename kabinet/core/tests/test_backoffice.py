@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from kabinet.accounts import sms
 from kabinet.accounts.middleware import DEADLINE_KEY
-from kabinet.accounts.tests.test_registration import FORM
 from kabinet.accounts.models import Registration
+from kabinet.accounts.tests.test_registration import FORM
 from kabinet.api.models import ApiEvent
 from kabinet.appeals import services
 from kabinet.appeals.models import Appeal, AppealTopic, ReplyTemplate, StaffNote
@@ -140,9 +140,11 @@ def test_topic_fields_status_history_and_company_data_are_readable(staff_client,
     assert "Желаемая дата выкупа" in html and "01.03.2026" in html
     assert "1\u202f500\u202f000,00" in html
     assert "{&#x27;" not in html and "{'" not in html and "2026-03-01" not in html
-    assert "Отправлена → На рассмотрении" in html and "→ review" not in html and "sent" not in html.split(
-        "inline-group"
-    )[1][:2000]
+    assert (
+        "Отправлена → На рассмотрении" in html
+        and "→ review" not in html
+        and "sent" not in html.split("inline-group")[1][:2000]
+    )
 
 
 def test_registration_company_data_is_a_list_not_a_dict(staff_client, org_a, admin_a):
@@ -200,10 +202,10 @@ def test_the_work_queue_counts_new_in_progress_waiting_and_overdue(staff_client,
     make("needs_confirmation", 100)  # waiting for the client: never overdue on our side
     make("done", 200)
     html = staff_client.get("/admin/appeals/appeal/").content.decode()
-    counts = dict(
-        (label, int(n))
+    counts = {
+        label: int(n)
         for n, label in re.findall(r'kb-queue__count">(\d+)</span> <span class="kb-queue__label">([^<]+)<', html)
-    )
+    }
     assert counts == {"Новые": 2, "В работе": 1, "Ждут клиента": 1, "Просрочено": 2, "Мои": 0}
     overdue = staff_client.get("/admin/appeals/appeal/?queue=overdue").content.decode()
     assert "2 записи" in overdue
@@ -212,7 +214,9 @@ def test_the_work_queue_counts_new_in_progress_waiting_and_overdue(staff_client,
     assert re.search(r'kb-queue__count">0</span> <span class="kb-queue__label">Просрочено', html)
 
 
-def test_the_queue_counters_cost_a_constant_number_of_queries(staff_client, org_a, admin_a, django_assert_max_num_queries):
+def test_the_queue_counters_cost_a_constant_number_of_queries(
+    staff_client, org_a, admin_a, django_assert_max_num_queries
+):
     for _ in range(3):
         services.appeal_create(org=org_a, user=admin_a, data=services.AppealInput(kind="new_leasing", description="x"))
     with django_assert_max_num_queries(20) as few:
@@ -228,9 +232,7 @@ def test_staff_assign_a_request_and_find_it_in_their_queue(staff_client, staff, 
     staff_post(staff_client, appeal, {"assignee": colleague.pk})
     appeal.refresh_from_db()
     assert appeal.assignee == colleague
-    staff_client.post(
-        "/admin/appeals/appeal/", {"action": "assign_to_me", "_selected_action": [appeal.pk]}
-    )
+    staff_client.post("/admin/appeals/appeal/", {"action": "assign_to_me", "_selected_action": [appeal.pk]})
     appeal.refresh_from_db()
     assert appeal.assignee == staff
     mine = staff_client.get("/admin/appeals/appeal/?queue=mine").content.decode()
