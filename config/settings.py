@@ -290,8 +290,9 @@ APPEAL_RESPONSE_HOURS = env_int("APPEAL_RESPONSE_HOURS", 24)
 # VAT rates in force, newest first: (first day, rate %). The last entry has no start date.
 VAT_RATES = [("2026-01-01", "22"), (None, "20")]
 
-# Lists: rows per page on the server.
+# Lists: rows per page on the server; at most this many rows in an Excel export of a list.
 KABINET_PAGE_SIZE = env_int("KABINET_PAGE_SIZE", 20)
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 10_000)
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ app_name = "contracts"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("contracts/", views.contract_list, name="list"),
+    path("contracts/export.xlsx", views.contract_list_xlsx, name="list_xlsx"),
     path("contracts/<int:pk>/", views.contract_detail, name="detail"),
     path("contracts/<int:pk>/items/", views.contract_detail, {"tab": "items"}, name="items"),
     path("contracts/<int:pk>/deal-documents/", views.contract_detail, {"tab": "deal-documents"}, name="deal_documents"),
