@@ -10,10 +10,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from kabinet.accounts import services
+from kabinet.accounts import personal_data, services
 from kabinet.accounts.models import (
     Consent,
     ConsentDocument,
+    ConsentWithdrawal,
+    DataRequest,
     PhoneChallenge,
     Registration,
     SignInFailure,
@@ -314,3 +316,63 @@ class SignInFailureAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request, obj=None):
         # Staff may lift a lock-out for a client who called the support line.
         return True
+
+
+@admin.register(ConsentWithdrawal)
+class ConsentWithdrawalAdmin(ReadOnlyAdmin):
+    list_display = ("consent", "withdrawn_at", "ip")
+    search_fields = ("consent__phone", "consent__user__full_name")
+    date_hierarchy = "withdrawn_at"
+    list_select_related = ("consent",)
+
+
+@admin.register(DataRequest)
+class DataRequestAdmin(admin.ModelAdmin):
+    """Deletion requests (152-FZ): staff execute them here; the act goes to the request and the audit."""
+
+    list_display = ("__str__", "requester", "status", "created_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("requester", "reason", "act")
+    date_hierarchy = "created_at"
+    readonly_fields = ("user", "requester", "reason", "status", "created_at", "decided_by", "decided_at", "act")
+    change_form_template = "admin/accounts/datarequest/change_form.html"
+    list_select_related = ("decided_by",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/execute/",
+                self.admin_site.admin_view(self.execute_view),
+                name="accounts_datarequest_execute",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        context = {
+            "can_execute": obj is not None
+            and obj.status == DataRequest.Status.NEW
+            and self.has_change_permission(request, obj),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def execute_view(self, request, pk: int):
+        data_request = get_object_or_404(DataRequest, pk=pk)
+        if not self.has_change_permission(request, data_request):
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                personal_data.deletion_execute(data_request_id=pk, staff=request.user, request=request)
+            except personal_data.PersonalDataError as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+            else:
+                self.message_user(request, _("The personal data is deleted; the act is in the audit."))
+        return redirect("admin:accounts_datarequest_change", pk)

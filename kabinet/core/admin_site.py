@@ -50,6 +50,7 @@ NOUNS: dict[str, Noun] = {
     "accounts.smsmessage": Noun(N),
     "accounts.signinfailure": Noun(M),
     "accounts.datarequest": Noun(F, pgettext_lazy("accusative", "personal data request")),
+    "accounts.consentwithdrawal": Noun(M),
     "organizations.organization": Noun(F, pgettext_lazy("accusative", "organization")),
     "organizations.membership": Noun(M),
     "organizations.registrycompany": Noun(F, pgettext_lazy("accusative", "registry company")),
