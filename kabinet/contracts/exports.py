@@ -66,25 +66,33 @@ def _fold(line: str) -> str:
     return "\r\n".join(out)
 
 
-def schedule_ics(contract, payments, host: str) -> bytes:
+def payment_uid(payment, host: str) -> str:
+    """Stable across schedule reloads: the contract's external id (or id) and the payment's number."""
+    contract = payment.contract
+    return f"{contract.external_id or contract.pk}-{payment.number}@{host}"
+
+
+def payments_ics(payments, *, calendar_name: str, host: str) -> bytes:
+    """An iCalendar (RFC 5545) of unpaid payments; each payment's contract must be loaded."""
     stamp_text = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Kabinet//Payment schedule//RU",
         "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_escape(_('Payments under contract No. %(number)s') % {'number': contract.number})}",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(calendar_name)}",
     ]
     for p in payments:
         if p.is_paid:
             continue
         summary = _("Leasing payment under contract No. %(number)s: %(amount)s") % {
-            "number": contract.number,
+            "number": p.contract.number,
             "amount": format_money(p.outstanding).replace("\u202f", " ").replace("\u00a0", " "),
         }
         lines += [
             "BEGIN:VEVENT",
-            f"UID:payment-{p.pk}@{host}",
+            f"UID:{payment_uid(p, host)}",
             f"DTSTAMP:{stamp_text}",
             f"DTSTART;VALUE=DATE:{p.due_date:%Y%m%d}",
             f"SUMMARY:{_escape(summary)}",
@@ -97,3 +105,14 @@ def schedule_ics(contract, payments, host: str) -> bytes:
         ]
     lines.append("END:VCALENDAR")
     return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+
+
+def schedule_ics(contract, payments, host: str) -> bytes:
+    payments = list(payments)
+    for p in payments:
+        p.contract = contract
+    return payments_ics(
+        payments,
+        calendar_name=_("Payments under contract No. %(number)s") % {"number": contract.number},
+        host=host,
+    )
