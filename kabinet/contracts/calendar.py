@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -21,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kabinet.contracts import ledger
 from kabinet.contracts.exports import payments_ics
-from kabinet.contracts.models import CalendarFeed, ScheduledPayment
+from kabinet.contracts.models import CalendarFeed
 from kabinet.core.views import org_required
 from kabinet.organizations.models import Membership
 
@@ -31,10 +31,6 @@ SESSION_KEY = "kabinet_calendar_feed_url"
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def portal_host() -> str:
-    return getattr(settings, "PORTAL_HOST", "") or urlsplit(settings.PORTAL_URL).hostname or "kabinet.local"
 
 
 def feed_url(token: str) -> str:
@@ -101,13 +97,10 @@ def feed(request, token: str):
     ).exists():
         raise Http404
     org = found.organization
-    payments = (
-        ScheduledPayment.objects.for_org(org)
-        .filter(is_paid=False)
-        .select_related("contract")
-        .order_by("due_date", "contract__number", "number")
+    content = payments_ics(
+        ((line.contract, line) for line in ledger.unpaid_lines(org)),
+        calendar_name=_("Payments of %(org)s") % {"org": org.name},
     )
-    content = payments_ics(payments, calendar_name=_("Payments of %(org)s") % {"org": org.name}, host=portal_host())
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
     response["X-Content-Type-Options"] = "nosniff"

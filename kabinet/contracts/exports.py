@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -16,32 +15,52 @@ from kabinet.core.formatting import format_money
 MONEY_FORMAT = "#,##0.00"
 
 
-def schedule_xlsx(contract, payments) -> bytes:
+def schedule_xlsx(contract, card) -> bytes:
+    """The schedule with what is paid and what is left, from the ledger (`ledger.contract_ledger`)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Schedule")[:31]
     sheet.append([_("Payment schedule under contract No. %(number)s") % {"number": contract.number}])
     sheet["A1"].font = Font(bold=True, size=12)
-    headers = [_("No."), _("Payment date"), _("Amount, ₽"), _("VAT rate, %"), _("VAT, ₽"), _("Paid, ₽"), _("Status")]
+    headers = [
+        _("No."),
+        _("Payment date"),
+        _("Amount, ₽"),
+        _("VAT rate, %"),
+        _("VAT, ₽"),
+        _("Paid, ₽"),
+        _("Remaining, ₽"),
+        _("Status"),
+    ]
     sheet.append(headers)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    today = timezone.localdate()
-    for p in payments:
-        status = (
-            _("Paid payment") if p.is_paid else (_("Overdue payment") if p.due_date < today else _("Unpaid payment"))
+    labels = {"paid": _("Paid payment"), "overdue": _("Overdue payment"), "unpaid": _("Unpaid payment")}
+    for p in card.lines:
+        sheet.append(
+            [p.number, p.due_date, p.amount, p.vat_rate, p.vat, p.paid_amount, p.outstanding, labels[p.status]]
         )
-        sheet.append([p.number, p.due_date, p.amount, p.vat_rate, p.vat_amount, p.paid_amount, status])
     last = sheet.max_row
     if last > 2:
-        sheet.append([_("Total"), None, f"=SUM(C3:C{last})", None, f"=SUM(E3:E{last})", f"=SUM(F3:F{last})", None])
+        sheet.append(
+            [
+                _("Total"),
+                None,
+                f"=SUM(C3:C{last})",
+                None,
+                f"=SUM(E3:E{last})",
+                f"=SUM(F3:F{last})",
+                f"=SUM(G3:G{last})",
+                None,
+            ]
+        )
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
     for row in sheet.iter_rows(min_row=3):
         row[1].number_format = "DD.MM.YYYY"
-        for index in (2, 4, 5):
+        for index in (2, 4, 5, 6):
             row[index].number_format = MONEY_FORMAT
-    for index, width in enumerate([8, 14, 16, 10, 14, 16, 14], start=1):
+    for index, width in enumerate([8, 14, 16, 10, 14, 16, 16, 14], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A3"
     buffer = io.BytesIO()
@@ -66,16 +85,13 @@ def _fold(line: str) -> str:
     return "\r\n".join(out)
 
 
-def payment_uid(payment, host: str) -> str:
-    """Stable across schedule reloads: the contract's external id (or id) and the payment's number."""
-    contract = payment.contract
-    return f"{contract.external_id or contract.pk}-{payment.number}@{host}"
+def payments_ics(entries, *, calendar_name: str) -> bytes:
+    """Unpaid lines as calendar events, from (contract, line) pairs; each line keeps its UID across
+    updates (`ledger.ics_uid`). The one ICS builder: a contract's schedule and the subscription feed."""
+    from kabinet.contracts.ledger import ics_uid
 
-
-def payments_ics(payments, *, calendar_name: str, host: str) -> bytes:
-    """An iCalendar (RFC 5545) of unpaid payments; each payment's contract must be loaded."""
     stamp_text = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
+    out = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Kabinet//Payment schedule//RU",
@@ -83,16 +99,14 @@ def payments_ics(payments, *, calendar_name: str, host: str) -> bytes:
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{_escape(calendar_name)}",
     ]
-    for p in payments:
-        if p.is_paid:
-            continue
+    for contract, p in entries:
         summary = _("Leasing payment under contract No. %(number)s: %(amount)s") % {
-            "number": p.contract.number,
+            "number": contract.number,
             "amount": format_money(p.outstanding).replace("\u202f", " ").replace("\u00a0", " "),
         }
-        lines += [
+        out += [
             "BEGIN:VEVENT",
-            f"UID:{payment_uid(p, host)}",
+            f"UID:{ics_uid(contract, p)}",
             f"DTSTAMP:{stamp_text}",
             f"DTSTART;VALUE=DATE:{p.due_date:%Y%m%d}",
             f"SUMMARY:{_escape(summary)}",
@@ -103,16 +117,12 @@ def payments_ics(payments, *, calendar_name: str, host: str) -> bytes:
             "END:VALARM",
             "END:VEVENT",
         ]
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+    out.append("END:VCALENDAR")
+    return ("\r\n".join(_fold(line) for line in out) + "\r\n").encode("utf-8")
 
 
-def schedule_ics(contract, payments, host: str) -> bytes:
-    payments = list(payments)
-    for p in payments:
-        p.contract = contract
-    return payments_ics(
-        payments,
-        calendar_name=_("Payments under contract No. %(number)s") % {"number": contract.number},
-        host=host,
-    )
+def schedule_ics(contract, lines) -> bytes:
+    """One contract's unpaid lines (`ContractLedger.unpaid_lines`)."""
+    # Outside the f-string, so that makemessages sees it (it was never translated before).
+    name = _("Payments under contract No. %(number)s") % {"number": contract.number}
+    return payments_ics(((contract, line) for line in lines), calendar_name=name)

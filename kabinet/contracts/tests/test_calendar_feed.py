@@ -40,7 +40,7 @@ def subscribe(client) -> str:
 
 
 def test_the_feed_has_every_unpaid_payment_of_the_organization_with_stable_uids(client_a, schedule, settings):
-    settings.PORTAL_URL = "https://lk.example.ru"
+    settings.PORTAL_HOST = "lk.example.ru"
     path = "/" + subscribe(client_a)
     anonymous = Client()  # calendar apps have no session
     response = anonymous.get(path)
