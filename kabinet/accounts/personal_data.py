@@ -48,7 +48,7 @@ def consent_withdraw(*, user: User, consent_id: int, request=None) -> ConsentWit
     before anything else (the data page stays open to them)."""
     with transaction.atomic():
         consent = (
-            Consent.objects.select_for_update()
+            Consent.objects.select_for_update(of=("self",))
             .filter(Q(user=user) | Q(registration__user=user))
             .filter(pk=consent_id)
             .first()

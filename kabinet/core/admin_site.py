@@ -28,7 +28,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
-M, F, N = "masculine", "feminine", "neuter"
+M, F, N, P = "masculine", "feminine", "neuter", "plural"  # P: nouns with no singular («пени»)
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,12 @@ NOUNS: dict[str, Noun] = {
     "contracts.scheduledpayment": Noun(M),
     "contracts.debt": Noun(F, pgettext_lazy("accusative", "overdue debt")),
     "contracts.insurancepolicy": Noun(M),
+    "contracts.paymentreceived": Noun(F, pgettext_lazy("accusative", "payment received")),
+    "contracts.allocation": Noun(N),
+    "contracts.penalty": Noun(P),
+    "contracts.adjustment": Noun(F, pgettext_lazy("accusative", "adjustment")),
+    "contracts.buyoutvalue": Noun(F, pgettext_lazy("accusative", "buyout value")),
+    "contracts.booksdebt": Noun(F),
     "contracts.calendarfeed": Noun(F, pgettext_lazy("accusative", "calendar subscription")),
     "documents.document": Noun(M),
     "invoices.invoice": Noun(M),
@@ -100,6 +106,7 @@ def _added(gender: str) -> str:
         M: pgettext("masculine", "The {name} «{obj}» was added."),
         F: pgettext("feminine", "The {name} «{obj}» was added."),
         N: pgettext("neuter", "The {name} «{obj}» was added."),
+        P: pgettext("plural", "The {name} «{obj}» were added."),
     }[gender]
 
 
@@ -108,6 +115,7 @@ def _changed(gender: str) -> str:
         M: pgettext("masculine", "The {name} «{obj}» was changed."),
         F: pgettext("feminine", "The {name} «{obj}» was changed."),
         N: pgettext("neuter", "The {name} «{obj}» was changed."),
+        P: pgettext("plural", "The {name} «{obj}» were changed."),
     }[gender]
 
 
@@ -116,6 +124,7 @@ def _deleted(gender: str) -> str:
         M: pgettext("masculine", "The {name} «{obj}» was deleted."),
         F: pgettext("feminine", "The {name} «{obj}» was deleted."),
         N: pgettext("neuter", "The {name} «{obj}» was deleted."),
+        P: pgettext("plural", "The {name} «{obj}» were deleted."),
     }[gender]
 
 
