@@ -22,6 +22,7 @@ from kabinet.accounts.models import (
     SmsMessage,
     User,
 )
+from kabinet.core.phones import format_phone
 from kabinet.organizations.models import Membership
 
 
@@ -90,14 +91,18 @@ class RegistrationAdmin(admin.ModelAdmin):
     search_fields = ("company_name", "inn", "full_name", "phone", "email")
     date_hierarchy = "created_at"
     readonly_fields = [
-        "company_data_display" if f.name == "company_data" else f.name
+        {"company_data": "company_data_display", "phone": "phone_display"}.get(f.name, f.name)
         for f in Registration._meta.fields
         if f.name not in ("password",)
     ]
-    exclude = ("password", "company_data")
+    exclude = ("password", "company_data", "phone")
     actions = ["approve", "reject"]
     list_select_related = ("user", "organization")
     change_form_template = "admin/accounts/registration/change_form.html"
+
+    @admin.display(description=_("phone"))
+    def phone_display(self, obj):
+        return format_phone(str(obj.phone)) if obj.phone else "—"
 
     @admin.display(description=_("company data"))
     def company_data_display(self, obj):
