@@ -25,7 +25,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", LOOPBACK_HOSTS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kabinet.core.admin_site.KabinetAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -403,11 +403,15 @@ SPECTACULAR_SETTINGS = {
 PAYMENTS_DUE_AT = datetime.time.fromisoformat(env_str("PAYMENTS_DUE_AT", "09:00"))
 PAYMENTS_DUE_DAYS = env_int("PAYMENTS_DUE_DAYS", 3)
 
+# Back office: a request on the lessor's side that has not moved for this many hours is overdue.
+APPEAL_RESPONSE_HOURS = env_int("APPEAL_RESPONSE_HOURS", 24)
+
 # VAT rates in force, newest first: (first day, rate %). The last entry has no start date.
 VAT_RATES = [("2026-01-01", "22"), (None, "20")]
 
-# Lists: rows per page on the server.
+# Lists: rows per page on the server; at most this many rows in an Excel export of a list.
 KABINET_PAGE_SIZE = env_int("KABINET_PAGE_SIZE", 20)
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 10_000)
 
 LOGGING = {
     "version": 1,

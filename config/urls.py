@@ -2,14 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-admin.site.site_header = "Kabinet — бэк-офис"
-admin.site.site_title = "Kabinet"
-admin.site.index_title = "Администрирование"
+from kabinet.core.search import header_search
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="contracts:dashboard", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("kabinet.api.urls")),
+    path("search/", header_search, name="search"),
     path("", include("kabinet.accounts.urls")),
     path("", include("kabinet.organizations.urls")),
     path("", include("kabinet.creditors.urls")),

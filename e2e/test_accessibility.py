@@ -53,3 +53,44 @@ def test_pages_have_no_serious_accessibility_violations(request, viewport, admin
     ):
         page.goto(page.base_url + path)
         assert serious_violations(page) == [], path
+
+
+@pytest.fixture
+def back_office(transactional_db, staff, data, admin_a, org_a):
+    from kabinet.appeals import services as appeal_services
+
+    return appeal_services.appeal_create(
+        org=org_a, user=admin_a, data=appeal_services.AppealInput(kind="new_leasing", description="Самосвал")
+    )
+
+
+@pytest.mark.parametrize("viewport", ["page", "phone_page"])
+def test_back_office_pages_have_no_serious_accessibility_violations(request, viewport, staff, back_office):
+    from e2e.test_backoffice import staff_sign_in
+
+    page = request.getfixturevalue(viewport)
+    staff_sign_in(page, staff)
+    for path in (
+        "/admin/",
+        "/admin/appeals/appeal/",
+        "/admin/appeals/appeal/?queue=overdue",
+        f"/admin/appeals/appeal/{back_office.pk}/change/",
+        "/admin/accounts/registration/",
+        "/admin/accounts/datarequest/",
+        "/admin/django_tasks_database/dbtaskresult/",
+    ):
+        page.goto(page.base_url + path)
+        assert serious_violations(page) == [], path
+
+
+@pytest.mark.parametrize("viewport", ["page", "phone_page"])
+def test_new_client_pages_have_no_serious_accessibility_violations(request, viewport, admin_a, data, consent_docs):
+    page = request.getfixturevalue(viewport)
+    sign_in(page, str(admin_a.phone))
+    for path in ("/profile/data/", "/search/?q=AL"):
+        page.goto(page.base_url + path)
+        assert serious_violations(page) == [], path
+    page.goto(page.base_url + "/dashboard/")
+    page.get_by_role("combobox").fill("AL-26")
+    page.get_by_role("option").first.wait_for()
+    assert serious_violations(page) == [], "search popup"

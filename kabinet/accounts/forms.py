@@ -272,3 +272,13 @@ class ConsentForm(forms.Form):
             self.fields[f"doc_{document.pk}"] = forms.BooleanField(
                 label=document.title, error_messages={"required": _("Tick the box to continue.")}
             )
+
+
+class DeletionRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my account will be closed and I will no longer be able to sign in"),
+        required=True,
+    )

@@ -255,7 +255,9 @@ def consents_missing(user: User) -> list[ConsentDocument]:
     """Current texts the user has not agreed to (a new version asks again)."""
     current = current_consent_documents()
     agreed = set(
-        Consent.objects.filter(Q(user=user) | Q(registration__user=user)).values_list("document_id", flat=True)
+        Consent.objects.filter(Q(user=user) | Q(registration__user=user))
+        .filter(withdrawal__isnull=True)
+        .values_list("document_id", flat=True)
     )
     return [d for d in current.values() if d.pk not in agreed]
 

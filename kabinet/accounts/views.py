@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
-from kabinet.accounts import forms, services
+from kabinet.accounts import forms, personal_data, services
 from kabinet.accounts.middleware import CONSENT_KEY, DEADLINE_KEY
 from kabinet.accounts.models import ConsentDocument, PhoneChallenge, Registration
+from kabinet.core.files import bytes_response
 from kabinet.organizations.lookup import LookupError_, get_lookup
 
 REGISTRATION_KEY = "kabinet_registration_id"
@@ -341,3 +342,67 @@ def phone_resend(request):
         request.session[PHONE_CHALLENGE_KEY] = new.pk
         messages.success(request, _("A new code has been sent."))
     return redirect("accounts:phone_confirm")
+
+
+# --- Personal data (152-FZ) ------------------------------------------------------------------------
+
+
+@login_required
+def personal_data_page(request):
+    """«Персональные данные»: the consents given, a copy of the data, a deletion request."""
+    from kabinet.accounts.models import DataRequest
+
+    return render(
+        request,
+        "accounts/personal_data.html",
+        {
+            "consents": personal_data.consents_of(request.user),
+            "data_requests": DataRequest.objects.filter(user=request.user).order_by("-created_at"),
+            "delete_form": forms.DeletionRequestForm(),
+        },
+    )
+
+
+@login_required
+def personal_data_json(request):
+    content = personal_data.personal_data_json(request.user)
+    return bytes_response(content, _("Personal data.json"), "application/json; charset=utf-8")
+
+
+@login_required
+def personal_data_pdf(request):
+    return bytes_response(personal_data.personal_data_pdf(request.user), _("Personal data.pdf"), "application/pdf")
+
+
+@login_required
+def consent_withdraw(request, pk: int):
+    """A page that says what withdrawing means; the POST withdraws."""
+    consent = next((c for c in personal_data.consents_of(request.user) if c.pk == pk), None)
+    if consent is None or hasattr(consent, "withdrawal"):
+        raise Http404
+    if request.method == "POST":
+        try:
+            personal_data.consent_withdraw(user=request.user, consent_id=pk, request=request)
+        except personal_data.PersonalDataError as exc:
+            messages.error(request, str(exc))
+        else:
+            request.session[CONSENT_KEY] = True
+            messages.success(request, _("The consent is withdrawn."))
+        return redirect("accounts:personal_data")
+    return render(request, "accounts/consent_withdraw.html", {"consent": consent})
+
+
+@login_required
+@require_POST
+def personal_data_delete(request):
+    form = forms.DeletionRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Confirm that you understand what deletion means."))
+        return redirect("accounts:personal_data")
+    try:
+        personal_data.deletion_request(user=request.user, reason=form.cleaned_data["reason"], request=request)
+    except personal_data.PersonalDataError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your request is sent. We will tell you by e-mail when it is done."))
+    return redirect("accounts:personal_data")

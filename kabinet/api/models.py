@@ -109,12 +109,14 @@ class ApiToken(models.Model):
 class IdempotentUpload(models.Model):
     """An `Idempotency-Key` of a document upload: a retried upload returns the first answer."""
 
-    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE)
-    key = models.CharField(max_length=128)
-    document = models.ForeignKey("documents.Document", on_delete=models.CASCADE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    token = models.ForeignKey(ApiToken, verbose_name=_("API token"), on_delete=models.CASCADE)
+    key = models.CharField(_("Idempotency-Key"), max_length=128)
+    document = models.ForeignKey("documents.Document", verbose_name=_("document"), on_delete=models.CASCADE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("upload key")
+        verbose_name_plural = _("upload keys (Idempotency-Key)")
         constraints = [models.UniqueConstraint(fields=["token", "key"], name="idempotent_upload_unique")]
 
     def __str__(self) -> str:

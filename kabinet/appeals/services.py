@@ -21,6 +21,7 @@ from kabinet.appeals.models import (
     AppealStatus,
     AppealStatusChange,
     AppealTopic,
+    StaffNote,
     transition_allowed,
 )
 from kabinet.audit.models import AuditEvent
@@ -283,6 +284,40 @@ def appeal_client_answer(*, org, user, appeal_id: int, body: str, files: list, r
 
 def kind_label(kind: str) -> str:
     return AppealKind(kind).label
+
+
+# Back-office work. Internal by design: the audit events below carry no organization, so the
+# client's «История изменений» (which lists its organization's events) never shows them.
+
+
+def appeal_assign(*, appeal_ids: list[int], assignee, staff, request=None) -> int:
+    """Give requests to a staff member (or to nobody with `assignee=None`)."""
+    if assignee is not None and not assignee.is_staff:
+        raise ValidationError(_("Only the lessor's staff can work on requests."))
+    with transaction.atomic():
+        appeals = list(Appeal.objects.select_for_update().filter(pk__in=appeal_ids).order_by("pk"))
+        for appeal in appeals:
+            before = {"assignee": str(appeal.assignee) if appeal.assignee_id else ""}
+            appeal.assignee = assignee
+            appeal.save(update_fields=["assignee", "updated_at"])
+            audit_record(
+                action="appeal_assigned",
+                actor=staff,
+                actor_kind=AuditEvent.ActorKind.STAFF,
+                obj=appeal,
+                before=before,
+                after={"assignee": str(assignee) if assignee else ""},
+                request=request,
+            )
+    return len(appeals)
+
+
+def appeal_staff_note(*, appeal_id: int, staff, body: str) -> StaffNote:
+    """An internal note: no notification, no API event, no e-mail, nothing the client can read."""
+    body = body.strip()
+    if not body:
+        raise ValidationError(_("Write the note."))
+    return StaffNote.objects.create(appeal_id=appeal_id, author=staff, body=body)
 
 
 BUYOUT_TOPIC = "Досрочный выкуп"

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,26 +16,65 @@ from kabinet.appeals.models import ASKS_CLIENT, WITHDRAWABLE, Appeal, AppealKind
 from kabinet.contracts.models import Contract
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, paginate
+from kabinet.core.xlsx import Column, xlsx_response
 from kabinet.creditors.models import Product
 from kabinet.creditors.selectors import current_creditor
 from kabinet.documents.models import Document
 
 
-@org_required
-def appeal_list(request):
-    """«Заявки» (§6): type, number and topic, description, date and time, status; filters; «Показать еще»."""
+def _filtered_appeals(request):
+    """The list's filters from the URL, shared by the page and its Excel export."""
     creditor = current_creditor(request)
     form = AppealFilterForm(
         request.GET or None, products=list(Product.objects.filter(creditor=creditor)) if creditor else []
     )
     filters = form.filters() if request.GET else {}
-    page = paginate(request, selectors.appeal_list(request.org, **filters))
+    return form, filters, selectors.appeal_list(request.org, **filters)
+
+
+@org_required
+def appeal_list(request):
+    """«Заявки» (§6): type, number and topic, description, date and time, status; filters; «Показать еще»."""
+    form, filters, appeals = _filtered_appeals(request)
+    page = paginate(request, appeals)
     context = {"form": form, "page": page, "filtered": bool(filters), "section": "appeals"}
     if request.htmx and request.GET.get("more"):
         return render(request, "appeals/list.html#rows", context)
     if request.htmx and not request.htmx.boosted:
         return render(request, "appeals/list.html#results", context)
     return render(request, "appeals/list.html", context)
+
+
+@org_required
+def appeal_list_xlsx(request):
+    """«Заявки» as Excel, with the filters of the page (staff notes and assignees are never in it)."""
+    appeals = _filtered_appeals(request)[2].select_related("topic", "contract")
+    limit = settings.EXPORT_MAX_ROWS
+    return xlsx_response(
+        filename=_("Requests %(date)s.xlsx") % {"date": f"{timezone.localdate():%d.%m.%Y}"},
+        heading=_("Requests of %(org)s") % {"org": request.org.name},
+        columns=[
+            Column(_("Number"), width=14),
+            Column(_("Type"), width=26),
+            Column(_("Topic"), width=26),
+            Column(_("Contract"), width=18),
+            Column(_("Description"), width=50),
+            Column(_("Sent"), "datetime", 17),
+            Column(_("Status"), width=24),
+        ],
+        rows=(
+            (
+                a.number,
+                a.get_kind_display(),
+                a.topic.name if a.topic_id else "",
+                a.contract.number if a.contract_id else "",
+                a.description,
+                a.created_at,
+                a.get_status_display(),
+            )
+            for a in appeals[: limit + 1].iterator(chunk_size=500)
+        ),
+    )
 
 
 def _form(request, kind: str, data=None, files=None):

@@ -168,6 +168,8 @@ def staff_post(client, appeal, data):
         "history-INITIAL_FORMS": appeal.history.count(),
         "comments-TOTAL_FORMS": appeal.comments.count(),
         "comments-INITIAL_FORMS": appeal.comments.count(),
+        "staff_notes-TOTAL_FORMS": appeal.staff_notes.count(),
+        "staff_notes-INITIAL_FORMS": appeal.staff_notes.count(),
     }
     return client.post(f"/admin/appeals/appeal/{appeal.pk}/change/", {**management, **data})
 
