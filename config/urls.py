@@ -6,6 +6,9 @@ admin.site.site_header = "Kabinet — бэк-офис"
 admin.site.site_title = "Kabinet"
 admin.site.index_title = "Администрирование"
 
+# 403, 400 and 500 are Django's own handlers drawing templates/403.html, 400.html, 500.html.
+handler404 = "kabinet.core.errors.page_not_found"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="contracts:dashboard", permanent=False)),
     path("admin/", admin.site.urls),

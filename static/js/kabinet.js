@@ -12,6 +12,24 @@
     ];
   }
 
+  // An htmx request that failed (an expired form token, a server error) is told, never silent.
+  document.addEventListener("htmx:responseError", function (event) {
+    var box = document.getElementById("kb-live-alerts");
+    var xhr = event.detail && event.detail.xhr;
+    if (!box || !xhr || xhr.status === 400) return;
+    var expired = xhr.getResponseHeader("X-Kabinet-Error") === "csrf";
+    var alert = document.createElement("div");
+    alert.className = "alert alert-danger d-flex flex-wrap align-items-center gap-2";
+    alert.setAttribute("role", "alert");
+    alert.textContent = expired ? box.dataset.msgExpired : box.dataset.msgFailed;
+    var reload = document.createElement("a");
+    reload.className = "btn btn-sm btn-outline-danger ms-auto";
+    reload.href = location.href;
+    reload.textContent = box.dataset.msgReload;
+    alert.appendChild(reload);
+    box.replaceChildren(alert);
+  });
+
   // Phone fields format as you type: +7 (900) 000-00-01.
   function formatPhone(value) {
     var digits = value.replace(/\D/g, "");
