@@ -9,7 +9,9 @@ from playwright.sync_api import expect
 
 from e2e.conftest import assert_images_loaded
 from e2e.test_journeys import sign_in
+from kabinet.audit.models import AuditEvent
 from kabinet.core.testing import MembershipFactory
+from kabinet.organizations import employees
 from kabinet.organizations.models import Membership
 
 WIDTHS = ["page", "phone_page"]
@@ -53,3 +55,35 @@ def test_error_pages_are_russian_and_a_404_of_my_other_organization_switches_to_
     expect(page.get_by_role("heading", name="Страница устарела")).to_be_visible()
     page.get_by_role("link", name="Обновить страницу").click()
     expect(page).to_have_url(re.compile(r"/support/new/$"))
+
+
+@pytest.mark.parametrize("viewport", WIDTHS)
+def test_the_change_history_reads_as_russian_sentences(
+    request, viewport, transactional_db, admin_a, manager_a, org_a, creditor, staff
+):
+    page = request.getfixturevalue(viewport)
+    membership = Membership.objects.get(user=manager_a, organization=org_a)
+    employees.employee_change_role(org=org_a, actor=admin_a, membership_id=membership.pk, role="admin")
+    AuditEvent.objects.create(
+        organization=org_a,
+        actor=staff,
+        actor_kind=AuditEvent.ActorKind.STAFF,
+        action="appeal_status_changed",
+        object_repr="UC-0004601",
+        before={"status": "sent"},
+        after={"status": "in_progress"},
+        ip="10.1.2.3",
+    )
+    sign_in(page, str(admin_a.phone))
+    page.goto(page.base_url + "/settings/history/")
+    history = page.get_by_test_id("history")
+    expect(history).to_contain_text("Изменена роль сотрудника")
+    expect(history).to_contain_text(re.compile(r"Роль:\s*Менеджер\s*→\s*стало\s*Администратор"))
+    expect(history).to_contain_text(f"Сотрудник {creditor.short_name}")
+    expect(history).to_contain_text("Изменён статус заявки")
+    expect(history).not_to_contain_text("10.1.2.3")
+    for raw in ("employee_role_changed", "manager", "{'", "appeal_status_changed"):
+        expect(history).not_to_contain_text(raw)
+    page.get_by_label("Что").select_option(label="Изменён статус заявки")
+    page.get_by_role("button", name="Найти").click()
+    expect(history).not_to_contain_text("Изменена роль сотрудника")

@@ -61,7 +61,7 @@ def test_admin_adds_a_manager_who_joins_by_invitation_then_the_role_change_is_in
     page.get_by_role("button", name="Сохранить").first.click()
     expect(page.get_by_text("Сохранено")).to_be_visible()
     page.get_by_role("link", name="История изменений").click()
-    expect(page.get_by_test_id("history")).to_contain_text("employee_role_changed")
+    expect(page.get_by_test_id("history")).to_contain_text("Изменена роль сотрудника")
 
 
 def test_a_client_opens_a_support_thread_and_sees_the_answer_appear(page, portal, admin_a, staff):
