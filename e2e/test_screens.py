@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 
 from e2e.conftest import assert_images_loaded
 from e2e.test_journeys import sign_in
+from kabinet.appeals.models import Appeal, AppealTopic
 from kabinet.audit.models import AuditEvent
-from kabinet.core.testing import MembershipFactory
+from kabinet.core.testing import ContractFactory, MembershipFactory
 from kabinet.organizations import employees
 from kabinet.organizations.models import Membership
 
@@ -87,3 +88,40 @@ def test_the_change_history_reads_as_russian_sentences(
     page.get_by_label("Что").select_option(label="Изменён статус заявки")
     page.get_by_role("button", name="Найти").click()
     expect(history).not_to_contain_text("Изменена роль сотрудника")
+
+
+@pytest.mark.parametrize("viewport", WIDTHS)
+def test_the_request_form_works_on_its_own_page(
+    request, viewport, transactional_db, admin_a, org_a, products, tmp_path
+):
+    page = request.getfixturevalue(viewport)
+    AppealTopic.objects.create(
+        kind="contract",
+        name="Акт сверки",
+        extra_fields=[{"name": "period", "label": "Период сверки", "type": "period", "required": True}],
+    )
+    ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00900")
+    attachment = tmp_path / "Письмо.pdf"
+    attachment.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    sign_in(page, str(admin_a.phone))
+    # What «Попросить исправить данные» in «Настройки» and «Подать» in a new tab open.
+    page.goto(page.base_url + "/requests/new/?kind=contract")
+    expect(page.get_by_role("heading", name="Обращение по договору", level=1)).to_be_visible()
+    page.get_by_label("Тема обращения").select_option(label="Акт сверки")
+    expect(page.get_by_role("group", name="Период сверки")).to_be_visible()
+    page.locator("#a-contract").select_option(label="AL-26-00900")
+    page.get_by_label("с", exact=True).fill("2025-01-01")
+    page.get_by_label("по", exact=True).fill("2025-12-31")
+    page.get_by_label("Прикрепить документы").set_input_files(str(attachment))
+    page.get_by_role("button", name="Отправить").click()
+    # The description is missing: the error is next to it and the lost file is named.
+    expect(page.get_by_test_id("lost-files")).to_contain_text("Письмо.pdf")
+    expect(page.get_by_label("с", exact=True)).to_have_value("2025-01-01")
+    page.get_by_label("Описание").fill("Нужен акт сверки за 2025 год")
+    page.get_by_label("Прикрепить документы").set_input_files(str(attachment))
+    page.get_by_role("button", name="Отправить").click()
+    expect(page.get_by_text(re.compile(r"Заявка UC-\d+ отправлена"))).to_be_visible()
+    expect(page.get_by_text("с 01.01.2025 по 31.12.2025")).to_be_visible()
+    expect(page.get_by_role("link", name="Письмо.pdf")).to_be_visible()
+    appeal = Appeal.objects.get()
+    assert appeal.data == {"period": "2025-01-01/2025-12-31"}
