@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.conftest import assert_images_loaded
 from e2e.test_journeys import sign_in
 from kabinet.appeals.models import Appeal, AppealTopic
 from kabinet.audit.models import AuditEvent
-from kabinet.core.testing import ContractFactory, MembershipFactory
+from kabinet.contracts.services import payments_due_notify
+from kabinet.core.testing import ContractFactory, MembershipFactory, ScheduledPaymentFactory
 from kabinet.organizations import employees
 from kabinet.organizations.models import Membership
+from kabinet.support import services as support_services
+from kabinet.support.models import SupportThread
 
 WIDTHS = ["page", "phone_page"]
 
@@ -125,3 +131,42 @@ def test_the_request_form_works_on_its_own_page(
     expect(page.get_by_role("link", name="Письмо.pdf")).to_be_visible()
     appeal = Appeal.objects.get()
     assert appeal.data == {"period": "2025-01-01/2025-12-31"}
+
+
+@pytest.mark.parametrize("viewport", WIDTHS)
+def test_a_payment_due_notification_opens_its_contract(request, viewport, transactional_db, admin_a, org_a, products):
+    page = request.getfixturevalue(viewport)
+    contract = ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00777")
+    today = timezone.localdate()
+    ScheduledPaymentFactory(contract=contract, number=1, due_date=today + timedelta(days=3), amount=Decimal("12345.60"))
+    payments_due_notify(days=3, today=today)
+    sign_in(page, str(admin_a.phone))
+    page.goto(page.base_url + "/notifications/")
+    link = page.get_by_role("link", name=re.compile(r"Платёж по договору AL-26-00777 до \d\d\.\d\d\.\d{4}: 12\s345,60"))
+    expect(link).to_be_visible()
+    link.click()
+    expect(page.get_by_role("heading", name="Договор AL-26-00777")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", WIDTHS)
+def test_support_shows_a_closed_thread_the_whole_time_and_reopens_it(
+    request, viewport, transactional_db, admin_a, org_a
+):
+    page = request.getfixturevalue(viewport)
+    thread = support_services.thread_create(org=org_a, user=admin_a, topic="Счёт", body="Где счёт?", files=[])
+    SupportThread.objects.filter(pk=thread.pk).update(status=SupportThread.Status.CLOSED)
+    sign_in(page, str(admin_a.phone))
+    page.goto(page.base_url + "/support/")
+    rows = page.get_by_test_id("threads")
+    expect(rows).to_contain_text("Закрыто")
+    expect(rows).to_contain_text(re.compile(r"TP-\d{7} Счёт"))
+    time_cell = page.get_by_test_id("thread-time").first
+    expect(time_cell).to_have_text(re.compile(r"^\s*\d\d\.\d\d\.\d{4} \d\d:\d\d\s*$"))
+    # The whole time is on screen: nothing of it is clipped.
+    assert time_cell.evaluate("td => td.scrollWidth <= td.clientWidth + 1")
+    page.get_by_role("link", name=re.compile("Счёт")).click()
+    expect(page.get_by_test_id("closed-note")).to_be_visible()
+    page.get_by_label("Сообщение").fill("Вопрос не решён")
+    page.get_by_role("button", name="Отправить и открыть снова").click()
+    expect(page.get_by_test_id("thread-status")).to_have_text(re.compile("Открыто"))
+    page.goto("about:blank")  # stop the chat's polling before the test database goes away

@@ -25,6 +25,7 @@ from kabinet.appeals.models import (
 )
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
+from kabinet.core import numbering
 from kabinet.core.formatting import format_date, format_money
 from kabinet.documents.models import Document
 from kabinet.documents.services import UploadInput, documents_upload
@@ -45,7 +46,7 @@ def _next_number() -> str:
     counter = AppealCounter.objects.select_for_update().get(name="appeal")
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    return f"UC-{counter.last_number:07d}"
+    return numbering.client_number(numbering.REQUEST_SERIES, counter.last_number)
 
 
 def _clean_period(raw, name: str, label: str, required: bool) -> tuple[str, str]:
