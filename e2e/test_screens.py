@@ -88,8 +88,9 @@ def test_the_change_history_reads_as_russian_sentences(
     expect(history).to_contain_text(re.compile(r"Роль:\s*Менеджер\s*→\s*стало\s*Администратор"))
     expect(history).to_contain_text(f"Сотрудник {creditor.short_name}")
     expect(history).to_contain_text("Изменён статус заявки")
+    expect(history).to_contain_text(re.compile(r"Статус:\s*Отправлена\s*→\s*стало\s*В работе"))
     expect(history).not_to_contain_text("10.1.2.3")
-    for raw in ("employee_role_changed", "manager", "{'", "appeal_status_changed"):
+    for raw in ("employee_role_changed", "manager", "{'", "appeal_status_changed", "in_progress"):
         expect(history).not_to_contain_text(raw)
     page.get_by_label("Что").select_option(label="Изменён статус заявки")
     page.get_by_role("button", name="Найти").click()
@@ -170,3 +171,68 @@ def test_support_shows_a_closed_thread_the_whole_time_and_reopens_it(
     page.get_by_role("button", name="Отправить и открыть снова").click()
     expect(page.get_by_test_id("thread-status")).to_have_text(re.compile("Открыто"))
     page.goto("about:blank")  # stop the chat's polling before the test database goes away
+
+
+def test_on_a_phone_the_company_is_in_sight_rows_show_they_scroll_and_the_shop_is_reachable(
+    phone_page, transactional_db, admin_a, org_a, products, creditor
+):
+    page = phone_page
+    creditor.shop_url = "https://shop.example.com/"
+    creditor.save()
+    contract = ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00321")
+    sign_in(page, str(admin_a.phone))
+    # The selected company without opening the menu.
+    compact = page.get_by_test_id("org-compact")
+    expect(compact).to_be_visible()
+    expect(compact).to_contain_text("ООО «Альфа»")
+    expect(compact).to_contain_text(f"ИНН {org_a.inn}")
+    # The sections row is wider than the phone: a fade with an arrow says there is more.
+    sections = page.locator(".kb-sections")
+    expect(sections).to_have_class(re.compile(r"\bkb-more-end\b"))
+    assert sections.evaluate("el => getComputedStyle(el, '::after').opacity") == "1"
+    page.locator(".kb-sections [data-scroll-x]").evaluate("el => el.scrollTo({left: el.scrollWidth})")
+    expect(sections).to_have_class(re.compile(r"\bkb-more-start\b"))
+    expect(sections).not_to_have_class(re.compile(r"\bkb-more-end\b"))
+    # So are the contract card's tabs.
+    page.goto(page.base_url + f"/contracts/{contract.pk}/")
+    tabs = page.locator(".kb-scroll-hint-tabs")
+    expect(tabs).to_have_class(re.compile(r"\bkb-more-end\b"))
+    # «Интернет-магазин» is in the menu.
+    page.get_by_role("button", name="Меню").click()
+    expect(page.get_by_role("link", name="Интернет-магазин")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+@pytest.mark.parametrize("width", [1440, 900, 375])
+def test_the_online_shop_is_reachable_at_every_width(browser, live_server, width, transactional_db, admin_a, creditor):
+    creditor.shop_url = "https://shop.example.com/"
+    creditor.save()
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    page.base_url = live_server.url
+    sign_in(page, str(admin_a.phone))
+    shop = page.get_by_role("link", name="Интернет-магазин")
+    if not shop.first.is_visible():
+        page.get_by_role("button", name="Меню").click()
+    expect(shop.locator("visible=true")).to_have_count(1)
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", WIDTHS)
+def test_a_contract_status_is_told_in_words_not_colour_alone(
+    request, viewport, transactional_db, admin_a, org_a, products
+):
+    page = request.getfixturevalue(viewport)
+    ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00001", status="active")
+    ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00002", status="closed")
+    ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00003", status="no_data")
+    sign_in(page, str(admin_a.phone))
+    page.goto(page.base_url + "/contracts/")
+    statuses = page.get_by_test_id("contract-status")
+    expect(statuses).to_have_count(3)
+    for word in ("Договор активен", "Договор закрыт", "Нет данных"):
+        expect(statuses.filter(has_text=word)).to_be_visible()
+    # The word is on screen for everyone, not only for screen readers.
+    for n in range(3):
+        box = statuses.nth(n).bounding_box()
+        assert box["width"] > 60 and box["height"] > 10

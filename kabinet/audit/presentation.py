@@ -122,6 +122,23 @@ def _model(label: str) -> type[models.Model] | None:
         return None
 
 
+# The model an action is about, for events written without an object (or by hand).
+ACTION_MODELS = {
+    "appeal": "appeals.appeal",
+    "employee": "organizations.membership",
+    "contract": "contracts.contract",
+    "support": "support.supportthread",
+    "registration": "accounts.registration",
+    "organization": "organizations.organization",
+    "document": "documents.document",
+    "documents": "documents.document",
+}
+
+
+def _event_model(event) -> type[models.Model] | None:
+    return _model(event.object_type) or _model(ACTION_MODELS.get(event.action.split("_", 1)[0], ""))
+
+
 def _field(model, name: str) -> models.Field | None:
     if model is None:
         return None
@@ -179,7 +196,7 @@ def related_names(events) -> dict[tuple[str, str], str]:
     """The names of rows the events' values point at (a topic id → its name): one query per model."""
     wanted: dict[type[models.Model], set[str]] = {}
     for event in events:
-        model = _model(event.object_type)
+        model = _event_model(event)
         for key, value in list((event.before or {}).items()) + list((event.after or {}).items()):
             field = _field(model, key)
             if _is_pk(value) and field is not None and field.is_relation and field.related_model:
@@ -195,7 +212,7 @@ def describe_changes(event, related: dict | None = None) -> list[Change]:
     """Field by field: «Роль: Менеджер → Администратор»; a creation shows what it set, a removal what was."""
     related = related or {}
     before, after = event.before or {}, event.after or {}
-    model = _model(event.object_type)
+    model = _event_model(event)
     changes = []
     for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
         in_before, in_after = key in before, key in after
