@@ -236,3 +236,22 @@ def test_a_contract_status_is_told_in_words_not_colour_alone(
     for n in range(3):
         box = statuses.nth(n).bounding_box()
         assert box["width"] > 60 and box["height"] > 10
+
+
+@pytest.mark.parametrize("viewport", WIDTHS)
+def test_the_debt_block_expands_and_says_collapse_when_open(
+    request, viewport, transactional_db, admin_a, org_a, products
+):
+    page = request.getfixturevalue(viewport)
+    contract = ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00555")
+    ScheduledPaymentFactory(
+        contract=contract, number=1, due_date=timezone.localdate() - timedelta(days=15), amount=Decimal("50000.00")
+    )
+    sign_in(page, str(admin_a.phone))
+    toggle = page.get_by_test_id("debt-toggle")
+    expect(toggle).to_have_text("Развернуть", use_inner_text=True)
+    toggle.click()
+    expect(toggle).to_have_text("Свернуть", use_inner_text=True)
+    expect(page.get_by_role("link", name="AL-26-00555").first).to_be_visible()
+    toggle.click()
+    expect(toggle).to_have_text("Развернуть", use_inner_text=True)
