@@ -4,6 +4,9 @@ from django.views.generic import RedirectView
 
 from kabinet.core.search import header_search
 
+# 403, 400 and 500 are Django's own handlers drawing templates/403.html, 400.html, 500.html.
+handler404 = "kabinet.core.errors.page_not_found"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="contracts:dashboard", permanent=False)),
     path("admin/", admin.site.urls),

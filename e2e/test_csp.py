@@ -11,7 +11,7 @@ from kabinet.core.testing import PASSWORD
 
 
 def test_the_watch_catches_an_inline_style_and_an_inline_script(browser, live_server, db):
-    context, page, violations = _open(browser, live_server)
+    context, page, violations, _broken = _open(browser, live_server)
     try:
         page.goto(page.base_url + "/login/")
         page.evaluate(

@@ -95,6 +95,8 @@ def test_admin_adds_an_employee_in_one_dialog_and_the_new_phone_accepts_with_the
     page.get_by_label("Роль").first.select_option(label="Администратор")
     page.get_by_role("button", name="Сохранить").first.click()
     expect(page.get_by_text("Сохранено")).to_be_visible()
+    page.get_by_role("link", name="История изменений").click()
+    expect(page.get_by_test_id("history")).to_contain_text("Изменена роль сотрудника")
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))

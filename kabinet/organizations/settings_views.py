@@ -21,10 +21,12 @@ from django.views.decorators.http import require_POST
 
 from kabinet.accounts.forms import PHONE_ATTRS, clean_phone_value
 from kabinet.accounts.models import User
+from kabinet.audit import presentation
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
+from kabinet.creditors.selectors import current_creditor
 from kabinet.organizations import employees
 from kabinet.organizations.lookup import LookupError_, get_lookup
 from kabinet.organizations.models import Invitation, Membership
@@ -346,16 +348,32 @@ def history(request):
     if action:
         events = events.filter(action=action)
     page = paginate(request, events.order_by("-created_at", "-id"))
+    creditor = current_creditor(request)
+    creditor_name = creditor.short_name if creditor else ""
+    related = presentation.related_names(page.object_list)
+    rows = [
+        {
+            "event": e,
+            "who": presentation.actor_label(e, creditor_name),
+            "what": presentation.action_label(e.action),
+            "changes": presentation.describe_changes(e, related),
+            "ip": e.ip if presentation.shows_ip(e) else "",
+        }
+        for e in page.object_list
+    ]
     return render(
         request,
         "organizations/history.html",
         {
             "page": page,
+            "rows": rows,
             "page_numbers": page_numbers(page),
             "people": people,
             "actor": actor,
             "action": action,
-            "actions": sorted(set(AuditEvent.objects.for_org(request.org).values_list("action", flat=True))),
+            "actions": presentation.action_choices(
+                AuditEvent.objects.for_org(request.org).values_list("action", flat=True).distinct()
+            ),
             "section": "settings",
         },
     )

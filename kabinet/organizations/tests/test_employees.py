@@ -1,5 +1,6 @@
 """Employees and access (§8.2), change history, organization card; roles enforced on the server."""
 
+import re
 import time
 
 import pytest
@@ -147,9 +148,32 @@ def test_the_history_shows_who_changed_what_and_filters(admin_client, manager_a,
     target = Membership.objects.get(user=manager_a, organization=org_a)
     admin_client.post(f"/settings/employees/{target.pk}/", {"role": "admin"})
     html = admin_client.get("/settings/history/").content.decode()
-    assert "employee_role_changed" in html and admin_a.full_name in html and "manager" in html
+    table = html.split("<tbody>")[1]
+    assert "Изменена роль сотрудника" in table and admin_a.full_name in table
+    assert "employee_role_changed" not in table and "manager" not in table and "{" not in table
+    # Field by field, with the field's Russian name and the values' labels.
+    assert re.search(r"Роль:</span>\s*<del[^>]*>Менеджер</del>.*?<ins[^>]*>Администратор</ins>", table, re.S)
     filtered = admin_client.get("/settings/history/", {"action": "employee_invited"})
-    assert "employee_role_changed" not in filtered.content.decode().split("<tbody>")[1]
+    assert "Изменена роль сотрудника" not in filtered.content.decode().split("<tbody>")[1]
+
+
+def test_the_lessors_staff_are_named_by_the_creditor_without_their_address(admin_client, org_a, creditor, staff):
+    staff.full_name = "Штатов Степан"
+    staff.save()
+    AuditEvent.objects.create(
+        organization=org_a,
+        actor=staff,
+        actor_kind=AuditEvent.ActorKind.STAFF,
+        action="appeal_status_changed",
+        object_repr="UC-0004601",
+        before={"status": "sent"},
+        after={"status": "in_progress"},
+        ip="10.1.2.3",
+    )
+    table = admin_client.get("/settings/history/").content.decode().split("<tbody>")[1]
+    assert f"Сотрудник {creditor.short_name}" in table
+    assert staff.full_name not in table and "10.1.2.3" not in table
+    assert "Изменён статус заявки" in table
 
 
 def test_requested_membership_is_accepted_by_the_administrator(admin_client, org_a):
