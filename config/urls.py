@@ -2,11 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from kabinet.core.health import healthz, readyz
+from kabinet.core.metrics import metrics_view
+
 admin.site.site_header = "Kabinet — бэк-офис"
 admin.site.site_title = "Kabinet"
 admin.site.index_title = "Администрирование"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("", RedirectView.as_view(pattern_name="contracts:dashboard", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("kabinet.api.urls")),

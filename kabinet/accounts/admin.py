@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -191,7 +192,7 @@ class SmsMessageAdmin(ReadOnlyAdmin):
         from kabinet.accounts.tasks import deliver_sms
 
         ids = list(queryset.filter(status=SmsMessage.Status.FAILED).values_list("pk", flat=True))
-        SmsMessage.objects.filter(pk__in=ids).update(status=SmsMessage.Status.QUEUED)
+        SmsMessage.objects.filter(pk__in=ids).update(status=SmsMessage.Status.QUEUED, enqueued_at=timezone.now())
         for pk in ids:
             deliver_sms.enqueue(pk)
         self.message_user(request, ngettext("%(n)d SMS queued.", "%(n)d SMS queued.", len(ids)) % {"n": len(ids)})

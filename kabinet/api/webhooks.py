@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kabinet.api.models import ApiEvent, ApiToken, WebhookDelivery
+from kabinet.core.metrics import delivery_failed
 
 
 def ensure_secret(token: ApiToken) -> str:
@@ -69,6 +70,8 @@ def deliver(delivery_id: int) -> str:
                 "Content-Type": "application/json",
                 "X-Kabinet-Event": event.kind,
                 "X-Kabinet-Delivery": str(delivery.pk),
+                # The same key on every try: the receiver drops a repeat after we died before recording.
+                "Idempotency-Key": f"webhook-{delivery.pk}",
                 "X-Kabinet-Signature": sign(ensure_secret(delivery.token), body),
             },
         )
@@ -83,10 +86,29 @@ def deliver(delivery_id: int) -> str:
             delivery.response_code, delivery.last_error = exc.code, f"HTTP {exc.code}"
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             delivery.last_error = f"{exc.__class__.__name__}"[:255]
-        if delivery.status == WebhookDelivery.Status.PENDING and delivery.attempts >= settings.WEBHOOK_ATTEMPTS:
-            delivery.status = WebhookDelivery.Status.FAILED
-        delivery.save()
+        if delivery.status == WebhookDelivery.Status.PENDING:
+            delivery_failed("webhook")
+            if delivery.attempts >= settings.WEBHOOK_ATTEMPTS:
+                delivery.status = WebhookDelivery.Status.FAILED
         if delivery.status == WebhookDelivery.Status.PENDING and deliver_webhook.get_backend().supports_defer:
             run_after = timezone.now() + timedelta(seconds=10 * 3 ** (delivery.attempts - 1))
+            delivery.enqueued_at = run_after
             transaction.on_commit(lambda: deliver_webhook.using(run_after=run_after).enqueue(delivery_id))
+        delivery.save()
         return delivery.status
+
+
+def requeue_stale() -> int:
+    """Queue again every pending delivery whose task was due OUTBOX_STALE_AFTER seconds ago and never ran to
+    the end (a worker killed mid-request). The receiver sees the same `Idempotency-Key` / `X-Kabinet-Delivery`."""
+    from kabinet.api.tasks import deliver_webhook
+
+    now = timezone.now()
+    stale = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, enqueued_at__lt=now - timedelta(seconds=settings.OUTBOX_STALE_AFTER)
+    )
+    ids = list(stale.values_list("pk", flat=True)[:1000])
+    WebhookDelivery.objects.filter(pk__in=ids).update(enqueued_at=now)
+    for pk in ids:
+        deliver_webhook.enqueue(pk)
+    return len(ids)

@@ -6,4 +6,10 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from kabinet.core import db  # noqa: F401 (registers the SQLite functions)
+        from kabinet.core import (
+            db,  # noqa: F401 (registers the SQLite functions)
+            metrics,  # noqa: F401 (counts failed tasks)
+            tasklog,
+        )
+
+        tasklog.connect()
