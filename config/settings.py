@@ -286,8 +286,8 @@ KABINET_PAGE_SIZE = env_int("KABINET_PAGE_SIZE", 20)
 # health, metrics, structured logs and Sentry. Everything here is off unless its variable is set,
 # so `make run` stays SQLite + the database task queue + plain logs.
 
-# Redis: the shared cache (rate-limit counters, SMS limits) and sessions. Sessions are `cached_db`:
-# read from Redis, written through to the database, so a Redis restart or eviction signs nobody out.
+# Redis: the cache shared by every app process (limits counted in the cache hold across them) and the
+# sessions, `cached_db`: read from Redis, written through to the database (a Redis restart signs nobody out).
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
