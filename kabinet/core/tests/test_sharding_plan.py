@@ -28,8 +28,8 @@ NOT_DISTRIBUTED = {
 INDEX_EXCEPTIONS = {
     ("appeals_appeal", ("status", "created_at")): "the staff queue across all organizations (multi-shard, staff only)",
     ("support_supportthread", ("status", "last_message_at")): "the staff queue across all organizations",
-    ("contracts_scheduledpayment", ("contract_id", "is_paid", "due_date")): "the schedule of one contract; the "
-    "ledger work is reshaping this table — step 1 of the plan prefixes organization_id",
+    ("contracts_scheduledpayment", ("contract_id", "is_paid", "due_date")): "the schedule of one contract: the "
+    "ledger's per-contract queries do not name organization_id yet — step 1 adds it to them, then to this index",
 }
 
 # Unique constraints without organization_id: (table, columns) -> reason.
@@ -44,13 +44,8 @@ UNIQUE_EXCEPTIONS = {
     ("appeals_appeal", ("number",)): "request numbers come from one global counter (staff quote them); step 2: "
     "(organization_id, number) with the counter on the coordinator",
     ("support_supportthread", ("number",)): "as appeal numbers",
-    ("contracts_scheduledpayment", ("contract_id", "due_date", "number")): "the ledger work is changing the "
-    "schedule's uniqueness; step 1 prefixes organization_id",
-    ("contracts_debt", ("contract_id",)): "one debt row per contract; step 1: (organization_id, contract_id)",
     ("invoices_invoice", ("creditor_id", "year", "sequence")): "invoice numbers are continuous per creditor by "
     "law, across organizations: allocated on the coordinator (InvoiceCounter), kept unique there",
-    ("invoices_invoice", ("payment_id", "amount")): "step 1: (organization_id, payment_id, amount)",
-    ("invoices_invoice", ("contract_id", "debt_as_of", "amount")): "step 1: prefix organization_id",
 }
 
 
