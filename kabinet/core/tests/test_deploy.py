@@ -198,12 +198,16 @@ def test_systemd_units_run_existing_commands_as_an_unprivileged_user():
     assert "kabinet-worker.service" in target and "kabinet-web@8001.service" in target
 
 
-def test_nginx_accepts_the_rendered_template(tmp_path):
+def _nginx() -> str:
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if nginx is None:
         if os.environ.get("CI"):
             pytest.fail("nginx is not installed (.ci/run installs it)")
         pytest.skip("nginx is not installed: apt-get install nginx")
+    return nginx
+
+
+def _render_nginx(tmp_path: Path, **overrides: str) -> tuple[str, Path]:
     subprocess.run(  # noqa: S603
         [  # noqa: S607 — openssl from PATH
             "openssl",
@@ -232,17 +236,84 @@ def test_nginx_accepts_the_rendered_template(tmp_path):
         "KABINET_HTTPS_PORT": "127.0.0.1:18443",
         "KABINET_TLS_CERT": str(tmp_path / "cert.pem"),
         "KABINET_TLS_KEY": str(tmp_path / "key.pem"),
+        **overrides,
     }
     template = (DEPLOY / "nginx" / "kabinet.conf.template").read_text()
     site = re.sub(r"\$\{([A-Z_]+)\}", lambda m: str(values[m.group(1)]), template)
     (tmp_path / "kabinet.conf").write_text(site)
-    (tmp_path / "logs").mkdir()
+    for sub in ("logs", "scratch"):
+        (tmp_path / sub).mkdir(exist_ok=True)
+    user = "user root root;\n" if os.geteuid() == 0 else ""
     (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\nevents {{}}\n"
-        f"http {{ include /etc/nginx/mime.types; include {tmp_path}/kabinet.conf; }}\n"
+        f"{user}pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\nevents {{}}\n"
+        f"http {{ include /etc/nginx/mime.types; access_log off; client_body_temp_path {tmp_path}/scratch/b;"
+        f" proxy_temp_path {tmp_path}/scratch/p; fastcgi_temp_path {tmp_path}/scratch/f;"
+        f" uwsgi_temp_path {tmp_path}/scratch/u;"
+        f" scgi_temp_path {tmp_path}/scratch/s; include {tmp_path}/kabinet.conf; }}\n"
     )
-    result = subprocess.run(  # noqa: S603
-        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
-    )
+    return site, tmp_path / "nginx.conf"
+
+
+def test_nginx_accepts_the_rendered_template(tmp_path):
+    nginx = _nginx()
+    site, conf = _render_nginx(tmp_path)
+    result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True)  # noqa: S603
     assert result.returncode == 0, result.stderr
-    assert "internal;" in site and "X-Accel" in template and "max-age=31536000" in site
+    assert "internal;" in site and "max-age=31536000" in site
+
+
+def test_nginx_serves_a_private_file_only_through_the_apps_x_accel_redirect(tmp_path):
+    """PRIVATE_FILES_DELIVERY=x-accel: the app answers the access check with X-Accel-Redirect and nginx
+    sends the file from MEDIA_ROOT; the internal location itself is not reachable from outside."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import requests
+    import urllib3
+
+    from kabinet.core.testing_services import free_port, wait_for_port
+
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    media = tmp_path / "media"
+    (media / "documents").mkdir(parents=True)
+    (media / "documents" / "act.pdf").write_bytes(b"%PDF-1.4 private")
+
+    class App(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("X-Accel-Redirect", "/protected-media/documents/act.pdf")
+            self.send_header("Content-Disposition", 'attachment; filename="act.pdf"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    app = ThreadingHTTPServer(("127.0.0.1", 0), App)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    upstream = f"127.0.0.1:{app.server_address[1]}"
+    https = free_port()
+    _, conf = _render_nginx(
+        tmp_path,
+        KABINET_APP_A=upstream,
+        KABINET_APP_B=upstream,
+        KABINET_HTTP_PORT=f"127.0.0.1:{free_port()}",
+        KABINET_HTTPS_PORT=f"127.0.0.1:{https}",
+        KABINET_MEDIA_ROOT=str(media),
+    )
+    nginx = subprocess.Popen(  # noqa: S603
+        [_nginx(), "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.PIPE
+    )
+    try:
+        wait_for_port(https)
+        base = f"https://127.0.0.1:{https}"
+        download = requests.get(f"{base}/documents/1/download/", verify=False, timeout=10)  # noqa: S501
+        assert download.status_code == 200
+        assert download.content == b"%PDF-1.4 private"
+        assert download.headers["Content-Disposition"] == 'attachment; filename="act.pdf"'
+        direct = requests.get(f"{base}/protected-media/documents/act.pdf", verify=False, timeout=10)  # noqa: S501
+        assert direct.status_code == 404
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        app.shutdown()
