@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run dev test test-pg test-e2e lint typecheck security install assets db worker messages clean
+.PHONY: run dev test test-pg test-prod test-e2e lint typecheck security install assets db worker messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ test: install
 
 test-pg: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kabinet} $(PY) -m pytest
+
+# The production shape with faults (deploy/prodtest.py): nginx → two gunicorn processes, PostgreSQL
+# primary + streaming replica, Redis, S3 (moto), an RQ worker and the scheduler, all on free ports.
+# Needs nginx, redis-server, openssl and PostgreSQL's server binaries (PG_BIN, default /usr/lib/postgresql/15/bin).
+test-prod: assets
+	$(PY) deploy/prodtest.py
 
 typecheck: install
 	$(VENV)/bin/mypy config kabinet

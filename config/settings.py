@@ -10,6 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.logging import kabinet_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KABINET_VAR_DIR", str(BASE_DIR / "var")))
@@ -98,12 +99,16 @@ TEMPLATES = [
 ]
 
 # Database: SQLite (WAL) by default; DATABASE_URL=postgres://… in production and CI.
+# CONN_MAX_AGE keeps a connection per process for that many seconds; CONN_HEALTH_CHECKS tests a reused
+# connection before the first query of a request (a restarted or failed-over server costs no 500).
 _sqlite_path = VAR_DIR / "db.sqlite3"
+_conn_max_age = env_int("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60))
+_conn_health_checks = env_bool("CONN_HEALTH_CHECKS", True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{_sqlite_path}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        conn_max_age=_conn_max_age,
+        conn_health_checks=_conn_health_checks,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -280,21 +285,6 @@ WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
 # End of the hardening block.
 # ---------------------------------------------------------------------------------------------
 
-REDIS_URL = env_str("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
-
-TASKS = {
-    "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
-}
-
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -414,11 +404,86 @@ VAT_RATES = [("2026-01-01", "22"), (None, "20")]
 KABINET_PAGE_SIZE = env_int("KABINET_PAGE_SIZE", 20)
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 10_000)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint narrates every rendering step at INFO; keep its warnings only.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "fontTools.subset")},
-}
+# ---------------------------------------------------------------------------------------------
+# Production and scale-out (deploy/, docs/scaling.md): Redis, the task queue, the read replica,
+# health, metrics, structured logs and Sentry. Everything here is off unless its variable is set,
+# so `make run` stays SQLite + the database task queue + plain logs.
+
+# Redis: the cache shared by every app process (limits counted in the cache hold across them) and the
+# sessions, `cached_db`: read from Redis, written through to the database (a Redis restart signs nobody out).
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Background tasks: the database queue (`manage.py db_worker`) by default; on Redis with RQ at scale
+# (`TASKS_BACKEND=django_tasks_rq.RQBackend`, worker `manage.py rqworker default --job-class django_tasks_rq.Job`).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=django_tasks_rq.RQBackend needs REDIS_URL")
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("RQ_REDIS_URL", REDIS_URL), "DEFAULT_TIMEOUT": 600}}
+# An outbox row (SMS, webhook delivery) still waiting this long after its last try is queued again by
+# the scheduler: a worker killed mid-task loses nothing, and the idempotency key keeps it sent once.
+OUTBOX_STALE_AFTER = env_int("OUTBOX_STALE_AFTER", 15 * 60)
+OUTBOX_SWEEP_INTERVAL = env_int("OUTBOX_SWEEP_INTERVAL", 60)
+
+# A read replica: client pages' GET requests read there; a transaction, anything after a write in the
+# same request, and the next REPLICA_PIN_SECONDS after a write (a cookie) read the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 10)
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)
+REPLICA_EXCLUDED_PATHS = env_list("REPLICA_EXCLUDED_PATHS", ["/admin/", "/api/", "/healthz", "/readyz", "/metrics"])
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=_conn_max_age, conn_health_checks=_conn_health_checks
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["kabinet.core.replica.ReplicaRouter"]
+_session_middleware = MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
+MIDDLEWARE.insert(_session_middleware, "kabinet.core.replica.ReplicaMiddleware")
+
+# Metrics for Prometheus at /metrics, answered only to METRICS_ALLOWED_IPS or with
+# `Authorization: Bearer <METRICS_TOKEN>`. Under gunicorn set PROMETHEUS_MULTIPROC_DIR (an empty folder).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+INSTALLED_APPS += ["django_prometheus"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "kabinet.core.metrics.QueryCountMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+# Logs: LOG_FORMAT=json prints one JSON object a line with the request id (X-Request-ID from nginx, or a
+# new one), carried into the background tasks the request queued; `plain` (default) for `make run`.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json")
+INSTALLED_APPS += ["django_structlog"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_structlog.middlewares.RequestMiddleware",
+)
+# The client IP is not logged (personal data; the proxy-aware IP lives in the sign-in throttle).
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+LOGGING = kabinet_logging(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
+
+# Errors to Sentry when SENTRY_DSN is set (no personal data is sent).
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+    )

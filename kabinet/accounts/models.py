@@ -129,6 +129,9 @@ class SmsMessage(models.Model):
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # When a delivery task was last queued (or is due): a row still queued long after this lost its task
+    # (a worker killed mid-send) and the scheduler queues it again; see sms_requeue_stale().
+    enqueued_at = models.DateTimeField(_("queued for delivery at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("SMS")

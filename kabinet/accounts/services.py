@@ -34,6 +34,7 @@ from kabinet.accounts.sms import SmsError, get_backend
 from kabinet.api import events as api_events
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
+from kabinet.core.metrics import delivery_failed
 from kabinet.core.net import client_ip, user_agent
 from kabinet.organizations.lookup import CompanyInfo
 from kabinet.organizations.models import Membership, Organization
@@ -178,23 +179,48 @@ def sms_deliver(message_id: int) -> str:
             return message.status
         message.attempts += 1
         try:
-            message.provider_id = get_backend().send(str(message.phone), _sms_text(message))
+            message.provider_id = get_backend().send(
+                str(message.phone), _sms_text(message), idempotency_key=f"sms-{message.pk}"
+            )
         except SmsError as exc:
+            delivery_failed("sms")
             message.last_error = str(exc)[:255]
             retry = exc.retryable and message.attempts < settings.SMS_DELIVERY_ATTEMPTS
             if not retry:
                 message.status = SmsMessage.Status.FAILED
-            message.save(update_fields=["attempts", "last_error", "status"])
-            logger.warning("SMS %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
+            fields = ["attempts", "last_error", "status"]
             if retry and deliver_sms.get_backend().supports_defer:
                 run_after = timezone.now() + timedelta(seconds=30 * 2 ** (message.attempts - 1))
+                message.enqueued_at = run_after
+                fields.append("enqueued_at")
                 transaction.on_commit(lambda: deliver_sms.using(run_after=run_after).enqueue(message_id))
+            message.save(update_fields=fields)
+            logger.warning("SMS %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
             return message.status
         message.status = SmsMessage.Status.SENT
         message.sent_at = timezone.now()
         message.last_error = ""
         message.save(update_fields=["attempts", "provider_id", "status", "sent_at", "last_error"])
         return message.status
+
+
+def sms_requeue_stale() -> int:
+    """Queue again every SMS still waiting OUTBOX_STALE_AFTER seconds after its task was due: the task was
+    lost (a worker killed mid-send). Delivery locks the row and checks its status, so a duplicate task is
+    a no-op, and the idempotency key keeps a message that reached the gateway from being sent twice."""
+    from kabinet.accounts.tasks import deliver_sms
+
+    now = timezone.now()
+    stale = SmsMessage.objects.filter(
+        status=SmsMessage.Status.QUEUED, enqueued_at__lt=now - timedelta(seconds=settings.OUTBOX_STALE_AFTER)
+    )
+    ids = list(stale.values_list("pk", flat=True)[:1000])
+    SmsMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
+    for pk in ids:
+        deliver_sms.enqueue(pk)
+    if ids:
+        logger.warning("Queued %s SMS again after their task was lost", len(ids))
+    return len(ids)
 
 
 # ---------------------------------------------------------------------------------------------

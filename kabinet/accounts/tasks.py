@@ -16,7 +16,13 @@ def deliver_sms(message_id: int) -> str:
 
 @task()
 def send_email(to: str, subject: str, body: str) -> None:
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    from kabinet.core.metrics import delivery_failed
+
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    except Exception:
+        delivery_failed("email")
+        raise
 
 
 @task()

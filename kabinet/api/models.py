@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -166,6 +167,8 @@ class WebhookDelivery(models.Model):
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # When a delivery task was last queued (or is due); see webhooks.requeue_stale().
+    enqueued_at = models.DateTimeField(_("queued for delivery at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("webhook delivery")

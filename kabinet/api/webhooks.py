@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kabinet.api.models import ApiEvent, ApiToken, WebhookDelivery
+from kabinet.core.metrics import delivery_failed
 from kabinet.core.net import AddressRefused, resolve_public
 
 
@@ -130,6 +131,8 @@ def deliver(delivery_id: int) -> str:
             "Content-Type": "application/json",
             "X-Kabinet-Event": event.kind,
             "X-Kabinet-Delivery": str(delivery.pk),
+            # The same key on every try: the receiver drops a repeat after we died before recording.
+            "Idempotency-Key": f"webhook-{delivery.pk}",
             "X-Kabinet-Signature": sign(ensure_secret(delivery.token), body),
         }
         delivery.attempts += 1
@@ -151,10 +154,29 @@ def deliver(delivery_id: int) -> str:
                 delivery.last_error = f"HTTP {status}: redirects are not followed"
             else:
                 delivery.last_error = f"HTTP {status}"
+        if delivery.status != WebhookDelivery.Status.DELIVERED:
+            delivery_failed("webhook")
         if delivery.status == WebhookDelivery.Status.PENDING and delivery.attempts >= settings.WEBHOOK_ATTEMPTS:
             delivery.status = WebhookDelivery.Status.FAILED
-        delivery.save()
         if delivery.status == WebhookDelivery.Status.PENDING and deliver_webhook.get_backend().supports_defer:
             run_after = timezone.now() + timedelta(seconds=10 * 3 ** (delivery.attempts - 1))
+            delivery.enqueued_at = run_after
             transaction.on_commit(lambda: deliver_webhook.using(run_after=run_after).enqueue(delivery_id))
+        delivery.save()
         return delivery.status
+
+
+def requeue_stale() -> int:
+    """Queue again every pending delivery whose task was due OUTBOX_STALE_AFTER seconds ago and never ran to
+    the end (a worker killed mid-request). The receiver sees the same `Idempotency-Key` / `X-Kabinet-Delivery`."""
+    from kabinet.api.tasks import deliver_webhook
+
+    now = timezone.now()
+    stale = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, enqueued_at__lt=now - timedelta(seconds=settings.OUTBOX_STALE_AFTER)
+    )
+    ids = list(stale.values_list("pk", flat=True)[:1000])
+    WebhookDelivery.objects.filter(pk__in=ids).update(enqueued_at=now)
+    for pk in ids:
+        deliver_webhook.enqueue(pk)
+    return len(ids)

@@ -8,8 +8,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("System")
 
     def ready(self):
-        from kabinet.core import db  # noqa: F401 (registers the SQLite functions)
+        from kabinet.core import (
+            db,  # noqa: F401 (registers the SQLite functions)
+            metrics,  # noqa: F401 (counts failed tasks)
+            tasklog,
+        )
 
+        tasklog.connect()
         russify_third_party_apps()
 
 
