@@ -34,6 +34,9 @@ def _test_settings(settings, tmp_path):
     settings.COMPANY_LOOKUP = "local"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     sms.outbox.clear()
+    from django.core.cache import cache
+
+    cache.clear()  # ids repeat across tests on SQLite: no cached header of an earlier test's user
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from kabinet.appeals import selectors, services
 from kabinet.appeals.forms import AnswerForm, AppealFilterForm, AppealForm
 from kabinet.appeals.models import ASKS_CLIENT, WITHDRAWABLE, Appeal, AppealKind, AppealTopic
 from kabinet.contracts.models import Contract
+from kabinet.core import header_cache
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, paginate
-from kabinet.creditors.models import Product
 from kabinet.creditors.selectors import current_creditor
 from kabinet.documents.models import Document
 
@@ -23,9 +23,7 @@ from kabinet.documents.models import Document
 def appeal_list(request):
     """«Заявки» (§6): type, number and topic, description, date and time, status; filters; «Показать еще»."""
     creditor = current_creditor(request)
-    form = AppealFilterForm(
-        request.GET or None, products=list(Product.objects.filter(creditor=creditor)) if creditor else []
-    )
+    form = AppealFilterForm(request.GET or None, products=header_cache.products(creditor))
     filters = form.filters() if request.GET else {}
     page = paginate(request, selectors.appeal_list(request.org, **filters))
     context = {"form": form, "page": page, "filtered": bool(filters), "section": "appeals"}

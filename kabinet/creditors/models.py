@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.header_cache import HeaderCacheManager
 from kabinet.core.models import TimeStamped
 from kabinet.core.storage import rules_upload_to
 from kabinet.core.validators import (
@@ -45,6 +46,8 @@ class Creditor(TimeStamped):
     is_default = models.BooleanField(_("opens by default"), default=False)
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
 
+    objects = HeaderCacheManager()
+
     class Meta:
         verbose_name = _("creditor")
         verbose_name_plural = _("creditors")
@@ -77,6 +80,8 @@ class Product(TimeStamped):
     description = models.TextField(_("short description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+
+    objects = HeaderCacheManager()
 
     class Meta:
         verbose_name = _("product")

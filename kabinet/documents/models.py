@@ -71,3 +71,9 @@ class Document(OrgOwned):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shows_file_name(self) -> bool:
+        """The file name is worth a line of its own only when it says more than the name."""
+        stem = self.original_name.rsplit(".", 1)[0] if "." in self.original_name else self.original_name
+        return stem.strip().casefold() != self.title.strip().casefold()

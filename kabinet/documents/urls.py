@@ -8,6 +8,7 @@ urlpatterns = [
     path("documents/", views.document_list, name="list"),
     path("documents/uploaded/", views.document_list, {"tab": "uploaded"}, name="uploaded"),
     path("documents/upload/", views.upload, name="upload"),
+    path("documents/contracts/", views.contract_suggestions, name="contract_suggestions"),
     path("documents/zip/", views.download_zip, name="zip"),
     path("documents/<int:pk>/download/", views.download, name="download"),
 ]

@@ -4,8 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.core.models import OrgScopedManager, TimeStamped
+from kabinet.core.header_cache import HeaderCacheManager, HeaderCacheQuerySetMixin
+from kabinet.core.models import OrgScopedQuerySet, TimeStamped
 from kabinet.core.validators import validate_inn, validate_kpp, validate_ogrn, validate_okved
+
+
+class MembershipQuerySet(HeaderCacheQuerySetMixin, OrgScopedQuerySet):
+    pass
 
 
 class Organization(TimeStamped):
@@ -29,6 +34,8 @@ class Organization(TimeStamped):
     data_as_of = models.DateTimeField(
         _("data as of"), null=True, blank=True, help_text=_("When the accounting system last updated this client.")
     )
+
+    objects = HeaderCacheManager()
 
     class Meta:
         verbose_name = _("organization")
@@ -65,7 +72,7 @@ class Membership(TimeStamped):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MANAGER)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
 
-    objects = OrgScopedManager()
+    objects = models.Manager.from_queryset(MembershipQuerySet)()
 
     class Meta:
         verbose_name = _("membership")
