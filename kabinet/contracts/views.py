@@ -71,7 +71,7 @@ def contract_list(request):
     form = ContractFilterForm(request.GET or None, products=products)
     filters = form.filters() if request.GET else {"q": "", "product_id": None, "status": ""}
     contracts = selectors.contract_list(request.org, creditor, **filters)
-    page = paginate(request, contracts)
+    page = paginate(request, contracts, deferred=True)
     page.object_list = selectors.with_next_payment(request.org, list(page.object_list))
     context = {
         "form": form,

@@ -62,7 +62,8 @@ class Document(OrgOwned):
         verbose_name_plural = _("documents")
         ordering = ["-document_date", "-id"]
         indexes = [
-            models.Index(fields=["organization", "direction", "-document_date"], name="doc_org_dir_date"),
+            # The list's order exactly (date, then id): a page is read from the index, no sort.
+            models.Index(fields=["organization", "direction", "-document_date", "-id"], name="doc_org_dir_date_id"),
             models.Index(fields=["organization", "contract", "category"], name="doc_org_contract"),
             models.Index(fields=["organization", "direction", "doc_type"], name="doc_org_dir_type"),
             models.Index(fields=["organization", "product"], name="doc_org_product"),
