@@ -34,7 +34,6 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -211,7 +210,7 @@ def sentence_pool(rng, size: int) -> list[str]:
 
 
 def _defaults(model, named: list[str], now: datetime) -> tuple[list[str], list]:
-    from django.db import models
+    from django.db import connection, models
 
     columns, values = [], []
     for field in model._meta.concrete_fields:
@@ -221,8 +220,10 @@ def _defaults(model, named: list[str], now: datetime) -> tuple[list[str], list]:
             value = now
         elif field.has_default():
             value = field.get_default()
-            if isinstance(field, models.JSONField):
-                value = json.dumps(value)
+            # JSON as text for COPY; money (kopecks) and the rest as the database stores them.
+            value = (
+                json.dumps(value) if isinstance(field, models.JSONField) else field.get_db_prep_save(value, connection)
+            )
         elif field.null:
             value = None
         elif isinstance(field, models.CharField | models.TextField) and field.blank:
@@ -260,15 +261,17 @@ def insert_select(cursor, model, expressions: dict[str, str], from_sql: str, par
 
 # One row per month of each contract's term, on the contract's own payment day. Payments due before
 # `today` are paid, except for the contracts that are behind (every 20th), whose last three are not.
+# Money is in kopecks (MoneyField). The ledger's payments received and allocations follow in
+# `fill_ledger`: one payment per paid line, allocated to it, so the flags match the ledger.
 SCHEDULE_SQL = {
     "organization_id": "c.organization_id",
     "contract_id": "c.id",
     "number": "k",
     "due_date": "(c.start_date + make_interval(months => k))::date",
-    "amount": "round(c.amount / t.term, 2)",
+    "amount": "c.amount / t.term",
     "vat_rate": "22",
-    "vat_amount": "round(c.amount / t.term * 22 / 122, 2)",
-    "paid_amount": "CASE WHEN {paid} THEN round(c.amount / t.term, 2) ELSE 0 END",
+    "vat_amount": "c.amount / t.term * 22 / 122",
+    "paid_amount": "CASE WHEN {paid} THEN c.amount / t.term ELSE 0 END",
     "paid_date": "CASE WHEN {paid} THEN (c.start_date + make_interval(months => k))::date - (k %% 3) END",
     "is_paid": "{paid}",
 }
@@ -306,6 +309,42 @@ def fill_schedule(cursor, today: date, now: datetime) -> int:
     return total
 
 
+def fill_ledger(cursor, now: datetime) -> int:
+    """Payments received and their allocations for the paid lines (what the ledger service would hold)."""
+    from kabinet.contracts.models import Allocation, PaymentReceived
+
+    rows = insert_select(
+        cursor,
+        PaymentReceived,
+        {
+            "organization_id": "p.organization_id",
+            "contract_id": "p.contract_id",
+            "external_id": "'PR-' || p.id",
+            "received_on": "p.paid_date",
+            "amount": "p.amount",
+            "document_number": "(p.id %% 1000000)::text",
+        },
+        "FROM contracts_scheduledpayment p WHERE p.is_paid",
+        [],
+        now,
+    )
+    rows += insert_select(
+        cursor,
+        Allocation,
+        {
+            "organization_id": "p.organization_id",
+            "payment_id": "r.id",
+            "line_id": "p.id",
+            "amount": "p.amount",
+        },
+        "FROM contracts_paymentreceived r JOIN contracts_scheduledpayment p "
+        "ON p.organization_id = r.organization_id AND r.external_id = 'PR-' || p.id",
+        [],
+        now,
+    )
+    return rows
+
+
 # --- indexes off while loading -----------------------------------------------------------------------
 
 
@@ -335,7 +374,7 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print) -> dict:
 
     from kabinet.accounts.models import User
     from kabinet.appeals.models import Appeal
-    from kabinet.contracts.models import Contract, Debt, LeasedItem
+    from kabinet.contracts.models import Allocation, BooksDebt, Contract, LeasedItem, PaymentReceived
     from kabinet.creditors.models import Creditor, Product
     from kabinet.documents.models import Document
     from kabinet.notifications.models import Notification
@@ -375,7 +414,18 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print) -> dict:
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor  # psycopg's own cursor: COPY
         tables = [
-            m._meta.db_table for m in (Organization, Contract, LeasedItem, Document, Appeal, Debt, Membership)
+            m._meta.db_table
+            for m in (
+                Organization,
+                Contract,
+                LeasedItem,
+                Document,
+                Appeal,
+                BooksDebt,
+                Membership,
+                PaymentReceived,
+                Allocation,
+            )
         ] + ["contracts_scheduledpayment"]
         indexes = drop_secondary_indexes(cursor, tables)
         cursor.execute("SELECT nextval(pg_get_serial_sequence('organizations_organization', 'id'))")
@@ -438,7 +488,7 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print) -> dict:
                     number = (
                         f"{'АЛ' if product is products[0] else 'СТ'}-{start.year % 100:02d}-{org_id:05d}-{k + 1:05d}"
                     )
-                    amount = Decimal(rng.randint(1_200_000, 12_000_000))
+                    amount = rng.randint(1_200_000, 12_000_000) * 100  # kopecks
                     contract_meta.append((cid, org_id, number, product.pk))
                     status = "closed" if end < today else "active"
                     yield (cid, org_id, number, product.pk, status, amount, start, start, end, now, now)
@@ -489,16 +539,17 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print) -> dict:
             ),
         )
         timed("scheduled payments", lambda: fill_schedule(cursor, today, now))
+        timed("payments, allocations", lambda: fill_ledger(cursor, now))
         timed(
-            "overdue debts",
+            "debts by the books",
             lambda: insert_select(
                 cursor,
-                Debt,
+                BooksDebt,
                 {
                     "organization_id": "p.organization_id",
                     "contract_id": "p.contract_id",
                     "amount": "sum(p.amount - p.paid_amount)",
-                    "penalty": "round(sum(p.amount - p.paid_amount) * 0.01, 2)",
+                    "penalty": "sum(p.amount - p.paid_amount) / 100",
                     "as_of": "CURRENT_DATE",
                 },
                 "FROM contracts_scheduledpayment p WHERE NOT p.is_paid AND p.due_date < %s "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -234,6 +235,8 @@ PRIVATE_FILES_X_ACCEL_PREFIX = env_str("PRIVATE_FILES_X_ACCEL_PREFIX", "/protect
 
 # The portal's own address, for links in e-mails.
 PORTAL_URL = env_str("PORTAL_URL", "http://127.0.0.1:8000")
+# The portal's host name in identifiers that must not depend on the request (calendar UIDs).
+PORTAL_HOST = env_str("PORTAL_HOST", urlsplit(PORTAL_URL).hostname or "localhost")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

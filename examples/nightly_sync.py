@@ -135,17 +135,66 @@ def main() -> None:
         )
     for i in range(0, len(schedules), 200):  # thousands of rows per call
         print("schedules:", api.call("POST", "/schedules/", {"schedules": schedules[i : i + 200]}))
+    # Payments received: the books' payment orders, each with its own external id (a retry changes
+    # nothing). With "allocations" the books say which lines a payment pays; without, the portal pays
+    # the oldest due lines first.
     paid = [
         {
+            "external_id": f"1C-PP-{s['contract']}-{k}",
             "contract": s["contract"],
-            "number": k,
-            "paid_amount": "118983.33",
-            "paid_date": s["payments"][k - 1]["due_date"],
+            "received_on": s["payments"][k - 1]["due_date"],
+            "amount": "118983.33",
+            "document_number": f"{k:04d}",
+            "allocations": [{"number": k, "amount": "118983.33"}],
         }
         for s in schedules
         for k in range(1, 12)
     ]
     print("payments:", api.call("POST", "/payments/", {"payments": paid}))
+    first = schedules[0]["contract"]
+    # A payment the bank returned: reversed (сторно) from a date on; it stops paying its line.
+    print(
+        "reversal:",
+        api.call(
+            "POST",
+            f"/payments/1C-PP-{first}-11/reversal/?contract={first}",
+            {"reversed_on": schedules[0]["payments"][10]["due_date"], "document_number": "С-1"},
+        ),
+    )
+    # Penalties (пени) with their basis, and the books' own overdue figure to compare with the portal's.
+    print(
+        "penalties:",
+        api.call(
+            "POST",
+            "/penalties/",
+            {
+                "penalties": [
+                    {
+                        "external_id": f"1C-PEN-{first}-11",
+                        "contract": first,
+                        "accrued_on": str(date.today()),
+                        "amount": "1189.83",
+                        "basis": "0,1 % в день за 10 дней просрочки платежа № 11",
+                        "number": 11,
+                    }
+                ]
+            },
+        ),
+    )
+    print("debt:", api.call("PUT", f"/contracts/{first}/debt/", {"amount": "0", "as_of": str(date.today())}))
+    # The early buyout value by date (график выкупной стоимости).
+    print(
+        "buyout:",
+        api.call(
+            "PUT",
+            f"/contracts/{first}/buyout/",
+            {
+                "values": [
+                    {"date": str(date.today() + timedelta(days=30 * k)), "amount": "2500000.00"} for k in range(12)
+                ]
+            },
+        ),
+    )
     body, content_type = multipart(
         {
             "external_id": "1C-DOC-ACT-2026",

@@ -12,6 +12,9 @@ from kabinet.creditors.models import Creditor, Product
 from kabinet.documents.models import Document
 from kabinet.organizations.models import Organization
 
+# Every amount: at most 99 999 999 999 999.99, kopecks exact (a 400 naming the field beyond that).
+MONEY_FIELD = {"max_digits": 16, "decimal_places": 2}
+
 
 class ExternalRef(serializers.SlugRelatedField):
     """A reference by external id: «organization: "1C-000123"»."""
@@ -72,6 +75,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 class ContractSerializer(serializers.ModelSerializer):
     organization = ExternalRef(Organization)
     product = ExternalRef(Product)
+    amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0"))
 
     class Meta:
         model = Contract
@@ -106,24 +110,65 @@ class InsurancePolicySerializer(serializers.ModelSerializer):
 
 
 class ScheduleRowSerializer(serializers.Serializer):
-    number = serializers.IntegerField(min_value=1, max_value=10000)
+    number = serializers.IntegerField(min_value=1, max_value=100000)
+    external_id = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
     due_date = serializers.DateField()
-    amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0"))
+    amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0"))
     vat_rate = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100")
     )
-    paid_amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0"), default=0)
-    paid_date = serializers.DateField(required=False, allow_null=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and ("paid_amount" in data or "paid_date" in data):
+            raise serializers.ValidationError(
+                {"paid_amount": ["A schedule line holds charges only: send payments received to POST /payments/."]}
+            )
+        return super().to_internal_value(data)
+
+
+def _vat_warnings(rows) -> list[dict]:
+    """Lines whose VAT rate differs from the rate in force on their due date (settings.VAT_RATES)."""
+    from kabinet.core.money import vat_rate_on
+
+    out = []
+    for row in rows:
+        expected = vat_rate_on(row["due_date"])
+        if row["vat_rate"] != expected and row["vat_rate"] != 0:
+            out.append({"number": row["number"], "vat_rate": str(row["vat_rate"]), "expected": str(expected)})
+    return out
 
 
 class ScheduleSerializer(serializers.Serializer):
     payments = ScheduleRowSerializer(many=True, max_length=settings.API_MAX_ROWS)
+    # A VAT rate that differs from the rate in force on the due date is refused unless the books
+    # confirm it (then the answer lists it under "warnings").
+    allow_vat_mismatch = serializers.BooleanField(default=False)
 
     def validate_payments(self, rows):
         numbers = [r["number"] for r in rows]
         if len(numbers) != len(set(numbers)):
             raise serializers.ValidationError("Payment numbers repeat.")
+        external = [r["external_id"] for r in rows if r.get("external_id")]
+        if len(external) != len(set(external)):
+            raise serializers.ValidationError("External ids of the lines repeat.")
         return rows
+
+    def validate(self, data):
+        mismatches = _vat_warnings(data.get("payments", []))
+        if mismatches and not data.get("allow_vat_mismatch"):
+            raise serializers.ValidationError(
+                {
+                    "payments": {
+                        "vat_rate": [
+                            f"Payment {m['number']}: VAT rate {m['vat_rate']} % differs from {m['expected']} % "
+                            "in force on its due date (send allow_vat_mismatch: true to keep it)."
+                            for m in mismatches[:20]
+                        ]
+                    }
+                }
+            )
+        data["warnings"] = mismatches
+        return data
 
 
 class ContractScheduleSerializer(ScheduleSerializer):
@@ -140,21 +185,94 @@ class SchedulesBulkSerializer(serializers.Serializer):
         return entries
 
 
+class AllocationSerializer(serializers.Serializer):
+    number = serializers.IntegerField(min_value=1, required=False, help_text="The schedule line's number.")
+    penalty = serializers.CharField(max_length=64, required=False, help_text="The penalty's external id.")
+    amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0.01"))
+
+    def validate(self, data):
+        if ("number" in data) == ("penalty" in data):
+            raise serializers.ValidationError({"number": ["Give either a line number or a penalty, not both."]})
+        return data
+
+
 class PaymentReceivedSerializer(serializers.Serializer):
-    contract = serializers.CharField(max_length=64)
-    number = serializers.IntegerField(min_value=1)
-    paid_amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0"))
-    paid_date = serializers.DateField()
+    external_id = serializers.CharField(max_length=64, help_text="The books' id of the payment (idempotency).")
+    contract = ExternalRef(Contract)
+    received_on = serializers.DateField()
+    amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0.01"))
+    document_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    allocations = AllocationSerializer(
+        many=True,
+        required=False,
+        help_text="How the books split the payment; without it the portal pays the oldest due lines first.",
+    )
 
 
 class PaymentsSerializer(serializers.Serializer):
     payments = PaymentReceivedSerializer(many=True, max_length=settings.API_MAX_ROWS, allow_empty=False)
 
 
+class ReversalSerializer(serializers.Serializer):
+    reversed_on = serializers.DateField()
+    document_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class PenaltySerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=64)
+    contract = ExternalRef(Contract)
+    accrued_on = serializers.DateField()
+    amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0"), help_text="0 removes the penalty.")
+    basis = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    number = serializers.IntegerField(min_value=1, required=False, allow_null=True, help_text="The overdue line.")
+
+
+class PenaltiesSerializer(serializers.Serializer):
+    penalties = PenaltySerializer(many=True, max_length=settings.API_MAX_ROWS, allow_empty=False)
+
+
+class AdjustmentSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=64)
+    contract = ExternalRef(Contract)
+    date = serializers.DateField()
+    amount = serializers.DecimalField(
+        **MONEY_FIELD, help_text="Positive: the client owes more; negative: less; 0 removes the adjustment."
+    )
+    vat_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        required=False,
+        allow_null=True,
+    )
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    document_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class AdjustmentsSerializer(serializers.Serializer):
+    adjustments = AdjustmentSerializer(many=True, max_length=settings.API_MAX_ROWS, allow_empty=False)
+
+
 class DebtSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0"))
-    penalty = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0"), default=0)
+    amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0"))
+    penalty = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0"), default=0)
     as_of = serializers.DateField()
+
+
+class BuyoutValueSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0"))
+
+
+class BuyoutSerializer(serializers.Serializer):
+    values = BuyoutValueSerializer(many=True, max_length=2000)
+
+    def validate_values(self, values):
+        dates = [v["date"] for v in values]
+        if len(dates) != len(set(dates)):
+            raise serializers.ValidationError("Dates repeat.")
+        return values
 
 
 class DocumentUploadSerializer(serializers.Serializer):

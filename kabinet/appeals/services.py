@@ -283,3 +283,42 @@ def appeal_client_answer(*, org, user, appeal_id: int, body: str, files: list, r
 
 def kind_label(kind: str) -> str:
     return AppealKind(kind).label
+
+
+BUYOUT_TOPIC = "Досрочный выкуп"
+
+
+def appeal_buyout_request(*, org, user, contract, quote, request=None) -> Appeal:
+    """«Запросить досрочный выкуп»: a contract appeal of the buyout topic with the books' quoted value."""
+    from kabinet.core.formatting import format_money
+
+    topic = AppealTopic.objects.filter(kind=AppealKind.CONTRACT, name=BUYOUT_TOPIC).order_by("pk").first()
+    if topic is None:
+        topic = AppealTopic.objects.create(kind=AppealKind.CONTRACT, name=BUYOUT_TOPIC, position=0)
+    value = format_money(quote.amount).replace("\u202f", " ").replace("\u00a0", " ")
+    description = _(
+        "Please arrange the early buyout of contract No. %(number)s on %(date)s. "
+        "The buyout value quoted on the portal: %(value)s (as of %(value_date)s)."
+    ) % {
+        "number": contract.number,
+        "date": quote.day.strftime("%d.%m.%Y"),
+        "value": value,
+        "value_date": quote.value_date.strftime("%d.%m.%Y"),
+    }
+    return appeal_create(
+        org=org,
+        user=user,
+        request=request,
+        data=AppealInput(
+            kind=AppealKind.CONTRACT,
+            topic=topic,
+            contract=contract,
+            description=description,
+            full_name=user.get_full_name() if user else "",
+            data={
+                "date": quote.day.isoformat(),
+                "buyout_value": str(quote.amount),
+                "buyout_value_date": quote.value_date.isoformat(),
+            },
+        ),
+    )

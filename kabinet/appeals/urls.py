@@ -10,4 +10,5 @@ urlpatterns = [
     path("requests/<int:pk>/", views.appeal_detail, name="detail"),
     path("requests/<int:pk>/withdraw/", views.appeal_withdraw, name="withdraw"),
     path("requests/<int:pk>/answer/", views.appeal_answer, name="answer"),
+    path("contracts/<int:contract_id>/buyout-request/", views.buyout_request, name="buyout"),
 ]

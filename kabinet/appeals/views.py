@@ -158,3 +158,30 @@ def appeal_answer(request, pk: int):
     else:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return HttpResponseRedirect(reverse("appeals:detail", args=[appeal.pk]))
+
+
+@org_required
+@require_POST
+def buyout_request(request, contract_id: int):
+    """«Запросить досрочный выкуп» on the contract card: the value for the picked date goes with the request."""
+    from datetime import date
+
+    from django.http import Http404
+    from django.utils import timezone
+
+    from kabinet.contracts import ledger
+
+    contract = get_object_for_org(Contract, request.org, pk=contract_id)
+    today = timezone.localdate()
+    try:
+        day = max(date.fromisoformat(request.POST.get("buyout_on", "")), today)
+    except ValueError:
+        day = today
+    quote = ledger.buyout_quote(contract, day)
+    if quote is None:
+        raise Http404
+    appeal = services.appeal_buyout_request(
+        org=request.org, user=request.user, contract=contract, quote=quote, request=request
+    )
+    messages.success(request, _("Request %(number)s is sent.") % {"number": appeal.number})
+    return redirect("appeals:detail", pk=appeal.pk)

@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem, ScheduledPayment
+from kabinet.contracts.models import (
+    Adjustment,
+    Allocation,
+    BooksDebt,
+    BuyoutValue,
+    Contract,
+    InsurancePolicy,
+    LeasedItem,
+    PaymentReceived,
+    Penalty,
+    ScheduledPayment,
+)
 from kabinet.contracts.services import contract_status_changed
 
 
@@ -11,7 +22,7 @@ class LeasedItemInline(admin.TabularInline):
 
 
 class DebtInline(admin.TabularInline):
-    model = Debt
+    model = BooksDebt
     extra = 0
     fields = ("amount", "penalty", "as_of")
 
@@ -64,8 +75,22 @@ class LeasedItemAdmin(_ChildAdmin):
     list_select_related = ("contract", "organization")
 
 
+class _LedgerAdmin(_ChildAdmin):
+    """The ledger is written by the books through the API (services keep its copies consistent);
+    the back office reads it."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ScheduledPayment)
-class ScheduledPaymentAdmin(_ChildAdmin):
+class ScheduledPaymentAdmin(_LedgerAdmin):
     list_display = ("contract", "number", "due_date", "amount", "vat_rate", "vat_amount", "paid_amount", "is_paid")
     list_filter = ("is_paid", "vat_rate")
     search_fields = ("contract__number", "organization__name")
@@ -75,7 +100,45 @@ class ScheduledPaymentAdmin(_ChildAdmin):
     list_select_related = ("contract",)
 
 
-@admin.register(Debt)
+@admin.register(PaymentReceived)
+class PaymentReceivedAdmin(_LedgerAdmin):
+    list_display = ("external_id", "contract", "received_on", "amount", "document_number", "reversed_on")
+    search_fields = ("external_id", "document_number", "contract__number", "organization__name")
+    date_hierarchy = "received_on"
+    list_select_related = ("contract",)
+
+
+@admin.register(Allocation)
+class AllocationAdmin(_LedgerAdmin):
+    list_display = ("payment", "line", "penalty", "amount")
+    search_fields = ("payment__external_id", "payment__contract__number")
+    list_select_related = ("payment", "line", "penalty")
+
+
+@admin.register(Penalty)
+class PenaltyAdmin(_LedgerAdmin):
+    list_display = ("external_id", "contract", "accrued_on", "amount", "paid_amount", "basis")
+    search_fields = ("external_id", "contract__number", "organization__name")
+    date_hierarchy = "accrued_on"
+    list_select_related = ("contract",)
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(_LedgerAdmin):
+    list_display = ("external_id", "contract", "date", "amount", "reason", "document_number")
+    search_fields = ("external_id", "contract__number", "organization__name")
+    date_hierarchy = "date"
+    list_select_related = ("contract",)
+
+
+@admin.register(BuyoutValue)
+class BuyoutValueAdmin(_LedgerAdmin):
+    list_display = ("contract", "on_date", "amount")
+    search_fields = ("contract__number", "organization__name")
+    list_select_related = ("contract",)
+
+
+@admin.register(BooksDebt)
 class DebtAdmin(_ChildAdmin):
     list_display = ("contract", "organization", "amount", "penalty", "as_of")
     search_fields = ("contract__number", "organization__name", "organization__inn")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -16,32 +15,52 @@ from kabinet.core.formatting import format_money
 MONEY_FORMAT = "#,##0.00"
 
 
-def schedule_xlsx(contract, payments) -> bytes:
+def schedule_xlsx(contract, card) -> bytes:
+    """The schedule with what is paid and what is left, from the ledger (`ledger.contract_ledger`)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Schedule")[:31]
     sheet.append([_("Payment schedule under contract No. %(number)s") % {"number": contract.number}])
     sheet["A1"].font = Font(bold=True, size=12)
-    headers = [_("No."), _("Payment date"), _("Amount, ₽"), _("VAT rate, %"), _("VAT, ₽"), _("Paid, ₽"), _("Status")]
+    headers = [
+        _("No."),
+        _("Payment date"),
+        _("Amount, ₽"),
+        _("VAT rate, %"),
+        _("VAT, ₽"),
+        _("Paid, ₽"),
+        _("Remaining, ₽"),
+        _("Status"),
+    ]
     sheet.append(headers)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    today = timezone.localdate()
-    for p in payments:
-        status = (
-            _("Paid payment") if p.is_paid else (_("Overdue payment") if p.due_date < today else _("Unpaid payment"))
+    labels = {"paid": _("Paid payment"), "overdue": _("Overdue payment"), "unpaid": _("Unpaid payment")}
+    for p in card.lines:
+        sheet.append(
+            [p.number, p.due_date, p.amount, p.vat_rate, p.vat, p.paid_amount, p.outstanding, labels[p.status]]
         )
-        sheet.append([p.number, p.due_date, p.amount, p.vat_rate, p.vat_amount, p.paid_amount, status])
     last = sheet.max_row
     if last > 2:
-        sheet.append([_("Total"), None, f"=SUM(C3:C{last})", None, f"=SUM(E3:E{last})", f"=SUM(F3:F{last})", None])
+        sheet.append(
+            [
+                _("Total"),
+                None,
+                f"=SUM(C3:C{last})",
+                None,
+                f"=SUM(E3:E{last})",
+                f"=SUM(F3:F{last})",
+                f"=SUM(G3:G{last})",
+                None,
+            ]
+        )
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
     for row in sheet.iter_rows(min_row=3):
         row[1].number_format = "DD.MM.YYYY"
-        for index in (2, 4, 5):
+        for index in (2, 4, 5, 6):
             row[index].number_format = MONEY_FORMAT
-    for index, width in enumerate([8, 14, 16, 10, 14, 16, 14], start=1):
+    for index, width in enumerate([8, 14, 16, 10, 14, 16, 16, 14], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A3"
     buffer = io.BytesIO()
@@ -66,25 +85,28 @@ def _fold(line: str) -> str:
     return "\r\n".join(out)
 
 
-def schedule_ics(contract, payments, host: str) -> bytes:
+def schedule_ics(contract, lines) -> bytes:
+    """The unpaid lines as calendar events; each line keeps its UID across updates (`ledger.ics_uid`)."""
+    from kabinet.contracts.ledger import ics_uid
+
     stamp_text = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
+    # Outside the f-string, so that makemessages sees it (it was never translated before).
+    name = _("Payments under contract No. %(number)s") % {"number": contract.number}
+    out = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Kabinet//Payment schedule//RU",
         "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_escape(_('Payments under contract No. %(number)s') % {'number': contract.number})}",
+        f"X-WR-CALNAME:{_escape(name)}",
     ]
-    for p in payments:
-        if p.is_paid:
-            continue
+    for p in lines:
         summary = _("Leasing payment under contract No. %(number)s: %(amount)s") % {
             "number": contract.number,
             "amount": format_money(p.outstanding).replace("\u202f", " ").replace("\u00a0", " "),
         }
-        lines += [
+        out += [
             "BEGIN:VEVENT",
-            f"UID:payment-{p.pk}@{host}",
+            f"UID:{ics_uid(contract, p)}",
             f"DTSTAMP:{stamp_text}",
             f"DTSTART;VALUE=DATE:{p.due_date:%Y%m%d}",
             f"SUMMARY:{_escape(summary)}",
@@ -95,5 +117,5 @@ def schedule_ics(contract, payments, host: str) -> bytes:
             "END:VALARM",
             "END:VEVENT",
         ]
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+    out.append("END:VCALENDAR")
+    return ("\r\n".join(_fold(line) for line in out) + "\r\n").encode("utf-8")

@@ -5,11 +5,12 @@ from typing import TypedDict
 
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.formatting import plate_key_expression
 from kabinet.core.models import OrgOwned
-from kabinet.core.money import vat_included
+from kabinet.core.money import MoneyField, vat_included
 
 
 class MoneyOptions(TypedDict):
@@ -17,7 +18,8 @@ class MoneyOptions(TypedDict):
     decimal_places: int
 
 
-# Every money column: up to 99 999 999 999 999.99 roubles, kopecks exact.
+# The API's bound of every money amount: up to 99 999 999 999 999.99 roubles, kopecks exact.
+# The columns themselves are `MoneyField` (whole kopecks in an integer column, exact on SQLite too).
 MONEY: MoneyOptions = {"max_digits": 16, "decimal_places": 2}
 _VIN = RegexValidator(r"^[A-HJ-NPR-Z0-9]{17}$", _("A VIN has 17 characters: Latin letters except I, O, Q, and digits."))
 
@@ -33,7 +35,7 @@ class Contract(OrgOwned):
         "creditors.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="contracts"
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NO_DATA)
-    amount = models.DecimalField(_("contract amount"), **MONEY, validators=[MinValueValidator(Decimal("0"))])
+    amount = MoneyField(_("contract amount"), validators=[MinValueValidator(Decimal("0"))])
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     start_date = models.DateField(_("start date"), null=True, blank=True)
@@ -95,15 +97,25 @@ class LeasedItem(OrgOwned):
 
 
 class ScheduledPayment(OrgOwned):
+    """A schedule line (a charge): what the books say is due under a contract on a date.
+
+    Identified by its contract and number (or the books' external id); a changed line is updated
+    in place, so its id, its ICS UID and its invoice links stay. `paid_amount`, `paid_date` and
+    `is_paid` are a copy of the ledger's allocation kept by `kabinet.contracts.services.ledger_recompute`
+    in the same transaction as every ledger write; every page reads them through `kabinet.contracts.ledger`.
+    """
+
     contract = models.ForeignKey(
         Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="payments"
     )
-    number = models.PositiveSmallIntegerField(_("payment number"), default=0)
+    number = models.PositiveIntegerField(_("payment number"), default=0)
+    external_id = models.CharField(_("external id"), max_length=64, null=True, blank=True)
     due_date = models.DateField(_("due date"))
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = MoneyField(_("amount"))
     vat_rate = models.DecimalField(_("VAT rate, %"), max_digits=5, decimal_places=2, default=Decimal("20"))
-    vat_amount = models.DecimalField(_("VAT"), **MONEY, default=Decimal("0"))
-    paid_amount = models.DecimalField(_("paid"), **MONEY, default=Decimal("0"))
+    vat_amount = MoneyField(_("VAT"), default=Decimal("0"))
+    # Kept by the ledger service (see the class docstring); never written elsewhere.
+    paid_amount = MoneyField(_("paid"), default=Decimal("0"))
     paid_date = models.DateField(_("paid on"), null=True, blank=True)
     is_paid = models.BooleanField(_("paid in full"), default=False)
 
@@ -112,16 +124,23 @@ class ScheduledPayment(OrgOwned):
         verbose_name_plural = _("scheduled payments")
         ordering = ["contract", "due_date"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "due_date", "number"], name="payment_unique_in_schedule"),
+            models.UniqueConstraint(
+                fields=["organization", "contract", "number"], name="payment_unique_number_in_contract"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="payment_unique_external_id",
+            ),
         ]
         indexes = [
-            # The payment calendar: an organization's unpaid payments by due date.
-            models.Index(fields=["organization", "is_paid", "due_date"], name="payment_org_unpaid_due"),
+            # The payment calendar: an organization's unpaid payments by due date, keyset (due_date, id).
+            models.Index(fields=["organization", "is_paid", "due_date", "id"], name="payment_org_unpaid_due_id"),
             models.Index(fields=["contract", "is_paid", "due_date"], name="payment_contract_unpaid_due"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.contract_id} {self.due_date}"
+        return f"{self.contract_id} №{self.number} {self.due_date}"
 
     @property
     def outstanding(self) -> Decimal:
@@ -137,21 +156,174 @@ class ScheduledPayment(OrgOwned):
         return vat_included(self.outstanding, self.vat_rate)
 
 
-class Debt(OrgOwned):
+class PaymentReceived(OrgOwned):
+    """Money the books received from the client under a contract (a payment order), or its reversal."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="payments_received"
+    )
+    external_id = models.CharField(_("external id"), max_length=64)
+    received_on = models.DateField(_("received on"))
+    amount = MoneyField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
+    document_number = models.CharField(_("payment order number"), max_length=64, blank=True)
+    # A reversal (сторно) keeps the row: the reconciliation statement shows both entries.
+    reversed_on = models.DateField(_("reversed on"), null=True, blank=True)
+    reversal_document = models.CharField(_("reversal document"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("payment received")
+        verbose_name_plural = _("payments received")
+        ordering = ["contract", "received_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "external_id"], name="payment_received_unique_external_id")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "contract", "received_on"], name="received_org_contract_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.amount}"
+
+
+class Penalty(OrgOwned):
+    """Penalties (пени) the books charged under a contract, with their basis."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="penalties"
+    )
+    external_id = models.CharField(_("external id"), max_length=64)
+    accrued_on = models.DateField(_("accrued on"))
+    amount = MoneyField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
+    basis = models.CharField(_("basis"), max_length=500, blank=True)
+    line = models.ForeignKey(
+        ScheduledPayment,
+        verbose_name=_("overdue payment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="penalties",
+    )
+    # Kept by the ledger service, as on schedule lines.
+    paid_amount = MoneyField(_("paid"), default=Decimal("0"))
+    is_paid = models.BooleanField(_("paid in full"), default=False)
+
+    class Meta:
+        verbose_name = _("penalty")
+        verbose_name_plural = _("penalties")
+        ordering = ["contract", "accrued_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "external_id"], name="penalty_unique_external_id")
+        ]
+        indexes = [models.Index(fields=["organization", "is_paid", "accrued_on"], name="penalty_org_unpaid")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.amount}"
+
+
+class Adjustment(OrgOwned):
+    """A correction of the contract's balance by the books: positive adds to what the client owes
+    (a charge due on its date), negative reduces it (a credit, allocated like a payment)."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="adjustments"
+    )
+    external_id = models.CharField(_("external id"), max_length=64)
+    date = models.DateField(_("date"))
+    amount = MoneyField(_("amount"))
+    vat_rate = models.DecimalField(_("VAT rate, %"), max_digits=5, decimal_places=2, null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    document_number = models.CharField(_("document number"), max_length=64, blank=True)
+    # Kept by the ledger service for a positive adjustment (a charge).
+    paid_amount = MoneyField(_("paid"), default=Decimal("0"))
+    is_paid = models.BooleanField(_("paid in full"), default=False)
+
+    class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        ordering = ["contract", "date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "external_id"], name="adjustment_unique_external_id")
+        ]
+        indexes = [models.Index(fields=["organization", "is_paid", "date"], name="adjustment_org_unpaid")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.amount}"
+
+
+class Allocation(OrgOwned):
+    """How the books said a payment received is split between charges. A payment without any
+    allocation is allocated oldest-due-first by the ledger (not stored: computed the same way each time)."""
+
+    payment = models.ForeignKey(
+        PaymentReceived, verbose_name=_("payment received"), on_delete=models.CASCADE, related_name="allocations"
+    )
+    line = models.ForeignKey(
+        ScheduledPayment,
+        verbose_name=_("scheduled payment"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="allocations",
+    )
+    penalty = models.ForeignKey(
+        Penalty, verbose_name=_("penalty"), on_delete=models.CASCADE, null=True, blank=True, related_name="allocations"
+    )
+    amount = MoneyField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(line__isnull=False, penalty__isnull=True) | Q(line__isnull=True, penalty__isnull=False),
+                name="allocation_one_target",
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "payment"], name="allocation_org_payment")]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} → {self.line_id or self.penalty_id}: {self.amount}"
+
+
+class BooksDebt(OrgOwned):
+    """The overdue debt as the books computed it on a date. Shown next to the ledger's own figure
+    with its «по данным на» date; a difference between the two is shown, never hidden."""
+
     contract = models.ForeignKey(Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="debts")
-    amount = models.DecimalField(_("overdue amount"), **MONEY)
-    penalty = models.DecimalField(_("penalty"), **MONEY, default=Decimal("0"))
+    amount = MoneyField(_("overdue amount"))
+    penalty = MoneyField(_("penalty"), default=Decimal("0"))
     as_of = models.DateField(_("as of"))
 
     class Meta:
-        verbose_name = _("overdue debt")
-        verbose_name_plural = _("overdue debts")
+        verbose_name = _("debt by the books")
+        verbose_name_plural = _("debts by the books")
         ordering = ["-as_of"]
-        constraints = [models.UniqueConstraint(fields=["contract"], name="debt_one_per_contract")]
+        constraints = [models.UniqueConstraint(fields=["organization", "contract"], name="debt_one_per_contract")]
         indexes = [models.Index(fields=["organization", "as_of"], name="debt_org_asof")]
 
     def __str__(self) -> str:
         return f"{self.contract_id}: {self.amount}"
+
+
+class BuyoutValue(OrgOwned):
+    """Early buyout (досрочный выкуп): the value the books quote for buying the contract out on a date."""
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="buyout_values"
+    )
+    on_date = models.DateField(_("date"))
+    amount = MoneyField(_("buyout value"), validators=[MinValueValidator(Decimal("0"))])
+
+    class Meta:
+        verbose_name = _("buyout value")
+        verbose_name_plural = _("buyout values")
+        ordering = ["contract", "on_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "contract", "on_date"], name="buyout_unique_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.on_date}: {self.amount}"
 
 
 class InsurancePolicy(OrgOwned):

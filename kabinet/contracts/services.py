@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.audit.services import audit_record
-from kabinet.contracts.models import Contract, ScheduledPayment
+from kabinet.contracts.models import (
+    Adjustment,
+    Allocation,
+    BooksDebt,
+    BuyoutValue,
+    Contract,
+    PaymentReceived,
+    Penalty,
+    ScheduledPayment,
+)
 from kabinet.core.formatting import format_money
+from kabinet.core.money import vat_included
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
 from kabinet.organizations.models import Organization
@@ -61,11 +72,9 @@ def payments_due_notify(*, days: int = 3, today=None) -> int:
     """Tell each organization about its payments due in `days` days (run daily: `manage.py notify_payments_due`)."""
     today = today or timezone.localdate()
     due = today + timedelta(days=days)
-    payments = (
-        ScheduledPayment.objects.filter(is_paid=False, due_date=due)
-        .select_related("contract")
-        .order_by("organization_id", "contract__number")
-    )
+    from kabinet.contracts.ledger import lines_due_on
+
+    payments = lines_due_on(due)
     by_org: dict[int, list[ScheduledPayment]] = {}
     for payment in payments:
         by_org.setdefault(payment.organization_id, []).append(payment)
@@ -81,3 +90,413 @@ def payments_due_notify(*, days: int = 3, today=None) -> int:
                 link="/dashboard/",
             )
     return len(by_org)
+
+
+# ---------------------------------------------------------------------------------------------
+# The ledger's writes. Every one runs in one transaction and ends with `ledger_recompute` of the
+# contracts it touched, so the row copies the lists read always equal `ledger.allocate`.
+
+
+def ledger_recompute(*, org_id: int, contract_ids: list[int]) -> None:
+    """Write the allocation's outcome onto the rows of the contracts (paid amount, date, paid in full)."""
+    from kabinet.contracts import ledger
+
+    if not contract_ids:
+        return
+    inputs = ledger.load(org_id, contract_ids)
+    changed: dict[type, list] = {ScheduledPayment: [], Penalty: [], Adjustment: []}
+    for contract_inputs in inputs.values():
+        charges, credits = ledger._rule_inputs(contract_inputs)
+        state = {c.key: c for c in ledger.allocate(charges, credits).charges}
+        for line in contract_inputs.lines:
+            charge = state[(ledger.LINE, line.pk)]
+            values = (charge.paid, charge.paid_date, charge.outstanding == 0)
+            if (line.paid_amount, line.paid_date, line.is_paid) != values:
+                line.paid_amount, line.paid_date, line.is_paid = values
+                changed[ScheduledPayment].append(line)
+        for penalty in contract_inputs.penalties:
+            charge = state[(ledger.PENALTY, penalty.pk)]
+            if (penalty.paid_amount, penalty.is_paid) != (charge.paid, charge.outstanding == 0):
+                penalty.paid_amount, penalty.is_paid = charge.paid, charge.outstanding == 0
+                changed[Penalty].append(penalty)
+        for adjustment in contract_inputs.adjustments:
+            charge = state.get((ledger.ADJUSTMENT, adjustment.pk))
+            values = (charge.paid, charge.outstanding == 0) if charge else (Decimal("0"), True)
+            if (adjustment.paid_amount, adjustment.is_paid) != values:
+                adjustment.paid_amount, adjustment.is_paid = values
+                changed[Adjustment].append(adjustment)
+    ScheduledPayment.objects.bulk_update(
+        changed[ScheduledPayment], ["paid_amount", "paid_date", "is_paid"], batch_size=1000
+    )
+    Penalty.objects.bulk_update(changed[Penalty], ["paid_amount", "is_paid"], batch_size=1000)
+    Adjustment.objects.bulk_update(changed[Adjustment], ["paid_amount", "is_paid"], batch_size=1000)
+
+
+def _contracts_with_credits(contract_ids: list[int]) -> list[int]:
+    """Of these contracts, those whose lines may be paid at all (the rest have every copy at zero)."""
+    with_payments = set(
+        PaymentReceived.objects.filter(contract_id__in=contract_ids).values_list("contract_id", flat=True)
+    )
+    with_credits = set(
+        Adjustment.objects.filter(contract_id__in=contract_ids, amount__lt=0).values_list("contract_id", flat=True)
+    )
+    return sorted(with_payments | with_credits)
+
+
+def _recompute_many(contracts: list[Contract]) -> None:
+    by_org: dict[int, list[int]] = {}
+    for contract_id, org_id in _org_pairs(_contracts_with_credits([c.pk for c in contracts]), contracts):
+        by_org.setdefault(org_id, []).append(contract_id)
+    for org_id, ids in by_org.items():
+        ledger_recompute(org_id=org_id, contract_ids=ids)
+
+
+def _org_pairs(ids: list[int], contracts: list[Contract]):
+    orgs = {c.pk: c.organization_id for c in contracts}
+    return [(pk, orgs[pk]) for pk in ids]
+
+
+def _bulk_update_lines(rows: list[tuple]) -> None:
+    """UPDATE … FROM (VALUES …): one statement per 2,000 changed lines (Django's CASE-based
+    `bulk_update` measured 581 rows/s at 100,000 rows on PostgreSQL)."""
+    if not rows:
+        return
+    table = ScheduledPayment._meta.db_table
+    now = timezone.now()
+    postgres = connection.vendor == "postgresql"
+    cast = (
+        ("%s::bigint", "%s::date", "%s::bigint", "%s::numeric", "%s::bigint", "%s::boolean", "%s::varchar")
+        if postgres
+        else ("%s",) * 7
+    )
+    columns = "id, due_date, amount, vat_rate, vat_amount, is_paid, external_id"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 2000):
+            batch = rows[start : start + 2000]
+            values = ", ".join(["(" + ", ".join(cast) + ")"] * len(batch))
+            params: list = []
+            for pk, due, amount, rate, vat, is_paid, external_id in batch:
+                params += [pk, due, int(amount * 100), rate, int(vat * 100), is_paid, external_id]
+            sql = (
+                f"WITH v({columns}) AS (VALUES {values}) "  # noqa: S608 -- fixed column names, values are parameters
+                f'UPDATE "{table}" SET due_date = v.due_date, amount = v.amount, vat_rate = v.vat_rate, '
+                f"vat_amount = v.vat_amount, is_paid = v.is_paid, external_id = v.external_id, updated_at = %s "
+                f'FROM v WHERE "{table}".id = v.id'
+            )
+            cursor.execute(sql, [*params, now])
+
+
+def schedules_replace(items: list[tuple[Contract, list[dict]]]) -> dict:
+    """Replace the schedules of several contracts in one transaction, in a bounded number of queries.
+
+    A line is the contract's line with the same number: a changed one is updated in place (its id,
+    ICS UID and invoice links stay), a missing one is deleted (it disappears from every page and file
+    at once; an invoice issued for it keeps its own copy), a new one is inserted. Then the ledger of
+    the contracts that have payments is recomputed. One notification per organization.
+    """
+    contract_ids = [c.pk for c, _ in items]
+    totals = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+    with transaction.atomic():
+        list(Contract.objects.select_for_update().filter(pk__in=contract_ids).values_list("pk", flat=True))
+        existing: dict[int, dict[int, tuple]] = {}
+        for row in ScheduledPayment.objects.filter(contract_id__in=contract_ids).values_list(
+            "pk", "contract_id", "number", "due_date", "amount", "vat_rate", "external_id", "is_paid", "paid_amount"
+        ):
+            existing.setdefault(row[1], {})[row[2]] = row
+        changed: list[tuple] = []
+        new: list[ScheduledPayment] = []
+        removed: list[int] = []
+        touched: dict[int, list[Contract]] = {}
+        for contract, rows in items:
+            current_rows = existing.get(contract.pk, {})
+            before = (len(new), len(changed))
+            for row in rows:
+                vat = vat_included(row["amount"], row["vat_rate"])
+                external_id = row.get("external_id") or None
+                current = current_rows.pop(row["number"], None)
+                if current is None:
+                    new.append(
+                        ScheduledPayment(
+                            organization_id=contract.organization_id,
+                            contract=contract,
+                            number=row["number"],
+                            external_id=external_id,
+                            due_date=row["due_date"],
+                            amount=row["amount"],
+                            vat_rate=row["vat_rate"],
+                            vat_amount=vat,
+                            is_paid=row["amount"] <= 0,
+                        )
+                    )
+                elif (current[3], current[4], current[5], current[6]) != (
+                    row["due_date"],
+                    row["amount"],
+                    row["vat_rate"],
+                    external_id,
+                ):
+                    # The paid copy is fixed by the recompute below when the contract has payments.
+                    is_paid = current[8] >= row["amount"]
+                    changed.append(
+                        (current[0], row["due_date"], row["amount"], row["vat_rate"], vat, is_paid, external_id)
+                    )
+                else:
+                    totals["unchanged"] += 1
+            gone = [r[0] for r in current_rows.values()]
+            removed.extend(gone)
+            if (len(new), len(changed)) != before or gone:
+                touched.setdefault(contract.organization_id, []).append(contract)
+        for start in range(0, len(removed), 5000):
+            ScheduledPayment.objects.filter(pk__in=removed[start : start + 5000]).delete()
+        _bulk_update_lines(changed)
+        ScheduledPayment.objects.bulk_create(new, batch_size=2000)
+        totals.update(created=len(new), updated=len(changed), deleted=len(removed))
+        touched_contracts = [c for contracts in touched.values() for c in contracts]
+        _recompute_many(touched_contracts)
+        if touched:
+            Organization.objects.filter(pk__in=list(touched)).update(data_as_of=timezone.now())
+            for contracts in touched.values():
+                if len(contracts) == 1:
+                    schedule_updated(contract=contracts[0])
+                else:
+                    schedules_updated(contracts=contracts)
+    return totals
+
+
+class LedgerError(Exception):
+    """Bad input to a ledger write: `errors` maps a field (or a row index) to reasons."""
+
+    def __init__(self, errors: dict):
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+def _touch(contracts: dict[int, Contract]) -> None:
+    by_org: dict[int, list[int]] = {}
+    for contract in contracts.values():
+        by_org.setdefault(contract.organization_id, []).append(contract.pk)
+    for org_id, ids in by_org.items():
+        ledger_recompute(org_id=org_id, contract_ids=ids)
+    if by_org:
+        Organization.objects.filter(pk__in=list(by_org)).update(data_as_of=timezone.now())
+
+
+def payments_record(*, rows: list[dict]) -> dict:
+    """Payments received (upserted by external id within the contract's organization) with optional
+    allocations to lines (by number) or penalties (by external id), all or nothing.
+
+    A row: {external_id, contract (Contract), received_on, amount, document_number, allocations:
+    [{"number": n, "amount": a} | {"penalty": external_id, "amount": a}]}.
+    """
+    errors: dict[str, list[str]] = {}
+    created = updated = 0
+    with transaction.atomic():
+        contracts = {r["contract"].pk: r["contract"] for r in rows}
+        list(Contract.objects.select_for_update().filter(pk__in=list(contracts)).values_list("pk", flat=True))
+        lines = {
+            (line.contract_id, line.number): line
+            for line in ScheduledPayment.objects.filter(contract_id__in=list(contracts)).only(
+                "id", "contract_id", "number"
+            )
+        }
+        penalties = {
+            (p.contract_id, p.external_id): p
+            for p in Penalty.objects.filter(contract_id__in=list(contracts)).only("id", "contract_id", "external_id")
+        }
+        existing = {
+            (p.organization_id, p.external_id): p
+            for p in PaymentReceived.objects.filter(external_id__in=[r["external_id"] for r in rows])
+        }
+        seen: set[tuple[int, str]] = set()
+        allocations: list[tuple[PaymentReceived, list[Allocation]]] = []
+        for index, row in enumerate(rows):
+            contract = row["contract"]
+            key = (contract.organization_id, row["external_id"])
+            if key in seen:
+                errors.setdefault(str(index), []).append(_("The payment's external id repeats in the call."))
+                continue
+            seen.add(key)
+            payment = existing.get(key)
+            if payment is not None and payment.contract_id != contract.pk:
+                errors.setdefault(str(index), []).append(_("This payment is recorded under another contract."))
+                continue
+            targets: list[Allocation] = []
+            total = Decimal("0")
+            for split in row.get("allocations") or []:
+                if split.get("number") is not None:
+                    line = lines.get((contract.pk, split["number"]))
+                    if line is None:
+                        errors.setdefault(str(index), []).append(
+                            _("No payment No. %(n)s in the schedule of contract «%(c)s».")
+                            % {"n": split["number"], "c": contract.external_id}
+                        )
+                        continue
+                    targets.append(
+                        Allocation(organization_id=contract.organization_id, line=line, amount=split["amount"])
+                    )
+                else:
+                    penalty = penalties.get((contract.pk, split.get("penalty")))
+                    if penalty is None:
+                        errors.setdefault(str(index), []).append(
+                            _("No penalty «%(p)s» under contract «%(c)s».")
+                            % {"p": split.get("penalty"), "c": contract.external_id}
+                        )
+                        continue
+                    targets.append(
+                        Allocation(organization_id=contract.organization_id, penalty=penalty, amount=split["amount"])
+                    )
+                total += split["amount"]
+            if total > row["amount"]:
+                errors.setdefault(str(index), []).append(_("The allocations add up to more than the payment."))
+            if payment is None:
+                payment = PaymentReceived(
+                    organization_id=contract.organization_id, contract=contract, external_id=row["external_id"]
+                )
+                created += 1
+            else:
+                updated += 1
+            payment.received_on = row["received_on"]
+            payment.amount = row["amount"]
+            payment.document_number = row.get("document_number", "")
+            allocations.append((payment, targets))
+        if errors:
+            raise LedgerError({"payments": errors})
+        for payment, targets in allocations:
+            payment.save()
+            Allocation.objects.filter(payment=payment).delete()
+            for target in targets:
+                target.payment = payment
+            Allocation.objects.bulk_create(targets)
+        _touch(contracts)
+    return {"created": created, "updated": updated}
+
+
+def payment_reverse(*, org_id: int, external_id: str, reversed_on, document_number: str = "") -> PaymentReceived:
+    """Reverse (сторно) a payment received: it stops paying anything from `reversed_on` on."""
+    with transaction.atomic():
+        payment = (
+            PaymentReceived.objects.select_for_update().filter(organization_id=org_id, external_id=external_id).first()
+        )
+        if payment is None:
+            raise LedgerError({"external_id": [_("No such payment.")]})
+        if reversed_on < payment.received_on:
+            raise LedgerError({"reversed_on": [_("A payment cannot be reversed before it was received.")]})
+        payment.reversed_on, payment.reversal_document = reversed_on, document_number
+        payment.save(update_fields=["reversed_on", "reversal_document", "updated_at"])
+        _touch({payment.contract_id: payment.contract})
+    return payment
+
+
+def penalties_upsert(*, rows: list[dict]) -> dict:
+    """Penalties by external id: {external_id, contract, accrued_on, amount, basis, number (line, optional)}.
+    An amount of 0 removes the penalty (the books wrote it off)."""
+    created = updated = deleted = 0
+    with transaction.atomic():
+        contracts = {r["contract"].pk: r["contract"] for r in rows}
+        lines = {
+            (line.contract_id, line.number): line.pk
+            for line in ScheduledPayment.objects.filter(contract_id__in=list(contracts)).only(
+                "id", "contract_id", "number"
+            )
+        }
+        existing = {
+            (p.organization_id, p.external_id): p
+            for p in Penalty.objects.filter(external_id__in=[r["external_id"] for r in rows])
+        }
+        errors: dict[str, list[str]] = {}
+        for index, row in enumerate(rows):
+            contract = row["contract"]
+            penalty = existing.get((contract.organization_id, row["external_id"]))
+            if penalty is not None and penalty.contract_id != contract.pk:
+                errors.setdefault(str(index), []).append(_("This penalty is recorded under another contract."))
+                continue
+            if row["amount"] == 0:
+                if penalty is not None:
+                    penalty.delete()
+                    deleted += 1
+                continue
+            number = row.get("number")
+            if number is not None and (contract.pk, number) not in lines:
+                errors.setdefault(str(index), []).append(
+                    _("No payment No. %(n)s in the schedule of contract «%(c)s».")
+                    % {"n": number, "c": contract.external_id}
+                )
+                continue
+            if penalty is None:
+                penalty = Penalty(
+                    organization_id=contract.organization_id, contract=contract, external_id=row["external_id"]
+                )
+                created += 1
+            else:
+                updated += 1
+            penalty.accrued_on, penalty.amount = row["accrued_on"], row["amount"]
+            penalty.basis = row.get("basis", "")
+            penalty.line_id = lines.get((contract.pk, number)) if number is not None else None
+            penalty.save()
+        if errors:
+            raise LedgerError({"penalties": errors})
+        _touch(contracts)
+    return {"created": created, "updated": updated, "deleted": deleted}
+
+
+def adjustments_upsert(*, rows: list[dict]) -> dict:
+    """Adjustments by external id: {external_id, contract, date, amount (signed), vat_rate, reason,
+    document_number}. An amount of 0 removes it."""
+    created = updated = deleted = 0
+    with transaction.atomic():
+        contracts = {r["contract"].pk: r["contract"] for r in rows}
+        existing = {
+            (a.organization_id, a.external_id): a
+            for a in Adjustment.objects.filter(external_id__in=[r["external_id"] for r in rows])
+        }
+        errors: dict[str, list[str]] = {}
+        for index, row in enumerate(rows):
+            contract = row["contract"]
+            adjustment = existing.get((contract.organization_id, row["external_id"]))
+            if adjustment is not None and adjustment.contract_id != contract.pk:
+                errors.setdefault(str(index), []).append(_("This adjustment is recorded under another contract."))
+                continue
+            if row["amount"] == 0:
+                if adjustment is not None:
+                    adjustment.delete()
+                    deleted += 1
+                continue
+            if adjustment is None:
+                adjustment = Adjustment(
+                    organization_id=contract.organization_id, contract=contract, external_id=row["external_id"]
+                )
+                created += 1
+            else:
+                updated += 1
+            adjustment.date, adjustment.amount = row["date"], row["amount"]
+            adjustment.vat_rate = row.get("vat_rate")
+            adjustment.reason = row.get("reason", "")
+            adjustment.document_number = row.get("document_number", "")
+            adjustment.save()
+        if errors:
+            raise LedgerError({"adjustments": errors})
+        _touch(contracts)
+    return {"created": created, "updated": updated, "deleted": deleted}
+
+
+def books_debt_put(*, contract: Contract, amount: Decimal, penalty: Decimal, as_of) -> BooksDebt:
+    """The books' own overdue figure for a contract (compared with the ledger's, never replacing it)."""
+    with transaction.atomic():
+        debt, _created = BooksDebt.objects.update_or_create(
+            organization_id=contract.organization_id,
+            contract=contract,
+            defaults={"amount": amount, "penalty": penalty, "as_of": as_of},
+        )
+    return debt
+
+
+def buyout_replace(*, contract: Contract, values: list[dict]) -> int:
+    """The early buyout value schedule of a contract (by date), replaced as a whole."""
+    with transaction.atomic():
+        BuyoutValue.objects.filter(contract=contract).delete()
+        BuyoutValue.objects.bulk_create(
+            BuyoutValue(
+                organization_id=contract.organization_id, contract=contract, on_date=v["date"], amount=v["amount"]
+            )
+            for v in values
+        )
+    return len(values)

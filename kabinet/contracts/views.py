@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from itertools import groupby
 
 from django.http import Http404
@@ -8,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.contracts import exports, selectors
+from kabinet.contracts import exports, ledger, selectors
 from kabinet.contracts.forms import ContractDocumentFilterForm, ContractFilterForm
-from kabinet.contracts.models import Contract, InsurancePolicy, LeasedItem, ScheduledPayment
+from kabinet.contracts.models import Contract, InsurancePolicy, LeasedItem
 from kabinet.core import header_cache
 from kabinet.core.files import bytes_response
 from kabinet.core.models import get_object_for_org
@@ -21,37 +22,25 @@ from kabinet.documents.models import Document
 from kabinet.documents.selectors import contract_document_types, contract_documents
 
 CALENDAR_STEP = 10
-CALENDAR_MAX = 200
-
-
-def _shown(request) -> int:
-    try:
-        shown = int(request.GET.get("shown", CALENDAR_STEP))
-    except ValueError:
-        shown = CALENDAR_STEP
-    return max(CALENDAR_STEP, min(CALENDAR_MAX, shown - shown % CALENDAR_STEP))
 
 
 @org_required
 def dashboard(request):
-    """«Главная»: the payment calendar and, when there is any, the overdue debt."""
+    """«Главная»: the payment calendar (keyset pages of ten) and, when there is any, the overdue debt."""
     creditor = section_filter(request)
-    shown = _shown(request)
-    # One row more than shown tells whether «Показать еще» has anything to show.
-    payments = list(selectors.upcoming_payments(request.org, creditor)[: shown + 1])
+    after = request.GET.get("after", "")[:40]
+    page = ledger.calendar_page(request.org, creditor, after=after, limit=CALENDAR_STEP)
     context = {
-        "payments": payments[:shown],
-        "has_more": len(payments) > shown,
-        "next_shown": shown + CALENDAR_STEP,
+        "payments": page.rows,
+        "next_cursor": page.next_cursor,
         "section": "dashboard",
     }
-    if request.htmx and request.GET.get("shown"):
-        context["payments"] = payments[shown - CALENDAR_STEP : shown]
+    if request.htmx and after:
         return render(request, "contracts/dashboard.html#calendar-more", context)
     section = current_creditor(request)
     context.update(
         data_as_of=selectors.data_as_of(request.org),
-        debt=selectors.overdue_debt(request.org, creditor),
+        debt=ledger.org_debt(request.org, creditor),
         info_creditor=section,
         appeal_cards=[
             ("new_leasing", _("New leasing request"), _("Get equipment in leasing")),
@@ -72,7 +61,7 @@ def contract_list(request):
     filters = form.filters() if request.GET else {"q": "", "product_id": None, "status": ""}
     contracts = selectors.contract_list(request.org, creditor, **filters)
     page = paginate(request, contracts, deferred=True)
-    page.object_list = selectors.with_next_payment(request.org, list(page.object_list))
+    page.object_list = ledger.with_next_payment(request.org, list(page.object_list))
     context = {
         "form": form,
         "page": page,
@@ -99,10 +88,6 @@ def _contract(request, pk: int) -> Contract:
     return get_object_for_org(Contract.objects.select_related("product", "product__creditor"), request.org, pk=pk)
 
 
-def _schedule(request, contract) -> list[ScheduledPayment]:
-    return list(ScheduledPayment.objects.for_org(request.org).filter(contract=contract).order_by("due_date", "number"))
-
-
 @org_required
 def contract_detail(request, pk: int, tab: str = "main"):
     """The contract card (§5.2): tabs above (each an htmx fragment with its own URL), the schedule below."""
@@ -119,7 +104,9 @@ def contract_detail(request, pk: int, tab: str = "main"):
         "contract_pk_text": str(contract.pk),
     }
     if tab == "main":
-        context["summary"] = selectors.contract_summary(contract)
+        context["ledger"] = ledger.contract_ledger(contract, today=context["today"])
+        context["items_count"] = LeasedItem.objects.for_org(request.org).filter(contract=contract).count()
+        context.update(_buyout(request, contract, context["today"]))
     elif tab == "items":
         context["items"] = (
             LeasedItem.objects.for_org(request.org).filter(contract=contract).order_by("make", "model", "pk")
@@ -142,17 +129,27 @@ def contract_detail(request, pk: int, tab: str = "main"):
         )
     if request.htmx and not request.htmx.boosted:
         return render(request, "contracts/contract_detail.html#tab", context)
-    schedule = _schedule(request, contract)
-    today = context["today"]
-    context["schedule"] = schedule
-    context["next_payment"] = next((p for p in schedule if not p.is_paid and p.due_date >= today), None)
+    card = context.get("ledger") or ledger.contract_ledger(contract, today=context["today"])
+    context["schedule"] = card.lines
+    context["next_payment"] = card.next_line
+    context["has_unpaid"] = bool(card.unpaid_lines)
     return render(request, "contracts/contract_detail.html", context)
+
+
+def _buyout(request, contract, today) -> dict:
+    """Early buyout on the card: the value for the date the client picks (today by default)."""
+    try:
+        day = date.fromisoformat(request.GET.get("buyout_on", ""))
+    except ValueError:
+        day = today
+    quote = ledger.buyout_quote(contract, day)
+    return {"buyout": quote, "buyout_on": day}
 
 
 @org_required
 def schedule_xlsx(request, pk: int):
     contract = _contract(request, pk)
-    content = exports.schedule_xlsx(contract, _schedule(request, contract))
+    content = exports.schedule_xlsx(contract, ledger.contract_ledger(contract))
     filename = _("Schedule %(number)s.xlsx") % {"number": contract.number}
     return bytes_response(content, filename, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -160,6 +157,9 @@ def schedule_xlsx(request, pk: int):
 @org_required
 def schedule_ics(request, pk: int):
     contract = _contract(request, pk)
-    content = exports.schedule_ics(contract, _schedule(request, contract), request.get_host().split(":")[0])
+    card = ledger.contract_ledger(contract)
+    if not card.unpaid_lines:
+        raise Http404  # nothing left to pay: no empty calendar
+    content = exports.schedule_ics(contract, card.unpaid_lines)
     filename = _("Payments %(number)s.ics") % {"number": contract.number}
     return bytes_response(content, filename, "text/calendar; charset=utf-8")

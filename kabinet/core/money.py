@@ -6,6 +6,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core import exceptions
+from django.db import models
 from num2words import num2words
 
 KOPECK = Decimal("0.01")
@@ -46,3 +48,73 @@ def amount_in_words(amount: Decimal) -> str:
     kopeck_word = _plural(kopecks, "копейка", "копейки", "копеек")
     text = f"{words} {ruble_word} {kopecks:02d} {kopeck_word}"
     return text[0].upper() + text[1:]
+
+
+# The largest amount a money column holds: 99 999 999 999 999.99 (16 digits, 2 after the point).
+MONEY_MAX = Decimal("99999999999999.99")
+MONEY_MAX_DIGITS = 16
+
+
+class MoneyField(models.BigIntegerField):
+    """Roubles with kopecks, stored as a whole number of kopecks.
+
+    SQLite stores a DECIMAL column as a float (15 significant digits: 99 999 999 999 999.99 comes
+    back changed, and sums drift); an integer is exact on every database, and so are its sums.
+    In Python the value is a `Decimal` with two places, so the rest of the code never sees kopecks.
+    """
+
+    description = "Money (kopecks)"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def _kopecks(self, value):
+        if value is None or isinstance(value, models.expressions.Combinable | models.Expression):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value * 100
+        amount = to_kopecks(Decimal(str(value)) if isinstance(value, float) else Decimal(value))
+        return int(amount * 100)
+
+    def get_prep_value(self, value):
+        value = models.Field.get_prep_value(self, value)
+        return self._kopecks(value)
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return value
+        return (Decimal(int(value)) / 100).quantize(KOPECK)
+
+    def to_python(self, value):
+        if value is None or isinstance(value, Decimal):
+            return value
+        try:
+            return to_kopecks(Decimal(str(value)))
+        except (ArithmeticError, ValueError) as exc:
+            raise exceptions.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from exc
+
+    def get_db_converters(self, connection):
+        return [self.from_db_value]
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return models.Field.formfield(
+            self,
+            **{
+                "form_class": forms.DecimalField,
+                "max_digits": MONEY_MAX_DIGITS,
+                "decimal_places": 2,
+                "max_value": MONEY_MAX,
+                "min_value": -MONEY_MAX,
+                **kwargs,
+            },
+        )
+
+    @property
+    def validators(self):
+        from django.core.validators import MaxValueValidator, MinValueValidator
+
+        return [*self._validators, MinValueValidator(-MONEY_MAX), MaxValueValidator(MONEY_MAX)]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from stdnum.ru import inn as stdnum_inn
 
 from kabinet.accounts.models import User
-from kabinet.contracts.models import Contract, Debt, LeasedItem, ScheduledPayment
+from kabinet.contracts.models import BooksDebt, Contract, LeasedItem, ScheduledPayment
 from kabinet.creditors.models import Creditor, Product
 from kabinet.organizations.models import Membership, Organization
 
@@ -118,10 +118,49 @@ class ScheduledPaymentFactory(factory.django.DjangoModelFactory):
     vat_rate = Decimal("22")
     vat_amount = Decimal("18032.79")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """`paid_amount=` / `is_paid=True` record a real payment received for the line (the ledger keeps
+        the copies on the row), so tests never write a paid figure the ledger does not have."""
+        paid = kwargs.pop("paid_amount", None)
+        is_paid = kwargs.pop("is_paid", False)
+        paid_date = kwargs.pop("paid_date", None)
+        line = super()._create(model_class, *args, **kwargs)
+        if is_paid and paid is None:
+            paid = line.amount
+        if paid:
+            pay_line(line, paid, on=paid_date or line.due_date)
+            line.refresh_from_db()
+        return line
+
+
+def pay_line(line, amount, *, on=None, external_id=None):
+    """Record a payment received for exactly this line (an explicit allocation), through the ledger service."""
+    from kabinet.contracts.models import PaymentReceived
+    from kabinet.contracts.services import payments_record
+
+    contract = line.contract
+    if not contract.external_id:
+        contract.external_id = f"TEST-C-{contract.pk}"
+        contract.save(update_fields=["external_id"])
+    external_id = external_id or f"TEST-P-{PaymentReceived.objects.count() + 1}-{line.pk}"
+    payments_record(
+        rows=[
+            {
+                "external_id": external_id,
+                "contract": contract,
+                "received_on": on or line.due_date,
+                "amount": Decimal(amount),
+                "document_number": "",
+                "allocations": [{"number": line.number, "amount": Decimal(amount)}],
+            }
+        ]
+    )
+
 
 class DebtFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Debt
+        model = BooksDebt
 
     contract = factory.SubFactory(ContractFactory)
     organization = factory.SelfAttribute("contract.organization")

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.contracts.models import MONEY
 from kabinet.core.models import OrgOwned
+from kabinet.core.money import MoneyField
 
 
 class InvoiceCounter(models.Model):
@@ -43,7 +43,8 @@ class Invoice(OrgOwned):
     payment = models.ForeignKey(
         "contracts.ScheduledPayment",
         verbose_name=_("payment"),
-        on_delete=models.PROTECT,
+        # A line the books remove disappears at once; an issued invoice stays as a document.
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="invoices",
@@ -51,7 +52,7 @@ class Invoice(OrgOwned):
     # What the debt invoice was issued for: the same debt asked twice gives the same invoice.
     debt_as_of = models.DateField(_("debt as of"), null=True, blank=True)
     description = models.CharField(_("line"), max_length=255)
-    amount = models.DecimalField(_("total"), **MONEY)
+    amount = MoneyField(_("total"))
     # [{"rate": "22", "amount": "123.45"}, …]: VAT per rate inside the total.
     vat = models.JSONField(_("VAT"), default=list)
     purpose = models.CharField(_("payment purpose"), max_length=210)

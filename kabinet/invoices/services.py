@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -12,9 +11,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from kabinet.contracts.models import Contract, Debt, ScheduledPayment
+from kabinet.contracts.models import Contract
 from kabinet.core.formatting import format_money
-from kabinet.core.money import amount_in_words, to_kopecks, vat_included, vat_rate_on
+from kabinet.core.money import amount_in_words, to_kopecks
 from kabinet.invoices import qr
 from kabinet.invoices.models import Invoice, InvoiceCounter
 
@@ -82,17 +81,14 @@ def _issue(*, org, contract: Contract, lookup: dict, build) -> Invoice:
 
 
 def invoice_for_payment(*, org, payment_id: int) -> Invoice:
-    payment = (
-        ScheduledPayment.objects.for_org(org)
-        .select_related("contract", "contract__product__creditor")
-        .filter(pk=payment_id)
-        .first()
-    )
+    from kabinet.contracts import ledger
+
+    payment = ledger.payment_line(org, payment_id)
     if payment is None or payment.outstanding <= 0:
         raise Http404
     amount = to_kopecks(payment.outstanding)
-    vat = [{"rate": _rate(payment.vat_rate), "amount": str(vat_included(amount, payment.vat_rate))}]
-    contract = payment.contract
+    vat = [{"rate": _rate(payment.vat_rate), "amount": str(payment.outstanding_vat)}]
+    contract = Contract.objects.select_related("product__creditor").get(pk=payment.contract_id)
 
     def build(number: str) -> dict:
         period = date_format(payment.due_date, "F Y").lower()
@@ -121,30 +117,27 @@ def invoice_for_payment(*, org, payment_id: int) -> Invoice:
     return _issue(org=org, contract=contract, lookup={"payment": payment, "amount": amount}, build=build)
 
 
-def debt_vat(org, contract: Contract, debt: Debt) -> list[dict]:
-    """VAT inside the overdue debt: by the rates of the overdue payments it is made of, when they add up
-    to it; otherwise at the rate in force on the debt's date."""
-    today = timezone.localdate()
-    overdue = ScheduledPayment.objects.for_org(org).filter(contract=contract, is_paid=False, due_date__lt=today)
-    by_rate: dict[Decimal, Decimal] = defaultdict(Decimal)
-    for payment in overdue:
-        by_rate[payment.vat_rate] += payment.outstanding
-    if sum(by_rate.values(), Decimal("0")) != debt.amount:
-        by_rate = {vat_rate_on(debt.as_of): debt.amount}
+def debt_vat(lines) -> list[dict]:
+    """VAT inside the overdue debt: one entry per rate, each the sum of its charges' VAT (`ledger.debt_lines`)."""
     return [
-        {"rate": _rate(rate), "amount": str(vat_included(total, rate))}
-        for rate, total in sorted(by_rate.items())
-        if total > 0
+        {"rate": _rate(line.rate), "amount": str(line.vat)}
+        for line in lines
+        if line.rate is not None and line.amount > 0
     ]
 
 
 def invoice_for_debt(*, org, contract_id: int) -> Invoice:
+    from kabinet.contracts import ledger
+
     contract = Contract.objects.for_org(org).select_related("product__creditor").filter(pk=contract_id).first()
-    debt = Debt.objects.for_org(org).filter(contract_id=contract_id, amount__gt=0).first() if contract else None
-    if debt is None:
+    if contract is None:
         raise Http404
-    amount = to_kopecks(debt.amount)
-    vat = debt_vat(org, contract, debt)
+    card = ledger.contract_ledger(contract)
+    if card.overdue <= 0:
+        raise Http404
+    amount = to_kopecks(card.overdue)
+    vat = debt_vat(card.debt_lines)
+    as_of = card.today
 
     def build(number: str) -> dict:
         head = _("Repayment of the overdue debt under leasing contract No. %(contract)s, invoice No. %(number)s") % {
@@ -157,13 +150,13 @@ def invoice_for_debt(*, org, contract_id: int) -> Invoice:
             "description": _("Overdue debt under contract No. %(contract)s as of %(date)s")
             % {
                 "contract": contract.number,
-                "date": debt.as_of.strftime("%d.%m.%Y"),
+                "date": as_of.strftime("%d.%m.%Y"),
             },
             "vat": vat,
             "purpose": _purpose(head, vat),
         }
 
-    return _issue(org=org, contract=contract, lookup={"debt_as_of": debt.as_of, "amount": amount}, build=build)
+    return _issue(org=org, contract=contract, lookup={"debt_as_of": as_of, "amount": amount}, build=build)
 
 
 def invoice_qr_payload(invoice: Invoice) -> str:

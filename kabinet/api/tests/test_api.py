@@ -103,11 +103,13 @@ def test_a_schedule_is_replaced_atomically_and_the_organization_is_told(api, bas
         for n in range(1, 37)
     ]
     response = put(api, "/api/v1/contracts/C-1/schedule/", {"payments": rows})
-    assert response.json() == {"created": 36, "updated": 0, "deleted": 0}
+    assert response.json() == {"created": 36, "updated": 0, "deleted": 0, "unchanged": 0, "warnings": []}
     assert put(api, "/api/v1/contracts/C-1/schedule/", {"payments": rows}).json() == {
         "created": 0,
         "updated": 0,
         "deleted": 0,
+        "unchanged": 36,
+        "warnings": [],
     }
     payment = ScheduledPayment.objects.get(contract__external_id="C-1", number=1)
     assert payment.vat_amount == Decimal("21456.01") and payment.organization.inn == "7707083893"
@@ -122,12 +124,22 @@ def test_a_schedule_is_replaced_atomically_and_the_organization_is_told(api, bas
 def test_payments_received_in_bulk_all_or_nothing(api, base):
     rows = [{"number": n, "due_date": "2026-03-15", "amount": "100.00", "vat_rate": "22"} for n in range(1, 4)]
     put(api, "/api/v1/contracts/C-1/schedule/", {"payments": rows})
-    paid = [{"contract": "C-1", "number": 1, "paid_amount": "100.00", "paid_date": "2026-03-14"}]
-    wrong = [*paid, {"contract": "C-1", "number": 99, "paid_amount": "1", "paid_date": "2026-03-14"}]
+    paid = [{"external_id": "PP-1", "contract": "C-1", "amount": "100.00", "received_on": "2026-03-14"}]
+    wrong = [
+        *paid,
+        {
+            "external_id": "PP-2",
+            "contract": "C-1",
+            "amount": "1",
+            "received_on": "2026-03-14",
+            "allocations": [{"number": 99, "amount": "1"}],
+        },
+    ]
     response = api.post("/api/v1/payments/", {"payments": wrong}, content_type="application/json")
     assert response.status_code == 400 and "1" in response.json()["payments"]
     assert not ScheduledPayment.objects.get(contract__external_id="C-1", number=1).is_paid
-    assert api.post("/api/v1/payments/", {"payments": paid}, content_type="application/json").json() == {"updated": 1}
+    answer = api.post("/api/v1/payments/", {"payments": paid}, content_type="application/json").json()
+    assert answer == {"created": 1, "updated": 0}
     assert ScheduledPayment.objects.get(contract__external_id="C-1", number=1).is_paid
 
 
@@ -316,7 +328,7 @@ def test_the_feed_loses_and_repeats_nothing_under_concurrent_writes(settings, or
 
 
 def test_items_policies_debts_and_creditors_are_upserted_and_shown_to_the_client(api, base, org_a):
-    from kabinet.contracts.models import Debt, InsurancePolicy, LeasedItem
+    from kabinet.contracts.models import BooksDebt, InsurancePolicy, LeasedItem
     from kabinet.core.testing import MembershipFactory
 
     item = {"contract": "C-1", "make": "Kia", "model": "Rio", "vin": "Z94C241BBLR123456", "plate": "А123ВС78"}
@@ -339,7 +351,7 @@ def test_items_policies_debts_and_creditors_are_upserted_and_shown_to_the_client
     item_row = LeasedItem.objects.get(external_id="I-1")
     assert item_row.organization.external_id == "ORG-1" and item_row.plate_key == "A123BC78"
     assert InsurancePolicy.objects.get(external_id="P-1").organization_id == item_row.organization_id
-    assert Debt.objects.get(contract__external_id="C-1").amount == Decimal("1000.00")
+    assert BooksDebt.objects.get(contract__external_id="C-1").amount == Decimal("1000.00")
     member = MembershipFactory(organization=item_row.organization)
     client = Client()
     client.force_login(member.user)

@@ -21,7 +21,16 @@ from stdnum.ru import inn as stdnum_inn
 from kabinet.accounts.models import Consent, ConsentDocument, User
 from kabinet.accounts.services import consents_missing, text_sha256
 from kabinet.appeals.models import Appeal, AppealKind, AppealStatus, AppealStatusChange, AppealTopic
-from kabinet.contracts.models import Contract, Debt, InsurancePolicy, LeasedItem, ScheduledPayment
+from kabinet.contracts.models import (
+    BooksDebt,
+    BuyoutValue,
+    Contract,
+    InsurancePolicy,
+    LeasedItem,
+    PaymentReceived,
+    Penalty,
+    ScheduledPayment,
+)
 from kabinet.core.demo.pdf import simple_pdf
 from kabinet.core.money import vat_included, vat_rate_on
 from kabinet.creditors.models import Creditor, LeasingRulesEdition, Product
@@ -492,8 +501,8 @@ class Seeder:
             if status != Contract.Status.NO_DATA:
                 self.schedule(org, contract, amount, start, overdue=overdue, closed=status == Contract.Status.CLOSED)
             else:
-                ScheduledPayment.objects.filter(contract=contract, invoices__isnull=True).delete()
-                Debt.objects.filter(contract=contract).delete()
+                ScheduledPayment.objects.filter(contract=contract).delete()
+                BooksDebt.objects.filter(contract=contract).delete()
         return contracts
 
     def items(
@@ -542,16 +551,21 @@ class Seeder:
     def schedule(
         self, org: Organization, contract: Contract, amount: Decimal, start: date, *, overdue: bool, closed: bool
     ) -> None:
+        """The schedule (charges), the payments the books received for it, a penalty on overdue
+        contracts and the buyout value schedule: all through the ledger, as the integration API does."""
+        from kabinet.contracts.services import buyout_replace, ledger_recompute, payments_record, penalties_upsert
+
         monthly = (amount * Decimal("1.18") / 36).quantize(CENT, rounding=ROUND_HALF_UP)
         rows = []
-        past_unpaid = 0
+        paid_numbers = []
+        past_unpaid = []
         for i in range(1, 37):
             due = add_months(start, i)
             rate = vat_rate_on(due)
             paid = closed or due < self.today
             if overdue and not closed and due < self.today and due >= add_months(self.today, -2):
                 paid = False
-                past_unpaid += 1
+                past_unpaid.append(i)
             rows.append(
                 ScheduledPayment(
                     organization=org,
@@ -561,15 +575,14 @@ class Seeder:
                     amount=monthly,
                     vat_rate=rate,
                     vat_amount=vat_included(monthly, rate),
-                    paid_amount=monthly if paid else Decimal("0"),
-                    paid_date=due if paid else None,
-                    is_paid=paid,
                 )
             )
-        # Rows are kept (invoices may point at them) and updated in place, so a second run changes
-        # the dates relative to today without duplicating anything.
+            if paid:
+                paid_numbers.append((i, due))
+        # Lines are kept (invoices point at them) and updated in place, so a second run changes the
+        # dates relative to today without duplicating anything.
         existing = {p.number: p for p in ScheduledPayment.objects.filter(contract=contract)}
-        fields = ["due_date", "amount", "vat_rate", "vat_amount", "paid_amount", "paid_date", "is_paid"]
+        fields = ["due_date", "amount", "vat_rate", "vat_amount"]
         for row in rows:
             if row.number in existing:
                 row.pk = existing[row.number].pk
@@ -577,14 +590,63 @@ class Seeder:
         ScheduledPayment.objects.bulk_update([r for r in rows if r.pk], fields)
         ScheduledPayment.objects.bulk_create([r for r in rows if not r.pk])
         self._count("scheduled_payments", len(rows))
+        PaymentReceived.objects.filter(contract=contract).delete()
+        Penalty.objects.filter(contract=contract).delete()
+        payments = [
+            {
+                "external_id": f"{contract.external_id}-pay-{n}",
+                "contract": contract,
+                "received_on": due - timedelta(days=2),
+                "amount": monthly,
+                "document_number": str(1000 + n),
+                "allocations": [{"number": n, "amount": monthly}],
+            }
+            for n, due in paid_numbers
+        ]
+        if payments:
+            payments_record(rows=payments)
+            self._count("payments_received", len(payments))
+        else:
+            ledger_recompute(org_id=org.pk, contract_ids=[contract.pk])
         if past_unpaid:
-            Debt.objects.update_or_create(
+            first_overdue = add_months(start, past_unpaid[0])
+            days = (self.today - first_overdue).days
+            penalty = (monthly * Decimal("0.001") * days).quantize(CENT, rounding=ROUND_HALF_UP)
+            penalties_upsert(
+                rows=[
+                    {
+                        "external_id": f"{contract.external_id}-penalty",
+                        "contract": contract,
+                        "accrued_on": self.today - timedelta(days=1),
+                        "amount": penalty,
+                        "basis": f"0,1 % в день за {days} дн. просрочки платежа № {past_unpaid[0]}",
+                        "number": past_unpaid[0],
+                    }
+                ]
+            )
+            from kabinet.contracts.ledger import contract_ledger
+
+            check = contract_ledger(contract).overdue
+            BooksDebt.objects.update_or_create(
                 contract=contract,
-                defaults=dict(organization=org, amount=monthly * past_unpaid, penalty=Decimal("0"), as_of=self.today),
+                defaults=dict(organization=org, amount=check - penalty, penalty=penalty, as_of=self.today),
             )
             self._count("debts")
         else:
-            Debt.objects.filter(contract=contract).delete()
+            BooksDebt.objects.filter(contract=contract).delete()
+        if not closed:
+            values = []
+            for i in range(0, 37, 3):
+                remaining_lines = 36 - i
+                values.append(
+                    {
+                        "date": add_months(start, i),
+                        "amount": (monthly * remaining_lines * Decimal("0.92")).quantize(CENT),
+                    }
+                )
+            buyout_replace(contract=contract, values=values)
+        else:
+            BuyoutValue.objects.filter(contract=contract).delete()
 
     def documents(self, org: Organization, contracts: list[Contract], products: dict[str, Product]) -> None:
         for c_index, contract in enumerate(contracts[:6]):

@@ -7,7 +7,7 @@ from django.db.models import Count
 from stdnum.ru import inn, ogrn
 
 from kabinet.accounts.models import User
-from kabinet.contracts.models import Contract, Debt, LeasedItem, ScheduledPayment
+from kabinet.contracts.models import BooksDebt, Contract, LeasedItem, ScheduledPayment
 from kabinet.core.demo.seed import DEMO_PASSWORD, seed_demo
 from kabinet.core.formatting import plate_key
 from kabinet.core.money import vat_included
@@ -68,7 +68,7 @@ def test_the_demo_has_past_overdue_and_upcoming_payments_with_the_right_vat():
     assert not ScheduledPayment.objects.filter(due_date__gte=date(2026, 1, 1)).exclude(vat_rate=22).exists()
     for payment in ScheduledPayment.objects.all()[:50]:
         assert payment.vat_amount == vat_included(payment.amount, payment.vat_rate)
-    with_debt = set(Debt.objects.values_list("organization__inn", flat=True))
+    with_debt = set(BooksDebt.objects.values_list("organization__inn", flat=True))
     assert "7801234564" in with_debt and "7709876545" not in with_debt
 
 
