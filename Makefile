@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run dev test test-pg test-prod test-e2e lint typecheck security install assets db worker messages clean
+.PHONY: run dev test test-pg test-prod test-e2e lint typecheck security install assets db worker messages clean bench bench-quick bench-tools
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -90,3 +90,20 @@ messages: install
 
 clean:
 	rm -rf $(VENV) $(SECURITY_VENV) node_modules staticfiles var
+
+# Load benchmark (issue 12): generate a tier on PostgreSQL, then every client page against page B.
+# BENCH_DATABASE_URL's database is dropped and created again. Results: bench/results.json.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kabinet_bench
+
+bench-tools:
+	command -v wrk >/dev/null 2>&1 || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk)
+
+# Tier M: 5,000 organizations, ~900,000 payments, 150,000 documents; about 8 minutes on 2 cores.
+bench-quick: assets bench-tools
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/generate.py --tier M
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load.py --tier M --seconds 6 --seconds-c1 3
+
+# Tier L: 50,000 organizations, 9M payments, 5M documents; generation takes hours on 2 cores (see bench/RESULTS.md).
+bench: assets bench-tools
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/generate.py --tier L
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load.py --tier L --seconds 15 --seconds-c1 5

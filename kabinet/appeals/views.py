@@ -14,10 +14,10 @@ from kabinet.appeals import selectors, services
 from kabinet.appeals.forms import AnswerForm, AppealFilterForm, AppealForm
 from kabinet.appeals.models import ASKS_CLIENT, WITHDRAWABLE, Appeal, AppealKind, AppealTopic
 from kabinet.contracts.models import Contract
+from kabinet.core import header_cache
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, paginate
 from kabinet.core.xlsx import Column, xlsx_response
-from kabinet.creditors.models import Product
 from kabinet.creditors.selectors import current_creditor
 from kabinet.documents.models import Document
 
@@ -25,9 +25,7 @@ from kabinet.documents.models import Document
 def _filtered_appeals(request):
     """The list's filters from the URL, shared by the page and its Excel export."""
     creditor = current_creditor(request)
-    form = AppealFilterForm(
-        request.GET or None, products=list(Product.objects.filter(creditor=creditor)) if creditor else []
-    )
+    form = AppealFilterForm(request.GET or None, products=header_cache.products(creditor))
     filters = form.filters() if request.GET else {}
     return form, filters, selectors.appeal_list(request.org, **filters)
 

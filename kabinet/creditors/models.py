@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.header_cache import HeaderCacheManager
 from kabinet.core.models import TimeStamped
 from kabinet.core.storage import facsimile_upload_to, rules_upload_to
 from kabinet.core.validators import (
@@ -84,6 +85,8 @@ class Creditor(TimeStamped):
         help_text=_("Client companies of this creditor; its integration tokens see only them."),
     )
 
+    objects = HeaderCacheManager()
+
     class Meta:
         verbose_name = _("creditor")
         verbose_name_plural = _("creditors")
@@ -122,6 +125,8 @@ class Product(TimeStamped):
     description = models.TextField(_("short description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+
+    objects = HeaderCacheManager()
 
     class Meta:
         verbose_name = _("product")

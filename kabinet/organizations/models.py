@@ -6,8 +6,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from kabinet.core.models import OrgScopedManager, TimeStamped
+from kabinet.core.header_cache import HeaderCacheManager, HeaderCacheQuerySetMixin
+from kabinet.core.models import OrgScopedManager, OrgScopedQuerySet, TimeStamped
 from kabinet.core.validators import identifier_errors, validate_inn, validate_kpp, validate_ogrn, validate_okved
+
+
+class MembershipQuerySet(HeaderCacheQuerySetMixin, OrgScopedQuerySet):
+    pass
 
 
 class Organization(TimeStamped):
@@ -31,6 +36,8 @@ class Organization(TimeStamped):
     data_as_of = models.DateTimeField(
         _("data as of"), null=True, blank=True, help_text=_("When the accounting system last updated this client.")
     )
+
+    objects = HeaderCacheManager()
 
     class Meta:
         verbose_name = _("organization")
@@ -73,7 +80,7 @@ class Membership(TimeStamped):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MANAGER)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
 
-    objects = OrgScopedManager()
+    objects = models.Manager.from_queryset(MembershipQuerySet)()
 
     class Meta:
         verbose_name = _("membership")
