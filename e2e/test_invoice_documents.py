@@ -65,7 +65,7 @@ def test_a_client_downloads_a_reconciliation_statement_from_the_contract_card(pa
     page.goto(page.base_url + f"/contracts/{contract.pk}/accounting-documents/")
     page.get_by_role("link", name="Акт сверки").click()
     expect(page.get_by_label("Номер договора")).to_have_value("AL-26-00900")
-    page.get_by_label("Период с", exact=True).fill(date(TODAY.year, 1, 1).isoformat())
+    page.locator("#id_date_from").fill(date(TODAY.year, 1, 1).isoformat())
     with page.expect_download() as pdf:
         page.get_by_role("button", name="Скачать PDF").click()
     text = text_of(pdf.value.path())
@@ -73,7 +73,7 @@ def test_a_client_downloads_a_reconciliation_statement_from_the_contract_card(pa
     with page.expect_download() as xlsx:
         page.get_by_role("button", name="Скачать Excel").click()
     assert xlsx.value.suggested_filename.endswith(".xlsx")
-    page.get_by_label("Период с", exact=True).fill(TODAY.isoformat())
-    page.get_by_label("по", exact=True).fill((TODAY - timedelta(days=1)).isoformat())
+    page.locator("#id_date_from").fill(TODAY.isoformat())
+    page.locator("#id_date_to").fill((TODAY - timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Скачать PDF").click()
     expect(page.get_by_text("Начало периода позже его окончания.")).to_be_visible()
