@@ -118,6 +118,6 @@ def test_new_client_pages_have_no_serious_accessibility_violations(request, view
         page.goto(page.base_url + path)
         assert serious_violations(page) == [], path
     page.goto(page.base_url + "/dashboard/")
-    page.get_by_role("combobox").fill("AL-26")
+    page.get_by_role("combobox", name="Найти договор, документ или заявку").fill("AL-26")
     page.get_by_role("option").first.wait_for()
     assert serious_violations(page) == [], "search popup"

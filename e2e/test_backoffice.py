@@ -37,7 +37,7 @@ def searchable(transactional_db, admin_a, org_a, products):
 def test_the_header_search_finds_a_contract_by_plate_and_opens_it_by_keyboard(request, viewport, admin_a, searchable):
     page = request.getfixturevalue(viewport)
     sign_in(page, str(admin_a.phone))
-    box = page.get_by_role("combobox", name="Поиск по договорам, документам и заявкам")
+    box = page.get_by_role("combobox", name="Найти договор, документ или заявку")
     expect(box).to_be_visible()
     box.fill("m077mp")
     option = page.get_by_role("option", name=re.compile("Договор № AL-26-00077"))
@@ -48,7 +48,7 @@ def test_the_header_search_finds_a_contract_by_plate_and_opens_it_by_keyboard(re
     box.press("Enter")
     expect(page).to_have_url(re.compile(rf"/contracts/{searchable.pk}/$"))
     # Escape closes the list.
-    box = page.get_by_role("combobox", name="Поиск по договорам, документам и заявкам")
+    box = page.get_by_role("combobox", name="Найти договор, документ или заявку")
     box.fill("AL-26")
     expect(page.get_by_role("option").first).to_be_visible()
     box.press("Escape")
@@ -83,7 +83,7 @@ def test_staff_work_a_request_in_the_back_office(page, browser, live_server, sta
     staff_sign_in(page, staff)
     expect(page.get_by_text("Idempotent uploads")).to_have_count(0)
     expect(page.get_by_text("Task Results")).to_have_count(0)
-    page.get_by_role("link", name="Заявки и обращения").first.click()
+    page.locator('a[href="/admin/appeals/appeal/"]').first.click()
     expect(page.get_by_role("heading", name="Выберите заявку для изменения")).to_be_visible()
     queue = page.get_by_role("navigation", name="Очередь работы")
     expect(queue.get_by_role("link", name=re.compile(r"1\s+Новые"))).to_be_visible()
