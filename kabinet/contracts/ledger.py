@@ -799,3 +799,14 @@ def contracts_overdue(org, contract_ids: list[int], *, today: date | None = None
         for contract_id, amount, paid in rows.values_list("contract_id", "amount", "paid_amount"):
             out[contract_id] += max(amount - paid, ZERO)
     return out
+
+
+def unpaid_lines(org) -> QuerySet:
+    """Every unpaid schedule line of the organization, overdue ones included, by due date, with its
+    contract (from the row copies: `outstanding` per line): the calendar subscription feed."""
+    return (
+        ScheduledPayment.objects.for_org(org)
+        .filter(is_paid=False)
+        .select_related("contract")
+        .order_by("due_date", "contract__number", "number", "id")
+    )

@@ -24,6 +24,7 @@ class CreditorAdmin(admin.ModelAdmin):
     inlines = [ProductInline, RulesInline]
     fieldsets = [
         (None, {"fields": ("name", "short_name", "inn", "kpp", "ogrn", "legal_address", "is_default", "external_id")}),
+        (_("Clients"), {"fields": ("clients",)}),
         (_("Bank requisites"), {"fields": ("bank_name", "bic", "settlement_account", "correspondent_account")}),
         (
             _("Signatures on invoices and statements"),
@@ -31,6 +32,7 @@ class CreditorAdmin(admin.ModelAdmin):
         ),
         (_("Contacts and appearance"), {"fields": ("phone", "email", "website", "shop_url", "accent_color", "memo")}),
     ]
+    autocomplete_fields = ["clients"]
 
 
 @admin.register(Product)

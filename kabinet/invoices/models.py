@@ -72,8 +72,11 @@ class Invoice(OrgOwned):
         ordering = ["-issued_on", "-sequence"]
         constraints = [
             models.UniqueConstraint(fields=["creditor", "year", "sequence"], name="invoice_number_unique"),
+            # organization first: the same rule, and unique within one shard when distributed (docs/scaling.md).
             models.UniqueConstraint(
-                fields=["payment", "amount"], condition=models.Q(kind="payment"), name="invoice_one_per_payment_amount"
+                fields=["organization", "payment", "amount"],
+                condition=models.Q(kind="payment"),
+                name="invoice_one_per_payment_amount",
             ),
         ]
         indexes = [

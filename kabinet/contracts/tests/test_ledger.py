@@ -28,7 +28,7 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def api(db):
-    _, key = ApiToken.issue(name="1C", can_read=True, can_write=True)
+    _, key = ApiToken.issue(name="1C", staff_wide=True, can_read=True, can_write=True)
     return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
 
 

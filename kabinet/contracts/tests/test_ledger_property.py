@@ -240,7 +240,7 @@ def check(client: Client, contract: Contract, model: Model) -> None:
 
 @pytest.fixture
 def world(db):
-    _, key = ApiToken.issue(name="1C", can_read=True, can_write=True)
+    _, key = ApiToken.issue(name="1C", staff_wide=True, can_read=True, can_write=True)
     org = OrganizationFactory()
     member = MembershipFactory(organization=org)
     product = ProductFactory()

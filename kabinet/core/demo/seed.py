@@ -185,7 +185,7 @@ TOPICS = [
     (
         AppealKind.CONTRACT,
         "Акт сверки",
-        [{"name": "period_from", "label": "Период с", "type": "date", "required": True}],
+        [{"name": "period", "label": "Период сверки", "type": "period", "required": True}],
     ),
     (
         AppealKind.CONTRACT,
