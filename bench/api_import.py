@@ -59,7 +59,7 @@ def main() -> None:
             Contract(organization=org, product=product, number=f"AL-{i:05d}", external_id=f"C-{i:05d}", amount=1)
             for i in range(int(os.environ.get("BENCH_CONTRACTS", "2778")))
         )
-        _, key = ApiToken.issue(name="bench", can_read=True, can_write=True)
+        _, key = ApiToken.issue(name="bench", staff_wide=True, can_read=True, can_write=True)
         client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
         start = date(2026, 1, 15)
 

@@ -20,7 +20,7 @@ from kabinet.contracts.models import (
     Penalty,
     ScheduledPayment,
 )
-from kabinet.core.formatting import format_money
+from kabinet.core.formatting import format_date, format_money
 from kabinet.core.money import vat_included
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
@@ -81,14 +81,20 @@ def payments_due_notify(*, days: int = 3, today=None) -> int:
     orgs = Organization.objects.in_bulk(list(by_org))
     with transaction.atomic():
         for org_id, rows in by_org.items():
-            lines = "\n".join(f"{p.contract.number}: {format_money(p.outstanding)}" for p in rows)
-            notify_members(
-                org=orgs[org_id],
-                kind=Notification.Kind.PAYMENT_DUE,
-                title=_("Payments due on %(date)s") % {"date": due.strftime("%d.%m.%Y")},
-                body=lines,
-                link="/dashboard/",
-            )
+            # One notification per payment, opening the contract it is about, with its amount.
+            for payment in rows:
+                notify_members(
+                    org=orgs[org_id],
+                    kind=Notification.Kind.PAYMENT_DUE,
+                    title=_("Payment under contract %(number)s due %(date)s: %(amount)s")
+                    % {
+                        "number": payment.contract.number,
+                        "date": format_date(due),
+                        "amount": format_money(payment.outstanding),
+                    },
+                    body=_("The invoice is on the contract's card, in the payment schedule."),
+                    link=f"/contracts/{payment.contract_id}/",
+                )
     return len(by_org)
 
 

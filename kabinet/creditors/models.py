@@ -5,8 +5,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.header_cache import HeaderCacheManager
 from kabinet.core.models import TimeStamped
-from kabinet.core.storage import rules_upload_to
+from kabinet.core.storage import facsimile_upload_to, rules_upload_to
 from kabinet.core.validators import (
     check_settlement_account,
     correspondent_account_errors,
@@ -19,6 +20,11 @@ from kabinet.core.validators import (
 )
 
 _COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1f5fbf."))
+
+
+# What a payment to the creditor is addressed by (invoices, the payment QR): changing these through the API
+# needs a separate scope and is audited with before/after.
+REQUISITE_FIELDS = ("name", "inn", "kpp", "bank_name", "bic", "settlement_account", "correspondent_account")
 
 
 class Creditor(TimeStamped):
@@ -46,6 +52,40 @@ class Creditor(TimeStamped):
     )
     is_default = models.BooleanField(_("opens by default"), default=False)
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+    # Signature lines of invoices and reconciliation statements («Руководитель», «Главный бухгалтер»).
+    director_name = models.CharField(
+        _("head of the organization"),
+        max_length=128,
+        blank=True,
+        help_text=_("Surname and initials, e.g. «Иванов И. И.»."),
+    )
+    accountant_name = models.CharField(
+        _("chief accountant"), max_length=128, blank=True, help_text=_("Surname and initials, e.g. «Петрова А. С.».")
+    )
+    director_facsimile = models.ImageField(
+        _("director's facsimile"),
+        upload_to=facsimile_upload_to,
+        max_length=255,
+        blank=True,
+        help_text=_("An optional signature image (PNG with a transparent background) printed on invoices."),
+    )
+    accountant_facsimile = models.ImageField(
+        _("chief accountant's facsimile"),
+        upload_to=facsimile_upload_to,
+        max_length=255,
+        blank=True,
+        help_text=_("An optional signature image (PNG with a transparent background) printed on invoices."),
+    )
+    # The creditor's client companies: what a token bound to this creditor may read and write.
+    clients = models.ManyToManyField(
+        "organizations.Organization",
+        verbose_name=_("clients"),
+        related_name="creditors",
+        blank=True,
+        help_text=_("Client companies of this creditor; its integration tokens see only them."),
+    )
+
+    objects = HeaderCacheManager()
 
     class Meta:
         verbose_name = _("creditor")
@@ -74,10 +114,19 @@ class Product(TimeStamped):
     creditor = models.ForeignKey(
         Creditor, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="products"
     )
+
+    class Kind(models.TextChoices):
+        LEASING = "leasing", _("Leasing")
+        FACTORING = "factoring", _("Factoring")
+
     name = models.CharField(_("name"), max_length=128)
+    # Decides the wording of invoices and statements: «договор лизинга» or «договор факторинга».
+    kind = models.CharField(_("kind of contracts"), max_length=16, choices=Kind.choices, default=Kind.LEASING)
     description = models.TextField(_("short description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+
+    objects = HeaderCacheManager()
 
     class Meta:
         verbose_name = _("product")

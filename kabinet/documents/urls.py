@@ -7,7 +7,10 @@ app_name = "documents"
 urlpatterns = [
     path("documents/", views.document_list, name="list"),
     path("documents/uploaded/", views.document_list, {"tab": "uploaded"}, name="uploaded"),
+    path("documents/export.xlsx", views.document_list_xlsx, name="list_xlsx"),
+    path("documents/uploaded/export.xlsx", views.document_list_xlsx, {"tab": "uploaded"}, name="uploaded_xlsx"),
     path("documents/upload/", views.upload, name="upload"),
+    path("documents/contracts/", views.contract_suggestions, name="contract_suggestions"),
     path("documents/zip/", views.download_zip, name="zip"),
     path("documents/<int:pk>/download/", views.download, name="download"),
 ]
