@@ -57,7 +57,83 @@ def test_upload_a_document_to_the_creditor(page, documents, admin_a, tmp_path):
     good = tmp_path / "Платёжное поручение.pdf"
     good.write_bytes(b"%PDF-1.4\n%%EOF\n")
     page.get_by_label("Файлы").set_input_files(str(good))
-    page.locator("#up-contract").select_option(label="AL-26-00900")
+    page.locator("#up-contract").fill("00900")  # the contract picker: type, then choose
+    page.get_by_role("option", name=re.compile("AL-26-00900")).click()
+    expect(page.locator("#up-contract")).to_have_value("AL-26-00900")
     page.get_by_role("button", name="Загрузить").click()
     expect(page.get_by_text("Отправлено файлов: 1")).to_be_visible()
     expect(page.get_by_test_id("documents-table")).to_contain_text("Платёжное поручение.pdf")
+
+
+def _doc_screenshot(page, name):
+    import os
+
+    folder = os.environ.get("KABINET_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
+
+
+def test_the_contract_filter_is_a_search_as_you_type_picker(page, documents, admin_a, org_a, products):
+    for n in range(40):
+        ContractFactory(organization=org_a, product=products["auto"], number=f"ZZ-{n:05d}")
+    other = ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00901")
+    make_document(org_a, title="Акт по другому договору", contract=other)
+    sign_in(page, str(admin_a.phone))
+    page.goto(page.base_url + "/documents/")
+    expect(page.get_by_test_id("documents-table").locator("tbody tr")).to_have_count(7)
+    picker = page.get_by_role("combobox", name="Договор")
+    picker.fill("0090")
+    listbox = page.get_by_role("listbox", name="Найденные договоры")
+    expect(listbox.get_by_role("option")).to_have_count(2)
+    picker.press("ArrowDown")
+    expect(picker).to_have_attribute("aria-expanded", "true")
+    expect(listbox.get_by_role("option").first).to_have_attribute("aria-selected", "true")
+    picker.press("Enter")
+    expect(picker).to_have_value("AL-26-00900")
+    expect(page).to_have_url(re.compile(r"contract=AL-26-00900"))
+    expect(page.get_by_test_id("documents-table").locator("tbody tr")).to_have_count(6)
+    expect(page.get_by_test_id("documents-table")).not_to_contain_text("Акт по другому договору")
+    _doc_screenshot(page, "documents-picker-1440")
+
+
+@pytest.mark.parametrize("width", [375, 1440])
+def test_documents_read_well_at_phone_and_desktop_widths(browser, live_server, documents, admin_a, org_a, width):
+    make_document(
+        org_a,
+        title="Акт приёма-передачи предмета лизинга по договору AL-26-00900 от 15.01.2026",
+        doc_type="Акт приёма-передачи",
+        contract=documents,
+        name="scan_0001.pdf",
+    )
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    page.base_url = live_server.url
+    try:
+        sign_in(page, str(admin_a.phone))
+        page.goto(page.base_url + "/documents/")
+        table = page.get_by_test_id("documents-table")
+        rows = table.locator("tbody tr")
+        expect(rows).to_have_count(7)
+        row = rows.filter(has_text="Акт приёма-передачи предмета лизинга")
+        name = row.locator(".kb-doc-name .fw-semibold")
+        # The whole name is shown: not cut with an ellipsis, not clipped.
+        whole = "e => e.scrollWidth <= e.clientWidth + 1 && getComputedStyle(e).textOverflow !== 'ellipsis'"
+        assert name.evaluate(whole)
+        box = name.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        # No checkboxes outside «Выбрать документы».
+        expect(row.locator("input[name=ids]")).to_be_hidden()
+        expect(row.get_by_role("link", name=re.compile("Скачать"))).to_be_visible()
+        if width == 375:
+            # One card: type, name, contract, date, «скачать»; nothing wider than the screen.
+            expect(row).to_contain_text("Акт приёма-передачи")
+            expect(row.get_by_role("cell", name="Договор: AL-26-00900")).to_be_visible()
+            expect(row.get_by_text("скачать")).to_be_visible()
+            expect(row.locator(".kb-doc-product")).to_be_hidden()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+        _doc_screenshot(page, f"documents-{width}")
+        page.get_by_role("link", name="Выбрать документы").click()
+        expect(row.locator("input[name=ids]")).to_be_visible()
+        _doc_screenshot(page, f"documents-select-{width}")
+    finally:
+        context.close()

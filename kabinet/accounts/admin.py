@@ -6,11 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kabinet.accounts import personal_data, services
+from kabinet.accounts.forms import AdminPhoneLoginForm
 from kabinet.accounts.models import (
     Consent,
     ConsentDocument,
@@ -24,6 +26,9 @@ from kabinet.accounts.models import (
 )
 from kabinet.core.phones import format_phone
 from kabinet.organizations.models import Membership
+
+# /admin/login/ counts failures and delays guessing exactly like /login/ (issue 13.4).
+admin.site.login_form = AdminPhoneLoginForm
 
 
 class KabinetUserCreationForm(UserCreationForm):
@@ -306,7 +311,7 @@ class SmsMessageAdmin(ReadOnlyAdmin):
         from kabinet.accounts.tasks import deliver_sms
 
         ids = list(queryset.filter(status=SmsMessage.Status.FAILED).values_list("pk", flat=True))
-        SmsMessage.objects.filter(pk__in=ids).update(status=SmsMessage.Status.QUEUED)
+        SmsMessage.objects.filter(pk__in=ids).update(status=SmsMessage.Status.QUEUED, enqueued_at=timezone.now())
         for pk in ids:
             deliver_sms.enqueue(pk)
         self.message_user(request, ngettext("%(n)d SMS queued.", "%(n)d SMS queued.", len(ids)) % {"n": len(ids)})

@@ -82,6 +82,7 @@ class PhoneChallenge(models.Model):
     class Purpose(models.TextChoices):
         REGISTRATION = "registration", _("Registration")
         PHONE_CHANGE = "phone_change", _("Phone change")
+        INVITATION = "invitation", _("Invitation")
 
     phone = PhoneNumberField(_("phone"))
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
@@ -128,6 +129,9 @@ class SmsMessage(models.Model):
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # When a delivery task was last queued (or is due): a row still queued long after this lost its task
+    # (a worker killed mid-send) and the scheduler queues it again; see sms_requeue_stale().
+    enqueued_at = models.DateTimeField(_("queued for delivery at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("SMS")
@@ -213,6 +217,7 @@ class Registration(models.Model):
 
     class Status(models.TextChoices):
         PHONE_PENDING = "phone_pending", _("Phone not confirmed")
+        AWAITING_ORG_ADMIN = "org_admin", _("Awaiting the organization's administrator")
         AWAITING_APPROVAL = "awaiting", _("Awaiting approval")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
@@ -243,6 +248,15 @@ class Registration(models.Model):
         User, verbose_name=_("decided by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # A join request to a company that has administrators: one of them approved it first.
+    org_admin_approved_by = models.ForeignKey(
+        User,
+        verbose_name=_("approved by the organization's administrator"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

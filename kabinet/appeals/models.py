@@ -153,7 +153,13 @@ STAFF_TRANSITIONS: dict[str, set[str]] = {
     AppealStatus.WITHDRAWN: set(),
 }
 # The client may withdraw a request unless it is rejected or already withdrawn (§6.4).
-WITHDRAWABLE = set(AppealStatus.values) - {AppealStatus.REJECTED, AppealStatus.WITHDRAWN}
+# A finished request (done, closed, rejected, withdrawn) cannot be withdrawn any more.
+WITHDRAWABLE = set(AppealStatus.values) - {
+    AppealStatus.DONE,
+    AppealStatus.CLOSED,
+    AppealStatus.REJECTED,
+    AppealStatus.WITHDRAWN,
+}
 # Statuses that wait for the client: the card shows what is asked and takes an answer.
 ASKS_CLIENT = {AppealStatus.NEEDS_CONFIRMATION, AppealStatus.NEEDS_APPROVAL}
 OPEN_STATUSES = set(AppealStatus.values) - {

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,10 +14,10 @@ from kabinet.appeals import selectors, services
 from kabinet.appeals.forms import AnswerForm, AppealFilterForm, AppealForm
 from kabinet.appeals.models import ASKS_CLIENT, WITHDRAWABLE, Appeal, AppealKind, AppealTopic
 from kabinet.contracts.models import Contract
+from kabinet.core import header_cache
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, paginate
 from kabinet.core.xlsx import Column, xlsx_response
-from kabinet.creditors.models import Product
 from kabinet.creditors.selectors import current_creditor
 from kabinet.documents.models import Document
 
@@ -25,9 +25,7 @@ from kabinet.documents.models import Document
 def _filtered_appeals(request):
     """The list's filters from the URL, shared by the page and its Excel export."""
     creditor = current_creditor(request)
-    form = AppealFilterForm(
-        request.GET or None, products=list(Product.objects.filter(creditor=creditor)) if creditor else []
-    )
+    form = AppealFilterForm(request.GET or None, products=header_cache.products(creditor))
     filters = form.filters() if request.GET else {}
     return form, filters, selectors.appeal_list(request.org, **filters)
 
@@ -92,6 +90,10 @@ def _form(request, kind: str, data=None, files=None):
     return AppealForm(data, files, kind=kind, contracts=contracts, topics=topics, initial=initial)
 
 
+# The id of the dialog's body (templates/appeals/_modal.html); on its own page the form lives elsewhere.
+DIALOG_TARGET = "appeal-modal-body"
+
+
 @org_required
 def appeal_new(request):
     """The forms of «Заявка на новый лизинг», «Обращение по договору», «Обращение по страхованию»; without a
@@ -123,20 +125,34 @@ def appeal_new(request):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                if request.htmx:
+                if request.htmx and request.htmx.target == DIALOG_TARGET:
                     response = render(request, "appeals/new.html#sent", {"appeal": appeal})
                     response["HX-Trigger"] = "appealCreated"
                     return response
                 messages.success(request, _("Request %(number)s is sent.") % {"number": appeal.number})
+                if request.htmx:
+                    # The form on its own page: go to the request's card like a plain POST would.
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = reverse("appeals:detail", args=[appeal.pk])
+                    return response
                 return redirect("appeals:detail", pk=appeal.pk)
         status = 400
+        # A browser never sends chosen files again: say which ones must be attached once more.
+        lost_files = [f.name for f in request.FILES.getlist("files")]
     else:
         form = _form(request, kind)
         status = 200
+        lost_files = []
     return render(
         request,
         template,
-        {"form": form, "kind": kind, "kind_label": AppealKind(kind).label, "section": "appeals"},
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": AppealKind(kind).label,
+            "lost_files": lost_files,
+            "section": "appeals",
+        },
         status=status,
     )
 
@@ -147,17 +163,24 @@ def appeal_detail(request, pk: int):
         Appeal.objects.select_related("topic", "contract", "product", "created_by"), request.org, pk=pk
     )
     documents = list(Document.objects.for_org(request.org).filter(appeal=appeal).order_by("created_at", "id"))
-    topic_fields = {f.get("name"): f.get("label") for f in (appeal.topic.extra_fields if appeal.topic else [])}
+    specs = {f.get("name"): f for f in (appeal.topic.extra_fields if appeal.topic else [])}
+    comments = list(appeal.comments.for_org(request.org).select_related("author").order_by("created_at", "id"))
+    staff_messages = [c for c in comments if c.from_staff]
     return render(
         request,
         "appeals/detail.html",
         {
             "appeal": appeal,
             "history": appeal.history.for_org(request.org).select_related("changed_by").order_by("created_at", "id"),
-            "comments": appeal.comments.for_org(request.org).select_related("author").order_by("created_at", "id"),
+            "comments": comments,
+            # What the manager asked, shown right where the card asks for an answer.
+            "staff_message": staff_messages[-1] if staff_messages else None,
             "client_files": [d for d in documents if d.direction == Document.Direction.UPLOADED],
             "answer_files": [d for d in documents if d.direction == Document.Direction.INCOMING],
-            "fields": [(topic_fields.get(k, k), v) for k, v in (appeal.data or {}).items()],
+            "fields": [
+                (specs.get(k, {}).get("label", k), services.topic_field_display(specs.get(k, {}), v))
+                for k, v in (appeal.data or {}).items()
+            ],
             "can_withdraw": appeal.status in WITHDRAWABLE,
             "asks_client": appeal.status in ASKS_CLIENT,
             "answer_form": AnswerForm(),

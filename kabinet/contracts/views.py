@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from kabinet.contracts import exports, ledger, selectors
 from kabinet.contracts.forms import ContractDocumentFilterForm, ContractFilterForm
 from kabinet.contracts.models import Contract, InsurancePolicy, LeasedItem
+from kabinet.core import header_cache
 from kabinet.core.files import bytes_response
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
 from kabinet.core.xlsx import Column, xlsx_response
-from kabinet.creditors.models import LeasingRulesEdition, Product
+from kabinet.creditors.models import LeasingRulesEdition
 from kabinet.creditors.selectors import current_creditor, section_filter
 from kabinet.documents.models import Document
 from kabinet.documents.selectors import contract_document_types, contract_documents
@@ -56,8 +57,8 @@ def dashboard(request):
 def _filtered_contracts(request):
     """The list's filters from the URL, shared by the page and its Excel export."""
     creditor = section_filter(request)
-    products = Product.objects.filter(creditor=current_creditor(request))
-    form = ContractFilterForm(request.GET or None, products=list(products))
+    products = header_cache.products(current_creditor(request))
+    form = ContractFilterForm(request.GET or None, products=products)
     filters = form.filters() if request.GET else {"q": "", "product_id": None, "status": ""}
     return form, filters, selectors.contract_list(request.org, creditor, **filters)
 
@@ -66,7 +67,7 @@ def _filtered_contracts(request):
 def contract_list(request):
     """«Договоры»: status, number, type, next payment, amount; filters, search, pages in the URL."""
     form, filters, contracts = _filtered_contracts(request)
-    page = paginate(request, contracts)
+    page = paginate(request, contracts, deferred=True)
     page.object_list = ledger.with_next_payment(request.org, list(page.object_list))
     context = {
         "form": form,

@@ -8,8 +8,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("System")
 
     def ready(self):
-        from kabinet.core import db  # noqa: F401 (registers the SQLite functions)
+        from kabinet.core import (
+            db,  # noqa: F401 (registers the SQLite functions)
+            metrics,  # noqa: F401 (counts failed tasks)
+            tasklog,
+        )
+        from kabinet.core.header_cache import connect_signals
 
+        tasklog.connect()
+        connect_signals()
         russify_third_party_apps()
 
 

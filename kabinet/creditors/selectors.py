@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from kabinet.core import header_cache
 from kabinet.creditors.models import Creditor
 
 SESSION_KEY = "kabinet_creditor_id"
@@ -9,11 +10,7 @@ def current_creditor(request) -> Creditor | None:
     """The creditor section open in the header: the one the user chose, else the default one."""
     if hasattr(request, "_kabinet_creditor"):
         return request._kabinet_creditor
-    creditors = list(
-        Creditor.objects.only(
-            "id", "short_name", "name", "shop_url", "accent_color", "is_default", "phone", "email", "website"
-        )
-    )
+    creditors = header_cache.creditors()
     wanted = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     chosen = next((c for c in creditors if c.pk == wanted), creditors[0] if creditors else None)
     request._kabinet_creditor = chosen

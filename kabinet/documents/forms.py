@@ -17,7 +17,8 @@ class DocumentFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Kind of document"), required=False, choices=[("", _("All kinds")), *Document.Category.choices]
     )
-    contract = forms.TypedChoiceField(label=_("Contract"), required=False, coerce=int, empty_value=None)
+    # Typed or picked (search-as-you-type): a contract number, not a list of every contract.
+    contract = forms.CharField(label=_("Contract"), required=False, max_length=64)
     appeal = forms.TypedChoiceField(label=_("Request"), required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -25,18 +26,17 @@ class DocumentFilterForm(forms.Form):
         label=_("Sort"), required=False, choices=[("-date", _("Newest first")), ("date", _("Oldest first"))]
     )
 
-    def __init__(self, *args, products=(), types=(), contracts=(), appeals=(), **kwargs):
+    def __init__(self, *args, products=(), types=(), appeals=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = [("", _("All products"))] + [(p.pk, p.name) for p in products]
         self.fields["doc_type"].choices = [("", _("All types"))] + [(t, t) for t in types]
-        self.fields["contract"].choices = [("", _("All contracts"))] + [(c.pk, c.number) for c in contracts]
         self.fields["appeal"].choices = [("", _("All requests"))] + [(a.pk, a.number) for a in appeals]
 
     FILTERS = {
         "product": "product_id",
         "doc_type": "doc_type",
         "category": "category",
-        "contract": "contract_id",
+        "contract": "contract_number",
         "appeal": "appeal_id",
         "date_from": "date_from",
         "date_to": "date_to",
@@ -77,13 +77,25 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     files = MultipleFileField(label=_("Files"), error_messages={"required": _("Choose at least one file.")})
     doc_type = forms.CharField(label=_("What is it"), max_length=128, initial=_("Client document"))
-    contract = forms.TypedChoiceField(label=_("Contract"), required=False, coerce=int, empty_value=None)
+    contract = forms.CharField(label=_("Contract"), required=False, max_length=64)
     appeal = forms.TypedChoiceField(label=_("Request"), required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args, contracts=(), appeals=(), **kwargs):
+    def __init__(self, *args, org=None, appeals=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contract"].choices = [("", _("Not tied to a contract"))] + [(c.pk, c.number) for c in contracts]
+        self.org = org
         self.fields["appeal"].choices = [("", _("Not tied to a request"))] + [(a.pk, a.number) for a in appeals]
+
+    def clean_contract(self):
+        """The contract number, typed or picked, becomes the organization's contract (or none)."""
+        from kabinet.contracts.models import Contract
+
+        number = self.cleaned_data["contract"].strip()
+        if not number:
+            return None
+        contract = Contract.objects.for_org(self.org).filter(number__iexact=number).first()
+        if contract is None:
+            raise ValidationError(_("There is no contract with this number."), code="unknown_contract")
+        return contract
 
     def clean_files(self):
         from kabinet.documents.services import validate_upload

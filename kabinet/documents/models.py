@@ -62,7 +62,8 @@ class Document(OrgOwned):
         verbose_name_plural = _("documents")
         ordering = ["-document_date", "-id"]
         indexes = [
-            models.Index(fields=["organization", "direction", "-document_date"], name="doc_org_dir_date"),
+            # The list's order exactly (date, then id): a page is read from the index, no sort.
+            models.Index(fields=["organization", "direction", "-document_date", "-id"], name="doc_org_dir_date_id"),
             models.Index(fields=["organization", "contract", "category"], name="doc_org_contract"),
             models.Index(fields=["organization", "direction", "doc_type"], name="doc_org_dir_type"),
             models.Index(fields=["organization", "product"], name="doc_org_product"),
@@ -71,3 +72,9 @@ class Document(OrgOwned):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shows_file_name(self) -> bool:
+        """The file name is worth a line of its own only when it says more than the name."""
+        stem = self.original_name.rsplit(".", 1)[0] if "." in self.original_name else self.original_name
+        return stem.strip().casefold() != self.title.strip().casefold()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connection
-from django.db.models import Q, QuerySet, TextField, Value
+from django.db.models import Exists, Q, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 
 from kabinet.contracts.models import Contract
@@ -83,6 +83,7 @@ def document_list(
     doc_type: str = "",
     category: str = "",
     contract_id: int | None = None,
+    contract_number: str = "",
     appeal_id: int | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
@@ -99,6 +100,8 @@ def document_list(
         documents = documents.filter(category=category)
     if contract_id:
         documents = documents.filter(contract_id=contract_id)
+    if contract_number:
+        documents = documents.filter(contract_id__in=contracts_by_number(org, contract_number))
     if appeal_id:
         documents = documents.filter(appeal_id=appeal_id)
     if date_from:
@@ -110,14 +113,46 @@ def document_list(
     return documents.select_related("product", "contract", "appeal").defer("text", "search_vector").order_by(*order)
 
 
+def contracts_by_number(org, number: str) -> QuerySet:
+    """The contract filter of «Документы» as a subquery (no query of its own): the contract with exactly
+    this number (any case) when there is one, otherwise every contract whose number contains it."""
+    number = number.strip()[:64]
+    contracts = Contract.objects.for_org(org)
+    exact = contracts.filter(number__iexact=number)
+    return contracts.filter(Q(number__iexact=number) | (Q(number__icontains=number) & ~Exists(exact))).values("pk")
+
+
+def contract_suggestions(org, text: str, limit: int = 10) -> list[Contract]:
+    """The contract picker: the first contracts whose number contains what was typed."""
+    text = (text or "").strip()[:64]
+    contracts = Contract.objects.for_org(org).only("id", "number", "start_date").order_by("number")
+    if text:
+        contracts = contracts.filter(number__icontains=text)
+    return list(contracts[:limit])
+
+
+_TYPES_SQL = """
+WITH RECURSIVE types(doc_type) AS (
+    SELECT (SELECT doc_type FROM documents_document
+            WHERE organization_id = %s AND direction = %s ORDER BY doc_type LIMIT 1)
+    UNION ALL
+    SELECT (SELECT d.doc_type FROM documents_document d
+            WHERE d.organization_id = %s AND d.direction = %s AND d.doc_type > types.doc_type
+            ORDER BY d.doc_type LIMIT 1)
+    FROM types WHERE types.doc_type IS NOT NULL
+)
+SELECT doc_type FROM types WHERE doc_type IS NOT NULL
+"""
+
+
 def document_types(org, direction: str) -> list[str]:
-    return list(
-        Document.objects.for_org(org)
-        .filter(direction=direction)
-        .order_by("doc_type")
-        .values_list("doc_type", flat=True)
-        .distinct()
-    )
+    """The distinct document types, read as a loose index scan over `doc_org_dir_type`: one index probe
+    per type, not a pass over every document of the organization (100,000 for the largest)."""
+    if org is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_TYPES_SQL, [org.pk, direction, org.pk, direction])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def contract_documents(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("documents/export.xlsx", views.document_list_xlsx, name="list_xlsx"),
     path("documents/uploaded/export.xlsx", views.document_list_xlsx, {"tab": "uploaded"}, name="uploaded_xlsx"),
     path("documents/upload/", views.upload, name="upload"),
+    path("documents/contracts/", views.contract_suggestions, name="contract_suggestions"),
     path("documents/zip/", views.download_zip, name="zip"),
     path("documents/<int:pk>/download/", views.download, name="download"),
 ]

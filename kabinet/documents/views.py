@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Sum
@@ -12,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kabinet.appeals.models import Appeal
-from kabinet.contracts.models import Contract
+from kabinet.core import header_cache
 from kabinet.core.files import serve_private_file
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
@@ -26,19 +28,31 @@ from kabinet.documents.models import Document
 TABS = {"incoming": Document.Direction.INCOMING, "uploaded": Document.Direction.UPLOADED}
 
 
-def _choices(request):
-    contracts = list(Contract.objects.for_org(request.org).only("id", "number").order_by("number"))
-    appeals = list(Appeal.objects.for_org(request.org).only("id", "number").order_by("-created_at")[:200])
-    return contracts, appeals
+# Counting stops here: «более 1 000» instead of an exact COUNT(*) of a big search result.
+COUNT_CAP = 1000
 
 
-def _filter_form(request, direction, contracts, appeals, data=None):
+def _appeals(request):
+    return list(Appeal.objects.for_org(request.org).only("id", "number").order_by("-created_at")[:200])
+
+
+def _filter_form(request, direction, appeals, data=None, *, fragment=False):
+    data = data if data is not None else (request.GET or None)
+    if fragment:
+        # The results fragment renders no filter: the choices are not read, whatever was asked is
+        # taken as it is (the filters apply inside the organization's documents anyway).
+        wanted = data or {}
+        return DocumentFilterForm(
+            data,
+            products=[Product(pk=int(v)) for v in [wanted.get("product", "")] if v.isdigit()],
+            types=[wanted.get("doc_type", "")] if wanted.get("doc_type") else [],
+            appeals=[Appeal(pk=int(v)) for v in [wanted.get("appeal", "")] if v.isdigit()],
+        )
     creditor = current_creditor(request)
     return DocumentFilterForm(
-        data if data is not None else (request.GET or None),
-        products=list(Product.objects.filter(creditor=creditor)) if creditor else [],
+        data,
+        products=header_cache.products(creditor),
         types=selectors.document_types(request.org, direction),
-        contracts=contracts,
         appeals=appeals,
     )
 
@@ -46,19 +60,21 @@ def _filter_form(request, direction, contracts, appeals, data=None):
 def _filtered_documents(request, tab: str):
     """The list's filters from the URL, shared by the page and its Excel export."""
     direction = TABS[tab]
-    contracts, appeals = _choices(request)
-    form = _filter_form(request, direction, contracts, appeals)
+    fragment = request.htmx and not request.htmx.boosted
+    appeals = [] if fragment else _appeals(request)
+    form = _filter_form(request, direction, appeals, fragment=fragment)
     filters = form.filters() if request.GET else {}
     sort = form.sort_value() if request.GET else "-date"
     documents = selectors.document_list(request.org, direction=direction, sort=sort, **filters)
-    return form, filters, sort, documents, contracts, appeals
+    return form, filters, sort, documents, appeals
 
 
 @org_required
 def document_list(request, tab: str = "incoming"):
     """«Документы»: «Входящие» and «Загруженные», filters, search, sort, pages — all in the URL."""
-    form, filters, sort, documents, contracts, appeals = _filtered_documents(request, tab)
-    page = paginate(request, documents)
+    form, filters, sort, documents, appeals = _filtered_documents(request, tab)
+    fragment = request.htmx and not request.htmx.boosted
+    page = paginate(request, documents, cap=COUNT_CAP)
     context = {
         "tab": tab,
         "form": form,
@@ -68,10 +84,10 @@ def document_list(request, tab: str = "incoming"):
         "sort": sort,
         "selecting": request.GET.get("select") == "1",
         "section": "documents",
-        "upload_form": UploadForm(contracts=contracts, appeals=appeals) if tab == "uploaded" else None,
+        "upload_form": UploadForm(org=request.org, appeals=appeals) if tab == "uploaded" else None,
         "zip_max": settings.DOCUMENT_ZIP_MAX_FILES,
     }
-    if request.htmx and not request.htmx.boosted:
+    if fragment:
         return render(request, "documents/list.html#results", context)
     return render(request, "documents/list.html", context)
 
@@ -113,12 +129,12 @@ def document_list_xlsx(request, tab: str = "incoming"):
 @org_required
 @require_POST
 def upload(request):
-    contracts, appeals = _choices(request)
-    form = UploadForm(request.POST, request.FILES, contracts=contracts, appeals=appeals)
+    appeals = _appeals(request)
+    form = UploadForm(request.POST, request.FILES, org=request.org, appeals=appeals)
     if form.is_valid():
         data = services.UploadInput(
             doc_type=form.cleaned_data["doc_type"],
-            contract=next((c for c in contracts if c.pk == form.cleaned_data["contract"]), None),
+            contract=form.cleaned_data["contract"],
             appeal=next((a for a in appeals if a.pk == form.cleaned_data["appeal"]), None),
         )
         documents = services.documents_upload(
@@ -127,8 +143,8 @@ def upload(request):
         messages.success(request, _("Files sent: %(n)d.") % {"n": len(documents)})
         return HttpResponseRedirect(reverse("documents:uploaded"))
     direction = Document.Direction.UPLOADED
-    filter_form = _filter_form(request, direction, contracts, appeals, data={})
-    page = paginate(request, selectors.document_list(request.org, direction=direction))
+    filter_form = _filter_form(request, direction, appeals, data={})
+    page = paginate(request, selectors.document_list(request.org, direction=direction), cap=COUNT_CAP)
     return render(
         request,
         "documents/list.html",
@@ -156,8 +172,7 @@ def download_zip(request):
     if tab not in TABS:
         raise Http404
     if request.POST.get("all") == "1":
-        contracts, appeals = _choices(request)
-        form = _filter_form(request, TABS[tab], contracts, appeals, data=request.POST)
+        form = _filter_form(request, TABS[tab], _appeals(request), data=request.POST)
         documents = selectors.document_list(request.org, direction=TABS[tab], **form.filters())
     else:
         try:
@@ -184,6 +199,21 @@ def download_zip(request):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@org_required
+def contract_suggestions(request):
+    """The contract picker's list (htmx): up to ten contracts whose number contains what was typed."""
+    text = request.GET.get("contract", "")
+    return render(
+        request,
+        "documents/_contract_suggestions.html",
+        {
+            "contracts": selectors.contract_suggestions(request.org, text),
+            "query": text.strip(),
+            "list_id": re.sub(r"[^a-z-]", "", request.GET.get("list", ""))[:40] or "contract-list",
+        },
+    )
 
 
 @org_required

@@ -4,7 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.core.models import OrgOwned
+from kabinet.core.header_cache import HeaderCacheQuerySetMixin
+from kabinet.core.models import OrgOwned, OrgScopedQuerySet
+
+
+class NotificationQuerySet(HeaderCacheQuerySetMixin, OrgScopedQuerySet):
+    pass
 
 
 class Notification(OrgOwned):
@@ -27,6 +32,8 @@ class Notification(OrgOwned):
     body = models.TextField(_("text"), blank=True)
     link = models.CharField(_("link"), max_length=255, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = models.Manager.from_queryset(NotificationQuerySet)()
 
     class Meta:
         verbose_name = _("notification")

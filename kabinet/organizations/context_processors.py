@@ -1,22 +1,24 @@
 from __future__ import annotations
 
+from kabinet.core import header_cache
 from kabinet.creditors.selectors import all_creditors, current_creditor
-from kabinet.notifications.models import Notification
+from kabinet.organizations.employees import pending_invitations_for
 
 
 def portal(request):
-    """What the header needs on every page: organizations for the switcher and the creditor section."""
+    """What the header needs on every page: organizations for the switcher, the creditor section and
+    the unread count, all from `header_cache`. An htmx fragment renders no header and gets none of it."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    return {
-        "current_org": request.org,
-        "current_membership": request.membership,
-        "switcher_memberships": request.memberships,
-        "creditor": current_creditor(request),
-        "creditors": all_creditors(request),
-        "unread_notifications": Notification.objects.for_org(request.org)
-        .filter(user=request.user, read_at__isnull=True)
-        .count()
-        if request.org
-        else 0,
-    }
+    context = {"current_org": request.org, "current_membership": request.membership}
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.boosted:
+        return context
+    context.update(
+        switcher_memberships=request.memberships,
+        creditor=current_creditor(request),
+        creditors=all_creditors(request),
+        unread_notifications=header_cache.unread_count(request.user, request.org),
+        pending_invitations=pending_invitations_for(request.user),
+    )
+    return context

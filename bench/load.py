@@ -1,0 +1,239 @@
+"""Load benchmark (issue 12): every client page against the bare Django page B, in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kabinet_bench .venv/bin/python bench/load.py --tier M
+
+Needs a database made by `bench/generate.py`, collected static files and `wrk` (`make bench-quick` /
+`make bench` do all of it). Starts gunicorn exactly as `make run` does (`config.wsgi`, 2 sync workers)
+with `bench.settings` (the portal plus B at `/bench/bare/`), signs in as the largest organization's
+administrator, and for each page runs a round: B, the page, B at one connection, the page at one
+connection (`wrk -t2 -c32`, then `-t1 -c1`). The ratio to B is taken within the same round, so the
+machine's noise (2 shared cores) hits both. Queries per request and the response size come from the
+same request made in-process after a warm-up. Prints the table and writes `bench/results.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+LUA = r"""
+local cookie, hx = os.getenv("BENCH_COOKIE"), os.getenv("BENCH_HX")
+wrk.headers["Cookie"] = cookie
+if hx == "1" then wrk.headers["HX-Request"] = "true" end
+local bad = 0
+response = function(status, headers, body)
+  if status ~= 200 then bad = bad + 1 end
+end
+done = function(summary, latency, requests)
+  io.write(string.format(
+    'RESULT {"requests": %d, "seconds": %.3f, "p50_us": %d, "p95_us": %d, "p99_us": %d, "errors": %d, "bad": %d}\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), summary.errors.status + summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout, bad))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def drain(url: str, cookie: str) -> None:
+    """wrk stops with requests in flight; sync workers still answer them. One request queued behind
+    them returns when they are done, so the next measurement starts on an idle server."""
+    import urllib.request
+
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie}), timeout=300) as r:  # noqa: S310
+        r.read()
+
+
+def wrk(url: str, cookie: str, hx: bool, connections: int, seconds: int, script: str) -> dict:
+    threads = 1 if connections == 1 else 2
+    env = {**os.environ, "BENCH_COOKIE": cookie, "BENCH_HX": "1" if hx else "0"}
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", script, url]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    line = next(line for line in out.splitlines() if line.startswith("RESULT "))
+    result = json.loads(line[len("RESULT ") :])
+    drain(url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + "/bench/bare/", cookie)
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def warm_up(base: str, cookie: str, urls: list[str]) -> None:
+    """Both workers load the application lazily (seconds on a busy machine): every URL a few times."""
+    import urllib.request
+
+    for url in urls:
+        for _ in range(3):
+            request = urllib.request.Request(base + url, headers={"Cookie": cookie})  # noqa: S310
+            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 (our own server)
+                response.read()
+
+
+def machine() -> str:
+    cpu = ""
+    with contextlib.suppress(OSError, StopIteration), open("/proc/cpuinfo") as info:
+        cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = os.getloadavg()[0]
+    return (
+        f"{os.cpu_count()} cores ({cpu or platform.processor()}), {memory:.0f} GB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, load average {load:.1f} at start"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tier", default="M", help="the tier the database was generated with (for the report)")
+    parser.add_argument("--seconds", type=int, default=6, help="wrk duration at 32 connections")
+    parser.add_argument("--seconds-c1", type=int, default=3, help="wrk duration at 1 connection")
+    parser.add_argument("--only", default="", help="comma-separated page names to run (default: all)")
+    parser.add_argument("--out", default=str(HERE / "results.json"))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk (make bench-quick does it)")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.dummy.DummyBackend")
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
+    os.environ["DEBUG"] = "0"
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.explain import sample
+    from bench.generate import ADMIN_PHONE
+    from kabinet.accounts.models import User
+    from kabinet.organizations.models import Membership
+
+    user = User.objects.get(phone=ADMIN_PHONE)
+    org_id = Membership.objects.get(user=user).organization_id
+    contract_id, _number, vin_part, plate = sample(org_id)
+    cases = [
+        ("main page", "/dashboard/", False),
+        ("contracts, page 1", "/contracts/", False),
+        ("contracts, page 100", "/contracts/?page=100", False),
+        ("contracts, VIN search", f"/contracts/?q={vin_part}", False),
+        ("contracts, plate search", f"/contracts/?q={plate}", False),
+        ("documents", "/documents/", False),
+        ("documents, ?q=договор", "/documents/?q=%D0%B4%D0%BE%D0%B3%D0%BE%D0%B2%D0%BE%D1%80", False),
+        ("contract card", f"/contracts/{contract_id}/", False),
+        ("card tab fragment", f"/contracts/{contract_id}/items/", True),
+        ("calendar «Показать еще»", "/dashboard/?shown=20", True),
+    ]
+    if args.only:
+        wanted = {w.strip() for w in args.only.split(",")}
+        cases = [c for c in cases if c[0] in wanted]
+    bare = ("B", "/bench/bare/", False)
+
+    # Queries and bytes: in-process, after a warm-up request (the header cache is warm, as in the run).
+    client = Client()
+    client.force_login(user)
+    facts = {}
+    for name, url, hx in [bare, *cases]:
+        headers = {"HX-Request": "true"} if hx else {}
+        client.get(url, headers=headers)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, headers=headers)
+        assert response.status_code == 200, (name, response.status_code)
+        facts[name] = {"queries": len(ctx.captured_queries), "bytes": len(response.content)}
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    connection.close()
+
+    port = free_port()
+    script = Path(tempfile.mkdtemp(prefix="kabinet-load-")) / "page.lua"
+    script.write_text(LUA)
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    server = subprocess.Popen(  # noqa: S603 — the same command as `manage.py serve`
+        [gunicorn, "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-"],
+        cwd=ROOT,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    rows = []
+    started = time.time()
+    description = machine()
+    try:
+        wait_for(port)
+        warm_up(base, cookie, [bare[1], *(url for _, url, _ in cases)])
+        print(
+            f"{'page':28} {'req/s':>7} {'B req/s':>8} {'× B':>6} {'p50':>7} {'p95':>7} {'p99':>7} "
+            f"{'p50 c1':>7} {'B c1':>6} {'queries':>7} {'bytes':>8}"
+        )
+        for name, url, hx in [bare, *cases]:
+            b = wrk(base + bare[1], cookie, False, 32, args.seconds, str(script))
+            p = wrk(base + url, cookie, hx, 32, args.seconds, str(script)) if name != "B" else b
+            b1 = wrk(base + bare[1], cookie, False, 1, args.seconds_c1, str(script))
+            p1 = wrk(base + url, cookie, hx, 1, args.seconds_c1, str(script)) if name != "B" else b1
+            row = {
+                "page": name,
+                "url": url,
+                "ratio_to_b": round(p["rps"] / b["rps"], 3) if b["rps"] else None,
+                "rps": round(p["rps"], 1),
+                "b_rps": round(b["rps"], 1),
+                "p50_ms": round(p["p50_us"] / 1000, 1),
+                "p95_ms": round(p["p95_us"] / 1000, 1),
+                "p99_ms": round(p["p99_us"] / 1000, 1),
+                "p50_c1_ms": round(p1["p50_us"] / 1000, 1),
+                "b_p50_c1_ms": round(b1["p50_us"] / 1000, 1),
+                "c1_ratio_to_b": round(p1["p50_us"] / max(b1["p50_us"], 1), 2),
+                "queries": facts[name]["queries"],
+                "bytes": facts[name]["bytes"],
+                "errors": p["errors"] + p["bad"],
+            }
+            rows.append(row)
+            print(
+                f"{name:28} {row['rps']:7.1f} {row['b_rps']:8.1f} {row['ratio_to_b'] or 0:6.0%} {row['p50_ms']:7.1f} "
+                f"{row['p95_ms']:7.1f} {row['p99_ms']:7.1f} {row['p50_c1_ms']:7.1f} {row['b_p50_c1_ms']:6.1f} "
+                f"{row['queries']:7d} {row['bytes']:8d}",
+                flush=True,
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    result = {
+        "pages": rows,
+        "machine": description,
+        "tier": args.tier,
+        "database": "PostgreSQL",
+        "server": "gunicorn config.wsgi --workers 2 (sync), bench.settings",
+        "load": f"wrk -t2 -c32 -d{args.seconds}s per page and per B, then -t1 -c1 -d{args.seconds_c1}s",
+        "seconds": round(time.time() - started, 1),
+    }
+    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    print(f"written {args.out} in {result['seconds']} s")
+
+
+if __name__ == "__main__":
+    main()
