@@ -29,9 +29,10 @@ from kabinet.creditors.models import Creditor, Product
 
 ZERO = Decimal("0.00")
 MONEY_FORMAT = "#,##0.00"
-# WeasyPrint lays out about a hundred table rows per second on a loaded server; past this a PDF would
-# keep a worker busy for too long, and the XLSX (any size, in a second) is the right format.
-PDF_MAX_ROWS = 2000
+# WeasyPrint's table layout grows faster than the rows: ~1,800 rows took 280 s on the shared bench
+# machine (load 35), a single contract's year 3 s. Past this a PDF would keep a worker busy too long;
+# the XLSX (any size, ~1 s per 2,000 rows unloaded) is the right format for a long statement.
+PDF_MAX_ROWS = 600
 
 
 class StatementTooLarge(Exception):

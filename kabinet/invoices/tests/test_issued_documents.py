@@ -305,6 +305,7 @@ def test_the_invoice_list_costs_the_same_queries_for_3_or_30_invoices(client_a, 
             org=contract.organization,
             payment_id=ScheduledPaymentFactory(contract=contract, number=10 + n, due_date=TODAY + timedelta(days=n)).pk,
         )
+    count()  # the first request fills the per-user header cache
     few = count()
     for n in range(27):
         row = ScheduledPaymentFactory(contract=contract, number=20 + n, due_date=TODAY + timedelta(days=40 + n))
