@@ -4,6 +4,7 @@ a user of organization B only, and staff."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from kabinet.accounts import sms
 from kabinet.accounts.models import ConsentDocument
@@ -34,9 +35,8 @@ def _test_settings(settings, tmp_path):
     settings.COMPANY_LOOKUP = "local"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     sms.outbox.clear()
-    from django.core.cache import cache
-
-    cache.clear()  # ids repeat across tests on SQLite: no cached header of an earlier test's user
+    # Rate-limit counters live in the cache: every test starts with none.
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@
 
 Creates a throw-away database with one organization and 2,778 contracts, then sends their 36-month
 schedules (100,008 rows) through `POST /api/v1/schedules/` in calls of 20,000 rows, first as new rows
-and then again unchanged and changed; prints rows per second and queries per call.
+and then again unchanged and changed (updated in place: the lines keep their ids), then 33,336 payments
+received (12 per contract) through `POST /api/v1/payments/`, then the schedules changed again (now the
+ledger of every contract is recomputed); prints rows per second and queries per call.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def main() -> None:
     from kabinet.organizations.models import Organization
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         creditor = Creditor.objects.create(
             name="Bench",
@@ -55,9 +57,9 @@ def main() -> None:
         org = Organization.objects.create(name="Org", inn=base + inn.calc_company_check_digit(base), status="active")
         contracts = Contract.objects.bulk_create(
             Contract(organization=org, product=product, number=f"AL-{i:05d}", external_id=f"C-{i:05d}", amount=1)
-            for i in range(2778)
+            for i in range(int(os.environ.get("BENCH_CONTRACTS", "2778")))
         )
-        _, key = ApiToken.issue(name="bench", can_read=True, can_write=True)
+        _, key = ApiToken.issue(name="bench", staff_wide=True, can_read=True, can_write=True)
         client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
         start = date(2026, 1, 15)
 
@@ -79,11 +81,11 @@ def main() -> None:
             ]
 
         print(f"database: {connection.vendor}; {len(contracts)} contracts × 36 = {len(contracts) * 36} rows")
-        for label, amount in (("insert", "118983.33"), ("unchanged", "118983.33"), ("update", "120000.00")):
-            all_entries = entries(amount)
+
+        def measure(label, url, key, all_entries, per_call, rows_of):
             started, queries, rows = time.perf_counter(), 0, 0
-            for i in range(0, len(all_entries), 555):  # 555 contracts × 36 = 19,980 rows a call
-                chunk = all_entries[i : i + 555]
+            for i in range(0, len(all_entries), per_call):
+                chunk = all_entries[i : i + per_call]
                 executed = []
 
                 def count(execute, sql, params, many, context, executed=executed):
@@ -91,17 +93,40 @@ def main() -> None:
                     return execute(sql, params, many, context)
 
                 with connection.execute_wrapper(count):
-                    response = client.post(
-                        "/api/v1/schedules/", json.dumps({"schedules": chunk}), content_type="application/json"
-                    )
+                    response = client.post(url, json.dumps({key: chunk}), content_type="application/json")
                 assert response.status_code == 200, response.content[:300]
                 queries = max(queries, len(executed))
-                rows += sum(len(e["payments"]) for e in chunk)
+                rows += rows_of(chunk)
             elapsed = time.perf_counter() - started
             print(
-                f"{label:10} {rows:7d} rows in {elapsed:6.1f} s = {rows / elapsed:8.0f} rows/s; "
+                f"{label:18} {rows:7d} rows in {elapsed:6.1f} s = {rows / elapsed:8.0f} rows/s; "
                 f"at most {queries} queries a call"
             )
+
+        def schedule_rows(chunk):
+            return sum(len(e["payments"]) for e in chunk)
+
+        # 555 contracts × 36 = 19,980 rows a call
+        measure("insert", "/api/v1/schedules/", "schedules", entries("118983.33"), 555, schedule_rows)
+        ids = dict(ScheduledPayment.objects.values_list("pk", "number"))
+        measure("unchanged", "/api/v1/schedules/", "schedules", entries("118983.33"), 555, schedule_rows)
+        measure("update", "/api/v1/schedules/", "schedules", entries("120000.00"), 555, schedule_rows)
+        assert dict(ScheduledPayment.objects.values_list("pk", "number")) == ids  # updated in place
+        payments = [
+            {
+                "external_id": f"PP-{c.external_id}-{k}",
+                "contract": c.external_id,
+                "received_on": str(start + timedelta(days=30 * k - 2)),
+                "amount": "120000.00",
+                "document_number": str(k),
+            }
+            for c in contracts
+            for k in range(1, 13)
+        ]
+        measure("payments", "/api/v1/payments/", "payments", payments, 20000, len)
+        measure("update (paid)", "/api/v1/schedules/", "schedules", entries("121000.00"), 555, schedule_rows)
+        paid = ScheduledPayment.objects.filter(is_paid=True).count()
+        print(f"lines paid in full after the payments: {paid} (of {len(contracts) * 36})")
         assert ScheduledPayment.objects.count() == len(contracts) * 36
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -7,21 +7,27 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.logging import kabinet_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KABINET_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
-# The development key only works while DEBUG or on the loopback demo; production sets SECRET_KEY.
-SECRET_KEY = env_str("SECRET_KEY", "kabinet-insecure-development-key-change-me-in-production")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+# The development key only works while DEBUG or on the loopback demo; production sets SECRET_KEY
+# (checked in the hardening block below).
+DEVELOPMENT_SECRET_KEY = "kabinet-insecure-development-key-change-me-in-production"  # noqa: S105 (refused in production)
+SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", LOOPBACK_HOSTS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "kabinet.core.errors.csrf_failure"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kabinet.core.admin_site.KabinetAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,11 +47,14 @@ INSTALLED_APPS = [
     "kabinet.contracts",
     "kabinet.documents",
     "kabinet.invoices",
+    "kabinet.statements",
     "kabinet.appeals",
     "kabinet.notifications",
     "kabinet.support",
     "kabinet.audit",
     "kabinet.api",
+    "csp",
+    "django_ratelimit",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -53,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -88,12 +99,16 @@ TEMPLATES = [
 ]
 
 # Database: SQLite (WAL) by default; DATABASE_URL=postgres://… in production and CI.
+# CONN_MAX_AGE keeps a connection per process for that many seconds; CONN_HEALTH_CHECKS tests a reused
+# connection before the first query of a request (a restarted or failed-over server costs no 500).
 _sqlite_path = VAR_DIR / "db.sqlite3"
+_conn_max_age = env_int("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60))
+_conn_health_checks = env_bool("CONN_HEALTH_CHECKS", True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{_sqlite_path}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        conn_max_age=_conn_max_age,
+        conn_health_checks=_conn_health_checks,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -111,7 +126,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # Django's similarity check, but against the phone (any spelling), the full name and the e-mail.
+    {"NAME": "kabinet.accounts.validators.PhoneAndNameSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -150,6 +166,11 @@ SMS_DAILY_LIMIT_PER_PHONE = env_int("SMS_DAILY_LIMIT_PER_PHONE", 5)
 SMS_HOURLY_LIMIT_PER_IP = env_int("SMS_HOURLY_LIMIT_PER_IP", 20)
 SMS_DELIVERY_ATTEMPTS = env_int("SMS_DELIVERY_ATTEMPTS", 5)
 
+# Employees: an invitation is valid this many days; a request to join a company that has administrators
+# goes to them first, and then also to the lessor's staff when JOIN_STAFF_APPROVAL=1.
+INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7)
+JOIN_STAFF_APPROVAL = env_bool("JOIN_STAFF_APPROVAL", False)
+
 # Company lookup by INN or name: "local" (a registry table staff load from CSV) or "dadata".
 COMPANY_LOOKUP = env_str("COMPANY_LOOKUP", "local")
 DADATA_TOKEN = env_str("DADATA_TOKEN", "")
@@ -160,25 +181,109 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# ---------------------------------------------------------------------------------------------
+# Hardening (issue 13): secrets, proxies, transport, browser policies, brute-force limits.
+# Kept together so the settings shared with other work (cache, logs, health) stay apart.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+# 13.7: a production start (DEBUG=0, a host other than loopback) refuses the public development key.
+_weak_key = (
+    SECRET_KEY == DEVELOPMENT_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure-")
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+)
+if not DEBUG and _weak_key and set(ALLOWED_HOSTS) - set(LOOPBACK_HOSTS):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a long random value (50+ characters) when DEBUG=0 and ALLOWED_HOSTS "
+        "names a host other than loopback; e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    )
+
+# 13.4: behind a proxy every request comes from the proxy's address, so without TRUSTED_PROXIES the
+# per-address limits would put every client in one bucket (anyone could lock everyone out).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY and not TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "BEHIND_PROXY=1 needs TRUSTED_PROXIES: the addresses or networks of your reverse proxies "
+        "(X-Forwarded-For is read only from them)."
+    )
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+
+# 13.8: transport. Behind TLS: SECURE_SSL_REDIRECT=1 and HSTS (start with a short max-age).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# No script of ours reads the CSRF cookie (htmx gets the token from the page), so scripts cannot either.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 
-REDIS_URL = env_str("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
-
-TASKS = {
-    "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
+# 13.8: a strict Content-Security-Policy (django-csp): no inline script or style anywhere in our
+# templates; a nonce is added only where a page asks for one (the creditor's accent colour, the
+# admin's one inline style).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # Bootstrap draws its form and toggler icons as data: SVG images.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
 }
+# Browser features the portal never uses are off for it and anything it could embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+
+# 13.4, 13.5, 13.11: limits counted in the cache by django-ratelimit (Redis with REDIS_URL; without
+# it the local-memory cache counts per process, which is enough for one server).
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "kabinet.core.net.ratelimit_ip"
+# Failed sign-ins from one address across all phones, and against one account across all addresses.
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 30)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 10)
+# Past that, each further failure doubles the wait from LOGIN_DELAY_BASE up to LOGIN_DELAY_MAX seconds;
+# a browser the owner has signed in from before is not delayed (so nobody can lock the owner out).
+LOGIN_DELAY_BASE = env_int("LOGIN_DELAY_BASE", 30)
+LOGIN_DELAY_MAX = env_int("LOGIN_DELAY_MAX", 15 * 60)
+LOGIN_DEVICE_COOKIE_AGE = env_int("LOGIN_DEVICE_COOKIE_AGE", 180 * 24 * 3600)
+# «Забыли пароль?»: requests per phone and per address an hour.
+PASSWORD_RESET_LIMIT_PER_PHONE = env_int("PASSWORD_RESET_LIMIT_PER_PHONE", 3)
+PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 20)
+# Company suggestions on the registration page (each may spend the paid DaData quota): per address a minute.
+COMPANY_LOOKUP_LIMIT_PER_IP = env_int("COMPANY_LOOKUP_LIMIT_PER_IP", 30)
+# The local-memory cache is per process (E003) and Django's own RedisCache increments atomically
+# with INCR though django-ratelimit lists only django-redis (W001).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + (["django_ratelimit.E003"] if not env_str("REDIS_URL", "") else [])
+
+# 13.10: webhooks never reach loopback, private, link-local or metadata addresses, except the
+# networks listed here (an on-premise accounting system), e.g. WEBHOOK_ALLOWED_NETWORKS=10.20.0.0/24.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
+# End of the hardening block.
+# ---------------------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский")]
@@ -259,12 +364,14 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 API_MAX_ROWS = env_int("API_MAX_ROWS", 20_000)
 API_EVENT_LAG_SECONDS = env_int("API_EVENT_LAG_SECONDS", 5)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 25 * 2**20)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
 WEBHOOK_ATTEMPTS = env_int("WEBHOOK_ATTEMPTS", 6)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["kabinet.api.auth.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["kabinet.api.auth.HasScope"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a nesting limit (issue 13.9: deep nesting was a 500 RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["kabinet.api.parsers.DepthLimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -287,17 +394,96 @@ SPECTACULAR_SETTINGS = {
 PAYMENTS_DUE_AT = datetime.time.fromisoformat(env_str("PAYMENTS_DUE_AT", "09:00"))
 PAYMENTS_DUE_DAYS = env_int("PAYMENTS_DUE_DAYS", 3)
 
+# Back office: a request on the lessor's side that has not moved for this many hours is overdue.
+APPEAL_RESPONSE_HOURS = env_int("APPEAL_RESPONSE_HOURS", 24)
+
 # VAT rates in force, newest first: (first day, rate %). The last entry has no start date.
 VAT_RATES = [("2026-01-01", "22"), (None, "20")]
 
-# Lists: rows per page on the server.
+# Lists: rows per page on the server; at most this many rows in an Excel export of a list.
 KABINET_PAGE_SIZE = env_int("KABINET_PAGE_SIZE", 20)
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 10_000)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint narrates every rendering step at INFO; keep its warnings only.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "fontTools.subset")},
-}
+# ---------------------------------------------------------------------------------------------
+# Production and scale-out (deploy/, docs/scaling.md): Redis, the task queue, the read replica,
+# health, metrics, structured logs and Sentry. Everything here is off unless its variable is set,
+# so `make run` stays SQLite + the database task queue + plain logs.
+
+# Redis: the cache shared by every app process (limits counted in the cache hold across them) and the
+# sessions, `cached_db`: read from Redis, written through to the database (a Redis restart signs nobody out).
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Background tasks: the database queue (`manage.py db_worker`) by default; on Redis with RQ at scale
+# (`TASKS_BACKEND=django_tasks_rq.RQBackend`, worker `manage.py rqworker default --job-class django_tasks_rq.Job`).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=django_tasks_rq.RQBackend needs REDIS_URL")
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("RQ_REDIS_URL", REDIS_URL), "DEFAULT_TIMEOUT": 600}}
+# An outbox row (SMS, webhook delivery) still waiting this long after its last try is queued again by
+# the scheduler: a worker killed mid-task loses nothing, and the idempotency key keeps it sent once.
+OUTBOX_STALE_AFTER = env_int("OUTBOX_STALE_AFTER", 15 * 60)
+OUTBOX_SWEEP_INTERVAL = env_int("OUTBOX_SWEEP_INTERVAL", 60)
+
+# A read replica: client pages' GET requests read there; a transaction, anything after a write in the
+# same request, and the next REPLICA_PIN_SECONDS after a write (a cookie) read the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 10)
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 5)
+REPLICA_EXCLUDED_PATHS = env_list("REPLICA_EXCLUDED_PATHS", ["/admin/", "/api/", "/healthz", "/readyz", "/metrics"])
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=_conn_max_age, conn_health_checks=_conn_health_checks
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["kabinet.core.replica.ReplicaRouter"]
+_session_middleware = MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
+MIDDLEWARE.insert(_session_middleware, "kabinet.core.replica.ReplicaMiddleware")
+
+# Metrics for Prometheus at /metrics, answered only to METRICS_ALLOWED_IPS or with
+# `Authorization: Bearer <METRICS_TOKEN>`. Under gunicorn set PROMETHEUS_MULTIPROC_DIR (an empty folder).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+INSTALLED_APPS += ["django_prometheus"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "kabinet.core.metrics.QueryCountMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+# Logs: LOG_FORMAT=json prints one JSON object a line with the request id (X-Request-ID from nginx, or a
+# new one), carried into the background tasks the request queued; `plain` (default) for `make run`.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json")
+INSTALLED_APPS += ["django_structlog"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_structlog.middlewares.RequestMiddleware",
+)
+# The client IP is not logged (personal data; the proxy-aware IP lives in the sign-in throttle).
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+LOGGING = kabinet_logging(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))
+
+# Errors to Sentry when SENTRY_DSN is set (no personal data is sent).
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+    )

@@ -2,19 +2,27 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-admin.site.site_header = "Kabinet — бэк-офис"
-admin.site.site_title = "Kabinet"
-admin.site.index_title = "Администрирование"
+from kabinet.core.health import healthz, readyz
+from kabinet.core.metrics import metrics_view
+from kabinet.core.search import header_search
+
+# 403, 400 and 500 are Django's own handlers drawing templates/403.html, 400.html, 500.html.
+handler404 = "kabinet.core.errors.page_not_found"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("", RedirectView.as_view(pattern_name="contracts:dashboard", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("kabinet.api.urls")),
+    path("search/", header_search, name="search"),
     path("", include("kabinet.accounts.urls")),
     path("", include("kabinet.organizations.urls")),
     path("", include("kabinet.creditors.urls")),
     path("", include("kabinet.contracts.urls")),
     path("", include("kabinet.invoices.urls")),
+    path("", include("kabinet.statements.urls")),
     path("", include("kabinet.documents.urls")),
     path("", include("kabinet.appeals.urls")),
     path("", include("kabinet.notifications.urls")),

@@ -48,23 +48,97 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ru-RU")
+# Every journey fails on a Content-Security-Policy violation (issue 13.8): the page reports each one
+# through a binding (the `securitypolicyviolation` event), and Chromium's console errors are a backup.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__kbCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} `
+    + `at ${e.sourceFile || location.pathname}:${e.lineNumber} (${e.sample || ""})`);
+});
+"""
+
+
+def watch_csp(context) -> list[str]:
+    violations: list[str] = []
+    context.expose_binding("__kbCspViolation", lambda source, text: violations.append(text))
+    context.add_init_script(CSP_WATCH)
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    context.on("page", lambda page: page.on("console", on_console))
+    return violations
+
+
+# Every page a journey visits reports each image that fails to load (an error event, or a finished
+# image with no pixels: `naturalWidth == 0`, e.g. an SVG without its namespace), on load and after
+# every htmx swap. Runs as a Playwright init script, so pages need no test hook of their own.
+WATCH_IMAGES = """
+(() => {
+  const report = (img) => window.kbBrokenImage && window.kbBrokenImage(location.pathname, img.currentSrc || img.src);
+  const check = () => document.querySelectorAll("img").forEach((img) => {
+    if (img.complete && img.getAttribute("src") && img.naturalWidth === 0) report(img);
+  });
+  window.addEventListener("error", (e) => { if (e.target && e.target.tagName === "IMG") report(e.target); }, true);
+  window.addEventListener("load", check);
+  document.addEventListener("htmx:afterSettle", () => setTimeout(check, 0));
+})();
+"""
+
+
+def watch_images(context) -> list[str]:
+    """Collect the broken images of every page opened in `context` (see WATCH_IMAGES)."""
+    broken: list[str] = []
+
+    def on_broken(source, path, src):
+        entry = f"{path}: {src[:120]}"
+        if entry not in broken:
+            broken.append(entry)
+
+    context.expose_binding("kbBrokenImage", on_broken)
+    context.add_init_script(WATCH_IMAGES)
+    return broken
+
+
+def assert_images_loaded(page) -> None:
+    """Every image on the current page has loaded and has pixels (naturalWidth > 0)."""
+    page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)")
+    broken = page.evaluate(
+        "() => Array.from(document.images).filter((img) => img.naturalWidth === 0).map((img) => img.src.slice(0, 120))"
+    )
+    assert broken == [], f"broken images on {page.url}: {broken}"
+
+
+def _open(browser, live_server, **options):
+    context = browser.new_context(locale="ru-RU", **options)
     context.set_default_timeout(10_000)
+    violations = watch_csp(context)
+    broken = watch_images(context)
     page = context.new_page()
     page.base_url = live_server.url
+    return context, page, violations, broken
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context, page, violations, broken = _open(
+        browser, live_server, viewport={"width": 1440, "height": 900}
+    )
     yield page
     context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(violations)))
+    assert broken == [], f"images that did not load: {broken}"
 
 
 @pytest.fixture
 def phone_page(browser, live_server):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="ru-RU", is_mobile=True, has_touch=True
+    context, page, violations, broken = _open(
+        browser, live_server, viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
     )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.base_url = live_server.url
     yield page
     context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(violations)))
+    assert broken == [], f"images that did not load: {broken}"

@@ -69,7 +69,7 @@ def test_client_sends_each_type_sees_the_list_and_withdraws(page, portal, admin_
     expect(rows).to_have_count(3)
     buyout = Appeal.objects.get(topic__name="Досрочный выкуп")
     page.get_by_role("link", name=buyout.number).click()
-    expect(page.get_by_text("2027-02-01")).to_be_visible()
+    expect(page.get_by_text("01.02.2027")).to_be_visible()
     expect(page.get_by_test_id("status")).to_have_text("ОТПРАВЛЕНА")
     page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Отозвать").click()

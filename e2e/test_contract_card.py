@@ -65,14 +65,14 @@ def test_main_page_invoice_debt_and_dialogs(page, contract):
     expect(page.get_by_text("Просроченная задолженность")).to_be_visible()
     page.get_by_text("Развернуть").click()
     with page.expect_download() as debt_download:
-        page.get_by_role("link", name="Счёт на оплату задолженности").click()
+        page.get_by_role("button", name="Счёт на оплату задолженности").click()
     assert debt_download.value.suggested_filename.startswith("Счёт № ")
     rows = page.locator("#calendar tbody tr:not(.kb-more-row)")
     expect(rows).to_have_count(10)
     page.get_by_role("link", name="Показать еще").click()
     expect(rows).to_have_count(11)
     with page.expect_download() as invoice:
-        rows.first.get_by_role("link", name="Счёт на оплату").click()
+        rows.first.get_by_role("button", name="Счёт на оплату").click()
     assert Path(invoice.value.path()).read_bytes()[:4] == b"%PDF"
     page.get_by_role("button", name="Памятка клиента").click()
     dialog = page.get_by_role("dialog", name="Памятка клиента")

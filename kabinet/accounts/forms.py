@@ -55,7 +55,7 @@ class PhoneLoginForm(AuthenticationForm):
             phone = normalize_phone(raw_phone)
             key = services.signin_phone_key(raw_phone, phone)
             ip = client_ip(self.request) if self.request else None
-            blocked = services.signin_blocked_for(phone_key=key, ip=ip)
+            blocked = services.signin_blocked_for(phone_key=key, ip=ip, request=self.request, phone=phone)
             if blocked:
                 raise ValidationError(
                     self.error_messages["throttled"], code="throttled", params={"minutes": max(1, -(-blocked // 60))}
@@ -67,6 +67,20 @@ class PhoneLoginForm(AuthenticationForm):
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+class AdminPhoneLoginForm(PhoneLoginForm):
+    """The back office's sign-in: the same phone, password and limits as the portal's, staff only."""
+
+    error_messages = {
+        **PhoneLoginForm.error_messages,
+        "invalid_login": _("Wrong phone number or password of a staff account."),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
 
 
 class CompanyField(forms.CharField):
@@ -258,3 +272,13 @@ class ConsentForm(forms.Form):
             self.fields[f"doc_{document.pk}"] = forms.BooleanField(
                 label=document.title, error_messages={"required": _("Tick the box to continue.")}
             )
+
+
+class DeletionRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my account will be closed and I will no longer be able to sign in"),
+        required=True,
+    )

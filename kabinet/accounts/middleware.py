@@ -18,7 +18,9 @@ class SessionPolicyMiddleware:
     - after a new version of a consent text, the user agrees again before anything else.
     """
 
-    ALLOWED_PREFIXES = ("/consent/", "/logout/", "/legal/", "/static/", "/admin/")
+    # The personal-data page stays open without consent: a person who withdrew it can still take a
+    # copy of their data or ask for deletion.
+    ALLOWED_PREFIXES = ("/consent/", "/logout/", "/legal/", "/static/", "/admin/", "/profile/data/")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -82,6 +82,7 @@ class PhoneChallenge(models.Model):
     class Purpose(models.TextChoices):
         REGISTRATION = "registration", _("Registration")
         PHONE_CHANGE = "phone_change", _("Phone change")
+        INVITATION = "invitation", _("Invitation")
 
     phone = PhoneNumberField(_("phone"))
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
@@ -128,6 +129,9 @@ class SmsMessage(models.Model):
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # When a delivery task was last queued (or is due): a row still queued long after this lost its task
+    # (a worker killed mid-send) and the scheduler queues it again; see sms_requeue_stale().
+    enqueued_at = models.DateTimeField(_("queued for delivery at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("SMS")
@@ -213,6 +217,7 @@ class Registration(models.Model):
 
     class Status(models.TextChoices):
         PHONE_PENDING = "phone_pending", _("Phone not confirmed")
+        AWAITING_ORG_ADMIN = "org_admin", _("Awaiting the organization's administrator")
         AWAITING_APPROVAL = "awaiting", _("Awaiting approval")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
@@ -243,6 +248,15 @@ class Registration(models.Model):
         User, verbose_name=_("decided by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # A join request to a company that has administrators: one of them approved it first.
+    org_admin_approved_by = models.ForeignKey(
+        User,
+        verbose_name=_("approved by the organization's administrator"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -256,3 +270,54 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_name} ({self.inn}) — {self.full_name}"
+
+
+class ConsentWithdrawal(models.Model):
+    """The user withdrew a consent (152-FZ art. 9 §2). The consent row itself stays as evidence of what was
+    agreed before; this row says since when it no longer holds."""
+
+    consent = models.OneToOneField(
+        Consent, verbose_name=_("consent"), on_delete=models.PROTECT, related_name="withdrawal"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("consent withdrawal")
+        verbose_name_plural = _("consent withdrawals")
+        ordering = ["-withdrawn_at"]
+
+    def __str__(self) -> str:
+        return f"{self.consent} — {self.withdrawn_at:%d.%m.%Y %H:%M}"
+
+
+class DataRequest(models.Model):
+    """A user's request to delete their personal data; staff execute it in /admin/ (an act goes to the audit)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Received, awaiting execution")
+        DONE = "done", _("Data deleted")
+        REFUSED = "refused", _("Refused")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, blank=True, related_name="data_requests"
+    )
+    # Who asked, as shown to staff; blanked when the request is executed.
+    requester = models.CharField(_("requester"), max_length=255, blank=True)
+    reason = models.TextField(_("comment of the user"), blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("executed by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("executed at"), null=True, blank=True)
+    act = models.TextField(_("act"), blank=True)
+
+    class Meta:
+        verbose_name = _("personal data request")
+        verbose_name_plural = _("personal data deletion requests")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return _("Deletion request No. %(pk)s") % {"pk": self.pk}

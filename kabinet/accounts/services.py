@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -33,6 +34,7 @@ from kabinet.accounts.sms import SmsError, get_backend
 from kabinet.api import events as api_events
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
+from kabinet.core.metrics import delivery_failed
 from kabinet.core.net import client_ip, user_agent
 from kabinet.organizations.lookup import CompanyInfo
 from kabinet.organizations.models import Membership, Organization
@@ -177,23 +179,48 @@ def sms_deliver(message_id: int) -> str:
             return message.status
         message.attempts += 1
         try:
-            message.provider_id = get_backend().send(str(message.phone), _sms_text(message))
+            message.provider_id = get_backend().send(
+                str(message.phone), _sms_text(message), idempotency_key=f"sms-{message.pk}"
+            )
         except SmsError as exc:
+            delivery_failed("sms")
             message.last_error = str(exc)[:255]
             retry = exc.retryable and message.attempts < settings.SMS_DELIVERY_ATTEMPTS
             if not retry:
                 message.status = SmsMessage.Status.FAILED
-            message.save(update_fields=["attempts", "last_error", "status"])
-            logger.warning("SMS %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
+            fields = ["attempts", "last_error", "status"]
             if retry and deliver_sms.get_backend().supports_defer:
                 run_after = timezone.now() + timedelta(seconds=30 * 2 ** (message.attempts - 1))
+                message.enqueued_at = run_after
+                fields.append("enqueued_at")
                 transaction.on_commit(lambda: deliver_sms.using(run_after=run_after).enqueue(message_id))
+            message.save(update_fields=fields)
+            logger.warning("SMS %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
             return message.status
         message.status = SmsMessage.Status.SENT
         message.sent_at = timezone.now()
         message.last_error = ""
         message.save(update_fields=["attempts", "provider_id", "status", "sent_at", "last_error"])
         return message.status
+
+
+def sms_requeue_stale() -> int:
+    """Queue again every SMS still waiting OUTBOX_STALE_AFTER seconds after its task was due: the task was
+    lost (a worker killed mid-send). Delivery locks the row and checks its status, so a duplicate task is
+    a no-op, and the idempotency key keeps a message that reached the gateway from being sent twice."""
+    from kabinet.accounts.tasks import deliver_sms
+
+    now = timezone.now()
+    stale = SmsMessage.objects.filter(
+        status=SmsMessage.Status.QUEUED, enqueued_at__lt=now - timedelta(seconds=settings.OUTBOX_STALE_AFTER)
+    )
+    ids = list(stale.values_list("pk", flat=True)[:1000])
+    SmsMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
+    for pk in ids:
+        deliver_sms.enqueue(pk)
+    if ids:
+        logger.warning("Queued %s SMS again after their task was lost", len(ids))
+    return len(ids)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,7 +281,9 @@ def consents_missing(user: User) -> list[ConsentDocument]:
     """Current texts the user has not agreed to (a new version asks again)."""
     current = current_consent_documents()
     agreed = set(
-        Consent.objects.filter(Q(user=user) | Q(registration__user=user)).values_list("document_id", flat=True)
+        Consent.objects.filter(Q(user=user) | Q(registration__user=user))
+        .filter(withdrawal__isnull=True)
+        .values_list("document_id", flat=True)
     )
     return [d for d in current.values() if d.pk not in agreed]
 
@@ -267,24 +296,118 @@ def signin_phone_key(raw_phone: str, normalized: str | None) -> str:
     return (normalized or raw_phone.strip().lower())[:32]
 
 
-def signin_blocked_for(*, phone_key: str, ip: str | None) -> int:
-    """Seconds the phone stays refused from this IP (0 when sign-in may be tried)."""
+# Three limits, so that neither one address trying many phones nor many addresses trying one phone
+# get far, while nobody can lock an owner out of their own account:
+# - per phone and address: LOGIN_FAILURE_LIMIT failures refuse that pair for LOGIN_FAILURE_WINDOW;
+# - per address across phones: LOGIN_IP_FAILURE_LIMIT failures in the window refuse the address;
+# - per phone across addresses: past LOGIN_ACCOUNT_FAILURE_LIMIT failures each further one doubles a
+#   delay (LOGIN_DELAY_BASE … LOGIN_DELAY_MAX) before the next try, and the owner is told once.
+# The last two are counted in the cache by django-ratelimit and do not apply in a browser the account
+# has signed in from before (a signed device cookie, OWASP's «device cookies»).
+DEVICE_COOKIE = "kabinet_device"
+_DEVICE_SALT = "kabinet.accounts.signin-device"
+_DEVICE_MAX_USERS = 5
+
+
+def _signin_usage(request, group: str, value: str, limit: int, *, increment: bool) -> dict:
+    from django_ratelimit.core import get_usage
+
+    return get_usage(
+        request,
+        group=f"kabinet.signin.{group}",
+        key=lambda _group, _request: value,
+        rate=(limit, settings.LOGIN_FAILURE_WINDOW),
+        increment=increment,
+    ) or {"count": 0, "limit": limit, "should_limit": False, "time_left": 0}
+
+
+def _delay_key(phone_key: str) -> str:
+    return "kabinet:signin-delay:" + hashlib.sha256(phone_key.encode()).hexdigest()
+
+
+def signin_device_users(request) -> list[int]:
+    """Users who have signed in from this browser before (from the signed device cookie)."""
+    from django.core import signing
+
+    raw = request.COOKIES.get(DEVICE_COOKIE) if request is not None else None
+    if not raw:
+        return []
+    try:
+        value = signing.loads(raw, salt=_DEVICE_SALT, max_age=settings.LOGIN_DEVICE_COOKIE_AGE)
+    except signing.BadSignature:
+        return []
+    return [int(pk) for pk in value if isinstance(pk, int)] if isinstance(value, list) else []
+
+
+def signin_device_cookie(request, user: User) -> str:
+    """The device cookie value after `user` signed in here (newest first, a few accounts at most)."""
+    from django.core import signing
+
+    users = [user.pk] + [pk for pk in signin_device_users(request) if pk != user.pk]
+    return signing.dumps(users[:_DEVICE_MAX_USERS], salt=_DEVICE_SALT)
+
+
+def _device_trusted(request, phone: str | None) -> bool:
+    users = signin_device_users(request)
+    return bool(phone and users and User.objects.filter(pk__in=users, phone=phone).exists())
+
+
+def signin_blocked_for(*, phone_key: str, ip: str | None, request=None, phone: str | None = None) -> int:
+    """Seconds before this phone may be tried again from this request (0 when it may be now)."""
     window_start = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
     failures = list(
         SignInFailure.objects.filter(phone_key=phone_key, ip=ip, created_at__gte=window_start)
         .order_by("-created_at")
         .values_list("created_at", flat=True)[: settings.LOGIN_FAILURE_LIMIT]
     )
-    if len(failures) < settings.LOGIN_FAILURE_LIMIT:
+    if len(failures) >= settings.LOGIN_FAILURE_LIMIT:
+        # Refused until the oldest of the last N failures leaves the window.
+        free_at = failures[-1] + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
+        return max(1, int((free_at - timezone.now()).total_seconds()))
+    if request is None or _device_trusted(request, phone):
         return 0
-    # Refused until the oldest of the last N failures leaves the window.
-    free_at = failures[-1] + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
-    return max(1, int((free_at - timezone.now()).total_seconds()))
+    if ip:
+        usage = _signin_usage(request, "ip", ip, settings.LOGIN_IP_FAILURE_LIMIT, increment=False)
+        if usage["count"] >= settings.LOGIN_IP_FAILURE_LIMIT:
+            return max(1, usage["time_left"])
+    from django.core.cache import cache
+
+    until = cache.get(_delay_key(phone_key))
+    if until:
+        return max(0, int(until - time.time() + 0.999))
+    return 0
 
 
 def signin_failed(*, phone_key: str, request, user: User | None) -> None:
-    SignInFailure.objects.create(phone_key=phone_key, ip=client_ip(request))
+    from django.core.cache import cache
+
+    ip = client_ip(request)
+    SignInFailure.objects.create(phone_key=phone_key, ip=ip)
     audit_record(action="sign_in_failed", actor=None, obj=user, after={"phone": phone_key}, request=request)
+    if ip:
+        _signin_usage(request, "ip", ip, settings.LOGIN_IP_FAILURE_LIMIT, increment=True)
+    usage = _signin_usage(request, "account", phone_key, settings.LOGIN_ACCOUNT_FAILURE_LIMIT, increment=True)
+    over = usage["count"] - settings.LOGIN_ACCOUNT_FAILURE_LIMIT
+    if over <= 0:
+        return
+    delay = min(settings.LOGIN_DELAY_MAX, settings.LOGIN_DELAY_BASE * 2 ** min(over - 1, 30))
+    cache.set(_delay_key(phone_key), time.time() + delay, delay)
+    if user is not None and cache.add(_delay_key(phone_key) + ":told", 1, settings.LOGIN_FAILURE_WINDOW):
+        _tell_owner_of_guessing(user=user, request=request)
+
+
+def _tell_owner_of_guessing(*, user: User, request) -> None:
+    """The owner learns by SMS and e-mail that someone keeps guessing their password."""
+    audit_record(action="sign_in_delayed", actor=None, obj=user, request=request)
+    sms_notify(
+        phone=str(user.phone),
+        text=_("Kabinet: many wrong passwords were tried for your account. If it was not you, change the password."),
+    )
+    email_later(
+        to=user.email,
+        template="signin_guessing",
+        context={"user": user, "attempts": settings.LOGIN_ACCOUNT_FAILURE_LIMIT, "portal_url": settings.PORTAL_URL},
+    )
 
 
 def signin_succeeded(*, user: User, request) -> None:
@@ -394,20 +517,45 @@ def registration_confirm(*, registration_id: int, code: str, request) -> User:
         registration.user = user
         registration.organization = org
         registration.password = ""
-        registration.status = Registration.Status.AWAITING_APPROVAL
+        registration.status = _first_decider(org)
         registration.phone_confirmed_at = timezone.now()
         registration.save(update_fields=["user", "organization", "password", "status", "phone_confirmed_at"])
         audit_record(action="registration_confirmed", organization=org, actor=user, obj=registration, request=request)
-        api_events.record(
-            "registration.awaiting",
-            organization=org,
-            registration=registration.pk,
-            inn=org.inn,
-            company=registration.company_name,
-            full_name=user.full_name,
-            phone=str(user.phone),
-        )
+        _join_request_sent(registration, org, user)
     return user
+
+
+def _first_decider(org: Organization) -> str:
+    """A company that already has administrators decides who joins it first; otherwise the lessor's staff."""
+    has_admins = Membership.objects.filter(
+        organization=org, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+    ).exists()
+    return Registration.Status.AWAITING_ORG_ADMIN if has_admins else Registration.Status.AWAITING_APPROVAL
+
+
+def _join_request_sent(registration: Registration, org: Organization, user: User) -> None:
+    """Tell whoever decides first: the company's administrators (e-mail; the request waits in
+    «Сотрудники»), or the lessor's staff (the event feed the back office and the accounting system read)."""
+    if registration.status == Registration.Status.AWAITING_ORG_ADMIN:
+        admins = Membership.objects.filter(
+            organization=org, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+        ).select_related("user")
+        for admin in admins:
+            email_later(
+                to=admin.user.email,
+                template="join_requested",
+                context={"user": admin.user, "organization": org, "full_name": user.full_name},
+            )
+        return
+    api_events.record(
+        "registration.awaiting",
+        organization=org,
+        registration=registration.pk,
+        inn=org.inn,
+        company=registration.company_name,
+        full_name=user.full_name,
+        phone=str(user.phone),
+    )
 
 
 def organization_request(*, user: User, company: CompanyInfo, request) -> Registration:
@@ -418,7 +566,9 @@ def organization_request(*, user: User, company: CompanyInfo, request) -> Regist
         if membership and membership.status == Membership.Status.ACTIVE:
             raise ServiceError(_("You already have access to this organization."), field="company")
         if Registration.objects.filter(
-            user=user, organization=org, status=Registration.Status.AWAITING_APPROVAL
+            user=user,
+            organization=org,
+            status__in=[Registration.Status.AWAITING_APPROVAL, Registration.Status.AWAITING_ORG_ADMIN],
         ).exists():
             raise ServiceError(_("A request for this organization is already waiting for approval."), field="company")
         if membership is None:
@@ -427,7 +577,7 @@ def organization_request(*, user: User, company: CompanyInfo, request) -> Regist
             )
         registration = Registration.objects.create(
             kind=Registration.Kind.ADD_ORGANIZATION,
-            status=Registration.Status.AWAITING_APPROVAL,
+            status=_first_decider(org),
             user=user,
             organization=org,
             inn=company.inn,
@@ -441,15 +591,7 @@ def organization_request(*, user: User, company: CompanyInfo, request) -> Regist
             phone_confirmed_at=timezone.now(),
         )
         audit_record(action="organization_requested", organization=org, actor=user, obj=registration, request=request)
-        api_events.record(
-            "registration.awaiting",
-            organization=org,
-            registration=registration.pk,
-            inn=org.inn,
-            company=registration.company_name,
-            full_name=user.full_name,
-            phone=str(user.phone),
-        )
+        _join_request_sent(registration, org, user)
     return registration
 
 
@@ -471,7 +613,9 @@ def registration_approve(
         if org.status != Organization.Status.ACTIVE:
             org.status = Organization.Status.ACTIVE
             org.save(update_fields=["status", "updated_at"])
-        if had_users:
+        if registration.org_admin_approved_by_id:
+            membership.status = Membership.Status.ACTIVE  # the company's administrator approved it first
+        elif had_users:
             membership.status = Membership.Status.REQUESTED
         else:
             membership.status = Membership.Status.ACTIVE
@@ -492,8 +636,9 @@ def registration_approve(
             request=request,
         )
         user = registration.user
-        context = {"user": user, "organization": org, "waits_for_admin": had_users}
-        if had_users:
+        waits_for_admin = membership.status == Membership.Status.REQUESTED
+        context = {"user": user, "organization": org, "waits_for_admin": waits_for_admin}
+        if waits_for_admin:
             text = _("Kabinet: the request for %(org)s is approved and waits for its administrator.") % {
                 "org": org.name
             }
@@ -580,6 +725,59 @@ def password_change(*, user: User, new_password: str, request) -> None:
         user.save(update_fields=["password"])
         audit_record(action="password_changed", actor=user, obj=user, request=request)
         email_later(to=user.email, template="password_changed", context={"user": user})
+
+
+def _limit(request, group: str, value: str, limit: int, period: int) -> dict | None:
+    from django_ratelimit.core import get_usage
+
+    return get_usage(request, group=group, key=lambda _group, _request: value, rate=(limit, period), increment=True)
+
+
+def password_reset_request(*, phone: str, portal_url: str, request) -> None:
+    """Count the per-phone and per-address limits and queue the letter (sent only if the phone is known)."""
+    from kabinet.accounts.tasks import send_password_reset
+
+    for group, value, limit in (
+        ("kabinet.password-reset.phone", phone, settings.PASSWORD_RESET_LIMIT_PER_PHONE),
+        ("kabinet.password-reset.ip", client_ip(request) or "", settings.PASSWORD_RESET_LIMIT_PER_IP),
+    ):
+        usage = _limit(request, group, value, limit, 3600)
+        if usage and usage["should_limit"]:
+            minutes = max(1, -(-usage["time_left"] // 60))
+            raise ServiceError(
+                _("Too many recovery requests. Try again in %(minutes)d min.") % {"minutes": minutes},
+                field="phone",
+                retry_after=usage["time_left"],
+            )
+    ip = client_ip(request) or ""
+    transaction.on_commit(lambda: send_password_reset.enqueue(phone, portal_url, ip))
+
+
+def password_reset_send(*, phone: str, portal_url: str, ip: str = "") -> bool:
+    """The worker's half of «Забыли пароль?»: e-mail the link to an active user with this phone."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    if user is None or not user.email:
+        return False
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {"user": user, "link": portal_url + path, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+    subject = " ".join(render_to_string("emails/password_reset_subject.txt", context).split())
+    send_mail(
+        subject, render_to_string("emails/password_reset_body.txt", context), settings.DEFAULT_FROM_EMAIL, [user.email]
+    )
+    audit_record(action="password_reset_requested", actor=None, obj=user, after={"ip": ip})
+    return True
 
 
 def password_reset_done(*, user: User, request) -> None:

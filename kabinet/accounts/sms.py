@@ -5,7 +5,10 @@
 - `LocmemBackend` keeps messages in `kabinet.accounts.sms.outbox` (unit tests);
 - `SmsRuBackend` and `SmscBackend` talk to the real gateways over HTTPS.
 
-`send()` returns the provider's message id or raises `SmsError`; `SmsError.retryable` says whether
+`send(phone, text, idempotency_key=…)` returns the provider's message id or raises `SmsError`. The key is
+the same for every try of one message (`sms-<id>`): the HTTP backends send it as `Idempotency-Key`, so a
+gateway (or a relay in front of it) that honours the header drops a repeat after a worker died between
+the gateway's answer and our commit. `SmsError.retryable` says whether
 trying again later may succeed (the gateway is down or slow) or not (a wrong number, no money, bad
 credentials — a person has to act).
 """
@@ -37,7 +40,7 @@ class SmsError(Exception):
 
 
 class BaseBackend:
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, idempotency_key: str = "") -> str:
         raise NotImplementedError
 
 
@@ -45,7 +48,7 @@ class ConsoleBackend(BaseBackend):
     def __init__(self, stream=None):
         self.stream = stream or sys.stdout
 
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, idempotency_key: str = "") -> str:
         message_id = uuid.uuid4().hex
         self.stream.write(f"--- SMS to {phone} ---\n{text}\n---\n")
         self.stream.flush()
@@ -53,9 +56,9 @@ class ConsoleBackend(BaseBackend):
 
 
 class LocmemBackend(BaseBackend):
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, idempotency_key: str = "") -> str:
         message_id = uuid.uuid4().hex
-        outbox.append({"id": message_id, "phone": phone, "text": text})
+        outbox.append({"id": message_id, "phone": phone, "text": text, "idempotency_key": idempotency_key})
         return message_id
 
 
@@ -65,7 +68,7 @@ class FileBackend(BaseBackend):
     def __init__(self, path: str | None = None):
         self.path = Path(path or settings.SMS_FILE_PATH)
 
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, idempotency_key: str = "") -> str:
         message_id = uuid.uuid4().hex
         self.path.mkdir(parents=True, exist_ok=True)
         record = {"id": message_id, "phone": phone, "text": text, "sent_at": datetime.now(UTC).isoformat()}
@@ -80,12 +83,13 @@ class FileBackend(BaseBackend):
         return [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _post_form(url: str, fields: dict[str, str], timeout: int) -> dict:
+def _post_form(url: str, fields: dict[str, str], timeout: int, idempotency_key: str = "") -> dict:
     """POST an urlencoded form, return the JSON answer; network trouble is a retryable SmsError."""
     body = urllib.parse.urlencode(fields).encode()
-    request = urllib.request.Request(  # noqa: S310 (the URL is a setting: https in production)
-        url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
-    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 (a setting: https in production)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             raw = response.read()
@@ -118,12 +122,12 @@ class SmsRuBackend(BaseBackend):
         self.sender = sender if sender is not None else settings.SMS_SENDER
         self.timeout = timeout or settings.SMS_TIMEOUT
 
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, idempotency_key: str = "") -> str:
         to = phone.lstrip("+")
         fields = {"api_id": self.api_id, "to": to, "msg": text, "json": "1"}
         if self.sender:
             fields["from"] = self.sender
-        answer = _post_form(self.url, fields, self.timeout)
+        answer = _post_form(self.url, fields, self.timeout, idempotency_key)
         if answer.get("status") != "OK":
             code = str(answer.get("status_code", ""))
             raise SmsError(
@@ -160,7 +164,7 @@ class SmscBackend(BaseBackend):
         self.sender = sender if sender is not None else settings.SMS_SENDER
         self.timeout = timeout or settings.SMS_TIMEOUT
 
-    def send(self, phone: str, text: str) -> str:
+    def send(self, phone: str, text: str, idempotency_key: str = "") -> str:
         fields = {
             "login": self.login,
             "psw": self.password,
@@ -171,7 +175,7 @@ class SmscBackend(BaseBackend):
         }
         if self.sender:
             fields["sender"] = self.sender
-        answer = _post_form(self.url, fields, self.timeout)
+        answer = _post_form(self.url, fields, self.timeout, idempotency_key)
         if "error_code" in answer or "error" in answer:
             code = str(answer.get("error_code", ""))
             raise SmsError(f"SMSC {code}: {answer.get('error', '')}", retryable=code in self.RETRYABLE, code=code)

@@ -16,4 +16,17 @@ def deliver_sms(message_id: int) -> str:
 
 @task()
 def send_email(to: str, subject: str, body: str) -> None:
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    from kabinet.core.metrics import delivery_failed
+
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    except Exception:
+        delivery_failed("email")
+        raise
+
+
+@task()
+def send_password_reset(phone: str, portal_url: str, ip: str = "") -> bool:
+    from kabinet.accounts.services import password_reset_send
+
+    return password_reset_send(phone=phone, portal_url=portal_url, ip=ip)

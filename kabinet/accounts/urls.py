@@ -20,5 +20,10 @@ urlpatterns = [
     path("password/reset/complete/", views.password_reset_complete, name="password_reset_complete"),
     path("profile/", views.profile, name="profile"),
     path("profile/phone/", views.phone_confirm, name="phone_confirm"),
+    path("profile/data/", views.personal_data_page, name="personal_data"),
+    path("profile/data/export.json", views.personal_data_json, name="personal_data_json"),
+    path("profile/data/export.pdf", views.personal_data_pdf, name="personal_data_pdf"),
+    path("profile/data/consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
+    path("profile/data/delete/", views.personal_data_delete, name="personal_data_delete"),
     path("profile/phone/resend/", views.phone_resend, name="phone_resend"),
 ]

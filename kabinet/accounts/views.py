@@ -7,21 +7,19 @@ from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
-from django.utils.encoding import force_bytes
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 
-from kabinet.accounts import forms, services
+from kabinet.accounts import forms, personal_data, services
 from kabinet.accounts.middleware import CONSENT_KEY, DEADLINE_KEY
-from kabinet.accounts.models import ConsentDocument, PhoneChallenge, Registration, User
+from kabinet.accounts.models import ConsentDocument, PhoneChallenge, Registration
+from kabinet.core.files import bytes_response
 from kabinet.organizations.lookup import LookupError_, get_lookup
 
 REGISTRATION_KEY = "kabinet_registration_id"
@@ -54,6 +52,15 @@ class LoginView(auth_views.LoginView):
         services.signin_succeeded(user=user, request=self.request)
         if services.consents_missing(user):
             session[CONSENT_KEY] = True
+        # This browser is now known for the account: the cross-address limits do not delay it.
+        response.set_cookie(
+            services.DEVICE_COOKIE,
+            services.signin_device_cookie(self.request, user),
+            max_age=settings.LOGIN_DEVICE_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
         return response
 
 
@@ -88,16 +95,26 @@ def register(request):
 def company_suggestions(request):
     """Suggestions under «ИНН или название организации» (htmx fragment)."""
     query = (request.GET.get("company") or request.GET.get("q") or "").strip()
-    companies, unavailable = [], False
+    companies, unavailable, limited = [], False, False
     if len(query) >= 3:
-        try:
-            companies = get_lookup().suggest(query)
-        except LookupError_:
-            unavailable = True
+        # No sign-in is needed here and every lookup may spend the lessor's paid DaData quota (issue 13.11).
+        limited = is_ratelimited(
+            request,
+            group="kabinet.company-suggestions",
+            key="ip",
+            rate=(settings.COMPANY_LOOKUP_LIMIT_PER_IP, 60),
+            increment=True,
+        )
+        if not limited:
+            try:
+                companies = get_lookup().suggest(query)
+            except LookupError_:
+                unavailable = True
     return render(
         request,
         "accounts/_company_suggestions.html",
-        {"companies": companies, "unavailable": unavailable, "query": query},
+        {"companies": companies, "unavailable": unavailable, "limited": limited, "query": query},
+        status=429 if limited else 200,
     )
 
 
@@ -190,30 +207,22 @@ def consent(request):
 
 
 def password_reset(request):
-    """«Забыли пароль?»: the same answer whether or not the phone exists."""
+    """«Забыли пароль?»: the same answer, and the same work, whether or not the phone exists.
+
+    The request only counts the limits and queues a task with the phone; the worker looks the user
+    up and sends the letter, so neither the answer, its timing nor a broken mail server tells who
+    has an account.
+    """
     form = forms.PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = User.objects.filter(phone=form.cleaned_data["phone"], is_active=True).first()
-        if user is not None and user.email:
-            link = request.build_absolute_uri(
-                reverse(
-                    "accounts:password_reset_confirm",
-                    kwargs={
-                        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                        "token": default_token_generator.make_token(user),
-                    },
-                )
+        try:
+            services.password_reset_request(
+                phone=form.cleaned_data["phone"], portal_url=request.build_absolute_uri("/")[:-1], request=request
             )
-            context = {"user": user, "link": link, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
-            subject = " ".join(render_to_string("emails/password_reset_subject.txt", context).split())
-            send_mail(
-                subject,
-                render_to_string("emails/password_reset_body.txt", context),
-                settings.DEFAULT_FROM_EMAIL,
-                [user.email],
-            )
-            services.audit_record(action="password_reset_requested", actor=None, obj=user, request=request)
-        return redirect("accounts:password_reset_sent")
+        except services.ServiceError as exc:
+            form.add_error("phone", exc.message)
+        else:
+            return redirect("accounts:password_reset_sent")
     return render(request, "accounts/password_reset.html", {"form": form})
 
 
@@ -333,3 +342,67 @@ def phone_resend(request):
         request.session[PHONE_CHALLENGE_KEY] = new.pk
         messages.success(request, _("A new code has been sent."))
     return redirect("accounts:phone_confirm")
+
+
+# --- Personal data (152-FZ) ------------------------------------------------------------------------
+
+
+@login_required
+def personal_data_page(request):
+    """«Персональные данные»: the consents given, a copy of the data, a deletion request."""
+    from kabinet.accounts.models import DataRequest
+
+    return render(
+        request,
+        "accounts/personal_data.html",
+        {
+            "consents": personal_data.consents_of(request.user),
+            "data_requests": DataRequest.objects.filter(user=request.user).order_by("-created_at"),
+            "delete_form": forms.DeletionRequestForm(),
+        },
+    )
+
+
+@login_required
+def personal_data_json(request):
+    content = personal_data.personal_data_json(request.user)
+    return bytes_response(content, _("Personal data.json"), "application/json; charset=utf-8")
+
+
+@login_required
+def personal_data_pdf(request):
+    return bytes_response(personal_data.personal_data_pdf(request.user), _("Personal data.pdf"), "application/pdf")
+
+
+@login_required
+def consent_withdraw(request, pk: int):
+    """A page that says what withdrawing means; the POST withdraws."""
+    consent = next((c for c in personal_data.consents_of(request.user) if c.pk == pk), None)
+    if consent is None or hasattr(consent, "withdrawal"):
+        raise Http404
+    if request.method == "POST":
+        try:
+            personal_data.consent_withdraw(user=request.user, consent_id=pk, request=request)
+        except personal_data.PersonalDataError as exc:
+            messages.error(request, str(exc))
+        else:
+            request.session[CONSENT_KEY] = True
+            messages.success(request, _("The consent is withdrawn."))
+        return redirect("accounts:personal_data")
+    return render(request, "accounts/consent_withdraw.html", {"consent": consent})
+
+
+@login_required
+@require_POST
+def personal_data_delete(request):
+    form = forms.DeletionRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Confirm that you understand what deletion means."))
+        return redirect("accounts:personal_data")
+    try:
+        personal_data.deletion_request(user=request.user, reason=form.cleaned_data["reason"], request=request)
+    except personal_data.PersonalDataError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your request is sent. We will tell you by e-mail when it is done."))
+    return redirect("accounts:personal_data")

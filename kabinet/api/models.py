@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,13 +13,36 @@ def hash_key(key: str) -> str:
 
 
 class ApiToken(models.Model):
-    """A token of one outside system (the creditor's accounting system). Only its hash is stored."""
+    """A token of one outside system (the creditor's accounting system). Only its hash is stored.
+
+    A token belongs to one creditor and reaches only that creditor's clients, contracts, documents,
+    events and requests; a staff-wide token (the back office's own integrations) reaches everything.
+    """
 
     name = models.CharField(_("system"), max_length=128)
+    creditor = models.ForeignKey(
+        "creditors.Creditor",
+        verbose_name=_("creditor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="api_tokens",
+        help_text=_("The token reads and writes only this creditor's clients and contracts."),
+    )
+    staff_wide = models.BooleanField(
+        _("staff-wide (all creditors)"),
+        default=False,
+        help_text=_("Reaches every creditor's data. Only for the back office's own systems; leave the creditor empty."),
+    )
     prefix = models.CharField(_("key prefix"), max_length=12, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
     can_read = models.BooleanField(_("scope: read"), default=True)
     can_write = models.BooleanField(_("scope: write"), default=False)
+    can_change_requisites = models.BooleanField(
+        _("scope: change bank requisites"),
+        default=False,
+        help_text=_("May change the creditor's payment requisites (account, bank, BIC, INN); every change is audited."),
+    )
     allowed_ips = models.TextField(
         _("allowed IP addresses"), blank=True, help_text=_("One address or network per line; empty: any.")
     )
@@ -36,23 +60,45 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(creditor__isnull=False, staff_wide=False)
+                    | models.Q(creditor__isnull=True, staff_wide=True)
+                ),
+                name="api_token_creditor_or_staff_wide",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
     def issue(
-        cls, *, name: str, can_read: bool = True, can_write: bool = False, allowed_ips: str = ""
+        cls,
+        *,
+        name: str,
+        creditor=None,
+        staff_wide: bool = False,
+        can_read: bool = True,
+        can_write: bool = False,
+        can_change_requisites: bool = False,
+        allowed_ips: str = "",
     ) -> tuple[ApiToken, str]:
-        """Create a token; the key is returned once and never stored."""
+        """Create a token of one creditor (or an explicitly staff-wide one); the key is returned once."""
+        if (creditor is None) != staff_wide:
+            raise ValueError("A token belongs to one creditor, or is staff-wide without a creditor.")
         prefix = secrets.token_hex(4)
         key = f"kb_{prefix}_{secrets.token_urlsafe(32)}"
         token = cls.objects.create(
             name=name,
+            creditor=creditor,
+            staff_wide=staff_wide,
             prefix=prefix,
             key_hash=hash_key(key),
             can_read=can_read,
             can_write=can_write,
+            can_change_requisites=can_change_requisites,
             allowed_ips=allowed_ips,
         )
         return token, key
@@ -64,12 +110,14 @@ class ApiToken(models.Model):
 class IdempotentUpload(models.Model):
     """An `Idempotency-Key` of a document upload: a retried upload returns the first answer."""
 
-    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE)
-    key = models.CharField(max_length=128)
-    document = models.ForeignKey("documents.Document", on_delete=models.CASCADE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    token = models.ForeignKey(ApiToken, verbose_name=_("API token"), on_delete=models.CASCADE)
+    key = models.CharField(_("Idempotency-Key"), max_length=128)
+    document = models.ForeignKey("documents.Document", verbose_name=_("document"), on_delete=models.CASCADE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("upload key")
+        verbose_name_plural = _("upload keys (Idempotency-Key)")
         constraints = [models.UniqueConstraint(fields=["token", "key"], name="idempotent_upload_unique")]
 
     def __str__(self) -> str:
@@ -119,6 +167,8 @@ class WebhookDelivery(models.Model):
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    # When a delivery task was last queued (or is due); see webhooks.requeue_stale().
+    enqueued_at = models.DateTimeField(_("queued for delivery at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("webhook delivery")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kabinet.contracts.models import Contract, InsurancePolicy, LeasedItem
@@ -17,11 +20,23 @@ MONEY_FIELD = {"max_digits": 16, "decimal_places": 2}
 
 
 class ExternalRef(serializers.SlugRelatedField):
-    """A reference by external id: «organization: "1C-000123"»."""
+    """A reference by external id: «organization: "1C-000123"». Only objects the token reaches are found:
+    another creditor's object is «no object», exactly like one that does not exist."""
 
     def __init__(self, model, **kwargs):
         super().__init__(slug_field="external_id", queryset=model.objects.all(), **kwargs)
         self.error_messages["does_not_exist"] = "No object with external id «{value}»."
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:  # PostgreSQL refuses NUL in a text comparison
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+    def get_queryset(self):
+        scope = self.context.get("scope")
+        if scope is None:  # only the OpenAPI generator builds serializers without a request
+            return self.queryset.none()
+        return scope.queryset(self.queryset.model)
 
 
 class CreditorSerializer(serializers.ModelSerializer):
@@ -138,8 +153,73 @@ def _vat_warnings(rows) -> list[dict]:
     return out
 
 
+_MONEY_RE = re.compile(r"-?\d{1,14}(\.\d{1,2})?")
+_RATE_RE = re.compile(r"\d{1,3}(\.\d{1,2})?")
+
+
+@extend_schema_field(ScheduleRowSerializer(many=True))
+class ScheduleRowsField(serializers.Field):
+    """The schedule's lines, checked row by row without a nested serializer per row (a nested DRF
+    serializer costs more than the database work of a bulk import). Errors name the row and field,
+    like DRF's: {"payments": {"3": {"due_date": ["…"]}}}."""
+
+    default_error_messages = {"not_a_list": "Expected a list of lines.", "too_many": "At most {n} lines."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list")
+        if len(data) > settings.API_MAX_ROWS:
+            self.fail("too_many", n=settings.API_MAX_ROWS)
+        rows, errors = [], {}
+        for index, raw in enumerate(data):
+            row, problems = _schedule_row(raw)
+            if problems:
+                errors[str(index)] = problems
+            rows.append(row)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return rows
+
+    def to_representation(self, value):
+        return value
+
+
+def _schedule_row(raw) -> tuple[dict, dict]:
+    if not isinstance(raw, dict):
+        return {}, {"non_field_errors": ["Expected an object."]}
+    problems: dict[str, list[str]] = {}
+    if "paid_amount" in raw or "paid_date" in raw:
+        problems["paid_amount"] = ["A schedule line holds charges only: send payments received to POST /payments/."]
+    row: dict = {}
+    number = raw.get("number")
+    if isinstance(number, str) and number.isdigit():
+        number = int(number)
+    if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 100000:
+        problems["number"] = ["A whole number from 1 to 100000."]
+    row["number"] = number
+    try:
+        row["due_date"] = date.fromisoformat(str(raw.get("due_date")))
+    except ValueError:
+        problems["due_date"] = ["A date as YYYY-MM-DD."]
+    amount = str(raw.get("amount", ""))
+    if not _MONEY_RE.fullmatch(amount) or amount.startswith("-"):
+        problems["amount"] = ["An amount from 0 to 99999999999999.99 with at most two decimal places."]
+    else:
+        row["amount"] = Decimal(amount).quantize(Decimal("0.01"))
+    rate = str(raw.get("vat_rate", ""))
+    if not _RATE_RE.fullmatch(rate) or Decimal(rate) > 100:
+        problems["vat_rate"] = ["A VAT rate from 0 to 100 with at most two decimal places."]
+    else:
+        row["vat_rate"] = Decimal(rate).quantize(Decimal("0.01"))
+    external_id = raw.get("external_id")
+    if external_id is not None and (not isinstance(external_id, str) or len(external_id) > 64):
+        problems["external_id"] = ["At most 64 characters."]
+    row["external_id"] = external_id or None
+    return row, problems
+
+
 class ScheduleSerializer(serializers.Serializer):
-    payments = ScheduleRowSerializer(many=True, max_length=settings.API_MAX_ROWS)
+    payments = ScheduleRowsField()
     # A VAT rate that differs from the rate in force on the due date is refused unless the books
     # confirm it (then the answer lists it under "warnings").
     allow_vat_mismatch = serializers.BooleanField(default=False)
@@ -198,7 +278,7 @@ class AllocationSerializer(serializers.Serializer):
 
 class PaymentReceivedSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=64, help_text="The books' id of the payment (idempotency).")
-    contract = ExternalRef(Contract)
+    contract = serializers.CharField(max_length=64, help_text="The contract's external id.")
     received_on = serializers.DateField()
     amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0.01"))
     document_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
@@ -220,7 +300,7 @@ class ReversalSerializer(serializers.Serializer):
 
 class PenaltySerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=64)
-    contract = ExternalRef(Contract)
+    contract = serializers.CharField(max_length=64, help_text="The contract's external id.")
     accrued_on = serializers.DateField()
     amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0"), help_text="0 removes the penalty.")
     basis = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
@@ -233,7 +313,7 @@ class PenaltiesSerializer(serializers.Serializer):
 
 class AdjustmentSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=64)
-    contract = ExternalRef(Contract)
+    contract = serializers.CharField(max_length=64, help_text="The contract's external id.")
     date = serializers.DateField()
     amount = serializers.DecimalField(
         **MONEY_FIELD, help_text="Positive: the client owes more; negative: less; 0 removes the adjustment."

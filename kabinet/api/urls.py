@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from kabinet.api import views
 
@@ -7,7 +7,12 @@ app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script from a URL: no inline script under the CSP.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
+        name="docs",
+    ),
     path("creditors/<str:external_id>/", views.CreditorUpsert.as_view(), name="creditor"),
     path("products/<str:external_id>/", views.ProductUpsert.as_view(), name="product"),
     path("organizations/<str:external_id>/", views.OrganizationUpsert.as_view(), name="organization"),

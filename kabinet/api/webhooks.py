@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
-import urllib.error
-import urllib.request
+import socket
+import ssl
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from kabinet.api.models import ApiEvent, ApiToken, WebhookDelivery
+from kabinet.core.metrics import delivery_failed
+from kabinet.core.net import AddressRefused, resolve_public
 
 
 def ensure_secret(token: ApiToken) -> str:
@@ -28,13 +32,75 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+# SSRF (issue 13.10): a webhook URL is typed by staff, but it must never make the portal call into its
+# own networks. The host is resolved at registration and again at each delivery; every address it
+# resolves to must be public (or inside WEBHOOK_ALLOWED_NETWORKS); the connection goes to the address
+# that was checked (no second lookup to rebind), and a redirect is an error, never followed.
+
+
+def check_webhook_url(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, path) of a webhook URL whose host resolves only to allowed addresses."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AddressRefused("only http:// and https:// URLs with a host")
+    if parts.username or parts.password:
+        raise AddressRefused("no credentials in the URL: the body is signed")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise AddressRefused("bad port") from exc
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, parts.hostname, port, path
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address checked beforehand; Host stays the URL's name."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """The same over TLS: the certificate is verified for the URL's name (SNI too)."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST to a webhook; the HTTP status (a 3xx is returned as is: redirects are not followed)."""
+    scheme, host, port, path = check_webhook_url(url)
+    address = resolve_public(host, port)
+    connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(host, port, address, timeout)
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(64 * 1024)
+        return response.status
+    finally:
+        connection.close()
+
+
 def fan_out(event_id: int) -> list[int]:
-    """Create one delivery per system with a webhook and queue them."""
+    """Create one delivery per system with a webhook that may read the event, and queue them."""
+    from kabinet.api.scoping import TokenScope
     from kabinet.api.tasks import deliver_webhook
 
     tokens = ApiToken.objects.filter(revoked_at__isnull=True, can_read=True).exclude(webhook_url="")
     ids = []
     for token in tokens:
+        if not TokenScope(token).queryset(ApiEvent).filter(pk=event_id).exists():
+            continue  # another creditor's client: its system never hears of it
         delivery, _ = WebhookDelivery.objects.get_or_create(token=token, event_id=event_id)
         ids.append(delivery.pk)
     transaction.on_commit(lambda: [deliver_webhook.enqueue(pk) for pk in ids])
@@ -61,32 +127,56 @@ def deliver(delivery_id: int) -> str:
             },
             ensure_ascii=False,
         ).encode()
-        request = urllib.request.Request(  # noqa: S310 (the URL is configured by staff)
-            delivery.token.webhook_url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "X-Kabinet-Event": event.kind,
-                "X-Kabinet-Delivery": str(delivery.pk),
-                "X-Kabinet-Signature": sign(ensure_secret(delivery.token), body),
-            },
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "X-Kabinet-Event": event.kind,
+            "X-Kabinet-Delivery": str(delivery.pk),
+            # The same key on every try: the receiver drops a repeat after we died before recording.
+            "Idempotency-Key": f"webhook-{delivery.pk}",
+            "X-Kabinet-Signature": sign(ensure_secret(delivery.token), body),
+        }
         delivery.attempts += 1
         try:
-            with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
-                delivery.response_code = response.status
-            delivery.status = WebhookDelivery.Status.DELIVERED
-            delivery.delivered_at = timezone.now()
-            delivery.last_error = ""
-        except urllib.error.HTTPError as exc:
-            delivery.response_code, delivery.last_error = exc.code, f"HTTP {exc.code}"
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            status = post_json(delivery.token.webhook_url, body, headers, settings.WEBHOOK_TIMEOUT)
+        except AddressRefused as exc:
+            # Asking again will not make an internal address public: give up at once.
+            delivery.last_error = f"refused: {exc}"[:255]
+            delivery.status = WebhookDelivery.Status.FAILED
+        except (OSError, http.client.HTTPException) as exc:
             delivery.last_error = f"{exc.__class__.__name__}"[:255]
+        else:
+            delivery.response_code = status
+            if 200 <= status < 300:
+                delivery.status = WebhookDelivery.Status.DELIVERED
+                delivery.delivered_at = timezone.now()
+                delivery.last_error = ""
+            elif 300 <= status < 400:
+                delivery.last_error = f"HTTP {status}: redirects are not followed"
+            else:
+                delivery.last_error = f"HTTP {status}"
+        if delivery.status != WebhookDelivery.Status.DELIVERED:
+            delivery_failed("webhook")
         if delivery.status == WebhookDelivery.Status.PENDING and delivery.attempts >= settings.WEBHOOK_ATTEMPTS:
             delivery.status = WebhookDelivery.Status.FAILED
-        delivery.save()
         if delivery.status == WebhookDelivery.Status.PENDING and deliver_webhook.get_backend().supports_defer:
             run_after = timezone.now() + timedelta(seconds=10 * 3 ** (delivery.attempts - 1))
+            delivery.enqueued_at = run_after
             transaction.on_commit(lambda: deliver_webhook.using(run_after=run_after).enqueue(delivery_id))
+        delivery.save()
         return delivery.status
+
+
+def requeue_stale() -> int:
+    """Queue again every pending delivery whose task was due OUTBOX_STALE_AFTER seconds ago and never ran to
+    the end (a worker killed mid-request). The receiver sees the same `Idempotency-Key` / `X-Kabinet-Delivery`."""
+    from kabinet.api.tasks import deliver_webhook
+
+    now = timezone.now()
+    stale = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING, enqueued_at__lt=now - timedelta(seconds=settings.OUTBOX_STALE_AFTER)
+    )
+    ids = list(stale.values_list("pk", flat=True)[:1000])
+    WebhookDelivery.objects.filter(pk__in=ids).update(enqueued_at=now)
+    for pk in ids:
+        deliver_webhook.enqueue(pk)
+    return len(ids)

@@ -51,6 +51,8 @@ class AppealForm(forms.Form):
                 **spec,
                 "key": f"field_{spec['name']}",
                 "value": source.get(f"field_{spec['name']}", ""),
+                "value_from": source.get(f"field_{spec['name']}_from", ""),
+                "value_to": source.get(f"field_{spec['name']}_to", ""),
                 "errors": self.errors.get(f"field_{spec['name']}", []),
             }
             for spec in (topic.extra_fields if topic else [])

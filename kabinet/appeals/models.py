@@ -78,6 +78,16 @@ class Appeal(OrgOwned):
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, blank=True
     )
     external_id = models.CharField(_("external id"), max_length=64, null=True, blank=True, unique=True)
+    # Back office: who of the lessor's staff works on it (the client never sees this).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"is_staff": True},
+    )
 
     class Meta:
         verbose_name = _("request")
@@ -112,7 +122,7 @@ class AppealStatusChange(OrgOwned):
         indexes = [models.Index(fields=["organization", "appeal", "created_at"], name="appeal_hist_org")]
 
     def __str__(self) -> str:
-        return f"{self.appeal_id}: {self.from_status} → {self.to_status}"
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
 # Who may move a request from which status to which. Anything else is refused.
@@ -143,7 +153,13 @@ STAFF_TRANSITIONS: dict[str, set[str]] = {
     AppealStatus.WITHDRAWN: set(),
 }
 # The client may withdraw a request unless it is rejected or already withdrawn (§6.4).
-WITHDRAWABLE = set(AppealStatus.values) - {AppealStatus.REJECTED, AppealStatus.WITHDRAWN}
+# A finished request (done, closed, rejected, withdrawn) cannot be withdrawn any more.
+WITHDRAWABLE = set(AppealStatus.values) - {
+    AppealStatus.DONE,
+    AppealStatus.CLOSED,
+    AppealStatus.REJECTED,
+    AppealStatus.WITHDRAWN,
+}
 # Statuses that wait for the client: the card shows what is asked and takes an answer.
 ASKS_CLIENT = {AppealStatus.NEEDS_CONFIRMATION, AppealStatus.NEEDS_APPROVAL}
 OPEN_STATUSES = set(AppealStatus.values) - {
@@ -192,3 +208,42 @@ class AppealCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_number}"
+
+
+class StaffNote(models.Model):
+    """An internal note of the lessor's staff on a request. Never shown to the client, never sent out.
+
+    Deliberately not organization-owned: no client-facing accessor (`for_org`) can ever reach it.
+    """
+
+    appeal = models.ForeignKey(Appeal, verbose_name=_("request"), on_delete=models.CASCADE, related_name="staff_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class ReplyTemplate(TimeStamped):
+    """A ready answer staff pick on the request page instead of typing it again."""
+
+    title = models.CharField(_("name"), max_length=255)
+    body = models.TextField(_("text"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet, TextField, Value
-from django.db.models.functions import Coalesce, Concat
+from datetime import datetime, timedelta
 
-from kabinet.appeals.models import Appeal
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, TextField, Value
+from django.db.models.functions import Coalesce, Concat
+from django.utils import timezone
+
+from kabinet.appeals.models import ASKS_CLIENT, OPEN_STATUSES, Appeal, AppealStatus
 from kabinet.core.db import Casefold
 
 
@@ -35,3 +39,47 @@ def appeal_list(org, *, q: str = "", product_id: int | None = None, kind: str = 
         for word in words:
             appeals = appeals.filter(haystack__contains=word)
     return appeals.select_related("topic", "contract", "product").order_by("-created_at", "-id")
+
+
+# The back office's work queue: what each counter counts.
+QUEUE_NEW = {AppealStatus.SENT}
+QUEUE_IN_PROGRESS = {AppealStatus.REVIEW, AppealStatus.IN_PROGRESS, AppealStatus.DEAL}
+QUEUE_WAITING = set(ASKS_CLIENT)
+
+
+def overdue_before() -> datetime:
+    """A request on the lessor's side that has not moved since this moment is overdue."""
+    return timezone.now() - timedelta(hours=settings.APPEAL_RESPONSE_HOURS)
+
+
+def apply_queue(appeals: QuerySet, name: str, user=None) -> QuerySet:
+    """One queue of the back office (its filter and its counter count the same rows)."""
+    if name == "new":
+        return appeals.filter(status__in=QUEUE_NEW)
+    if name == "in_progress":
+        return appeals.filter(status__in=QUEUE_IN_PROGRESS)
+    if name == "waiting":
+        return appeals.filter(status__in=QUEUE_WAITING)
+    if name == "overdue":
+        # Waiting for the client is not the lessor's delay.
+        return appeals.annotate(queue_moved_at=Coalesce("status_changed_at", "created_at")).filter(
+            status__in=QUEUE_NEW | QUEUE_IN_PROGRESS, queue_moved_at__lt=overdue_before()
+        )
+    if name == "mine" and user is not None:
+        return appeals.filter(assignee=user, status__in=OPEN_STATUSES)
+    if name == "unassigned":
+        return appeals.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
+    return appeals
+
+
+def queue_counts(user) -> dict[str, int]:
+    """The work-queue counters in one query."""
+    cutoff = overdue_before()
+    moved = Coalesce("status_changed_at", "created_at")
+    return Appeal.objects.annotate(queue_moved_at=moved).aggregate(
+        new=Count("pk", filter=Q(status__in=QUEUE_NEW)),
+        in_progress=Count("pk", filter=Q(status__in=QUEUE_IN_PROGRESS)),
+        waiting=Count("pk", filter=Q(status__in=QUEUE_WAITING)),
+        overdue=Count("pk", filter=Q(status__in=QUEUE_NEW | QUEUE_IN_PROGRESS, queue_moved_at__lt=cutoff)),
+        mine=Count("pk", filter=Q(assignee=user, status__in=OPEN_STATUSES)),
+    )

@@ -21,10 +21,13 @@ from kabinet.appeals.models import (
     AppealStatus,
     AppealStatusChange,
     AppealTopic,
+    StaffNote,
     transition_allowed,
 )
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
+from kabinet.core import numbering
+from kabinet.core.formatting import format_date, format_money
 from kabinet.documents.models import Document
 from kabinet.documents.services import UploadInput, documents_upload
 from kabinet.notifications.models import Notification
@@ -44,7 +47,41 @@ def _next_number() -> str:
     counter = AppealCounter.objects.select_for_update().get(name="appeal")
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    return f"UC-{counter.last_number:07d}"
+    return numbering.client_number(numbering.REQUEST_SERIES, counter.last_number)
+
+
+def _clean_period(raw, name: str, label: str, required: bool) -> tuple[str, str]:
+    """A whole period («Акт сверки»): two dates, `from` not after `to`; kept as `2025-01-01/2025-12-31`."""
+    start = (raw.get(f"field_{name}_from") or "").strip()
+    end = (raw.get(f"field_{name}_to") or "").strip()
+    if not start and not end:
+        return "", (_("Fill in «%(label)s»: both dates.") % {"label": label}) if required else ""
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        return "", _("Enter both dates of the period.")
+    if first > last:
+        return "", _("The period must start before it ends.")
+    return f"{first.isoformat()}/{last.isoformat()}", ""
+
+
+def topic_field_display(spec: dict, value: str) -> str:
+    """A topic field's value as the card shows it: dates `01.02.2027`, money `1 500 000,00 ₽`, periods «с … по …»."""
+    kind = spec.get("type", "text") if spec else "text"
+    try:
+        if kind == "date":
+            return format_date(date.fromisoformat(value))
+        if kind == "money":
+            return format_money(Decimal(value))
+        if kind == "period":
+            start, _sep, end = value.partition("/")
+            return _("from %(start)s to %(end)s") % {
+                "start": format_date(date.fromisoformat(start)),
+                "end": format_date(date.fromisoformat(end)),
+            }
+    except (ValueError, InvalidOperation):
+        return value
+    return value
 
 
 def clean_topic_fields(topic: AppealTopic | None, raw: dict[str, str]) -> dict[str, str]:
@@ -54,6 +91,13 @@ def clean_topic_fields(topic: AppealTopic | None, raw: dict[str, str]) -> dict[s
     values, errors = {}, {}
     for spec in topic.extra_fields or []:
         name, label, kind = spec.get("name"), spec.get("label", ""), spec.get("type", "text")
+        if kind == "period":
+            period, error = _clean_period(raw, name, label, bool(spec.get("required")))
+            if error:
+                errors[f"field_{name}"] = error
+            elif period:
+                values[name] = period
+            continue
         value = (raw.get(f"field_{name}") or "").strip()
         if not value:
             if spec.get("required"):
@@ -283,6 +327,40 @@ def appeal_client_answer(*, org, user, appeal_id: int, body: str, files: list, r
 
 def kind_label(kind: str) -> str:
     return AppealKind(kind).label
+
+
+# Back-office work. Internal by design: the audit events below carry no organization, so the
+# client's «История изменений» (which lists its organization's events) never shows them.
+
+
+def appeal_assign(*, appeal_ids: list[int], assignee, staff, request=None) -> int:
+    """Give requests to a staff member (or to nobody with `assignee=None`)."""
+    if assignee is not None and not assignee.is_staff:
+        raise ValidationError(_("Only the lessor's staff can work on requests."))
+    with transaction.atomic():
+        appeals = list(Appeal.objects.select_for_update().filter(pk__in=appeal_ids).order_by("pk"))
+        for appeal in appeals:
+            before = {"assignee": str(appeal.assignee) if appeal.assignee_id else ""}
+            appeal.assignee = assignee
+            appeal.save(update_fields=["assignee", "updated_at"])
+            audit_record(
+                action="appeal_assigned",
+                actor=staff,
+                actor_kind=AuditEvent.ActorKind.STAFF,
+                obj=appeal,
+                before=before,
+                after={"assignee": str(assignee) if assignee else ""},
+                request=request,
+            )
+    return len(appeals)
+
+
+def appeal_staff_note(*, appeal_id: int, staff, body: str) -> StaffNote:
+    """An internal note: no notification, no API event, no e-mail, nothing the client can read."""
+    body = body.strip()
+    if not body:
+        raise ValidationError(_("Write the note."))
+    return StaffNote.objects.create(appeal_id=appeal_id, author=staff, body=body)
 
 
 BUYOUT_TOPIC = "Досрочный выкуп"

@@ -6,6 +6,7 @@ app_name = "appeals"
 
 urlpatterns = [
     path("requests/", views.appeal_list, name="list"),
+    path("requests/export.xlsx", views.appeal_list_xlsx, name="list_xlsx"),
     path("requests/new/", views.appeal_new, name="new"),
     path("requests/<int:pk>/", views.appeal_detail, name="detail"),
     path("requests/<int:pk>/withdraw/", views.appeal_withdraw, name="withdraw"),

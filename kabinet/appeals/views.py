@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,23 +17,62 @@ from kabinet.contracts.models import Contract
 from kabinet.core import header_cache
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, paginate
+from kabinet.core.xlsx import Column, xlsx_response
 from kabinet.creditors.selectors import current_creditor
 from kabinet.documents.models import Document
+
+
+def _filtered_appeals(request):
+    """The list's filters from the URL, shared by the page and its Excel export."""
+    creditor = current_creditor(request)
+    form = AppealFilterForm(request.GET or None, products=header_cache.products(creditor))
+    filters = form.filters() if request.GET else {}
+    return form, filters, selectors.appeal_list(request.org, **filters)
 
 
 @org_required
 def appeal_list(request):
     """«Заявки» (§6): type, number and topic, description, date and time, status; filters; «Показать еще»."""
-    creditor = current_creditor(request)
-    form = AppealFilterForm(request.GET or None, products=header_cache.products(creditor))
-    filters = form.filters() if request.GET else {}
-    page = paginate(request, selectors.appeal_list(request.org, **filters))
+    form, filters, appeals = _filtered_appeals(request)
+    page = paginate(request, appeals)
     context = {"form": form, "page": page, "filtered": bool(filters), "section": "appeals"}
     if request.htmx and request.GET.get("more"):
         return render(request, "appeals/list.html#rows", context)
     if request.htmx and not request.htmx.boosted:
         return render(request, "appeals/list.html#results", context)
     return render(request, "appeals/list.html", context)
+
+
+@org_required
+def appeal_list_xlsx(request):
+    """«Заявки» as Excel, with the filters of the page (staff notes and assignees are never in it)."""
+    appeals = _filtered_appeals(request)[2].select_related("topic", "contract")
+    limit = settings.EXPORT_MAX_ROWS
+    return xlsx_response(
+        filename=_("Requests %(date)s.xlsx") % {"date": f"{timezone.localdate():%d.%m.%Y}"},
+        heading=_("Requests of %(org)s") % {"org": request.org.name},
+        columns=[
+            Column(_("Number"), width=14),
+            Column(_("Type"), width=26),
+            Column(_("Topic"), width=26),
+            Column(_("Contract"), width=18),
+            Column(_("Description"), width=50),
+            Column(_("Sent"), "datetime", 17),
+            Column(_("Status"), width=24),
+        ],
+        rows=(
+            (
+                a.number,
+                a.get_kind_display(),
+                a.topic.name if a.topic_id else "",
+                a.contract.number if a.contract_id else "",
+                a.description,
+                a.created_at,
+                a.get_status_display(),
+            )
+            for a in appeals[: limit + 1].iterator(chunk_size=500)
+        ),
+    )
 
 
 def _form(request, kind: str, data=None, files=None):
@@ -47,6 +88,10 @@ def _form(request, kind: str, data=None, files=None):
         # The topic changed: the form is drawn again with what was typed, without errors.
         initial.update({k: v for k, v in request.GET.items() if k not in ("kind", "refresh")})
     return AppealForm(data, files, kind=kind, contracts=contracts, topics=topics, initial=initial)
+
+
+# The id of the dialog's body (templates/appeals/_modal.html); on its own page the form lives elsewhere.
+DIALOG_TARGET = "appeal-modal-body"
 
 
 @org_required
@@ -80,20 +125,34 @@ def appeal_new(request):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                if request.htmx:
+                if request.htmx and request.htmx.target == DIALOG_TARGET:
                     response = render(request, "appeals/new.html#sent", {"appeal": appeal})
                     response["HX-Trigger"] = "appealCreated"
                     return response
                 messages.success(request, _("Request %(number)s is sent.") % {"number": appeal.number})
+                if request.htmx:
+                    # The form on its own page: go to the request's card like a plain POST would.
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = reverse("appeals:detail", args=[appeal.pk])
+                    return response
                 return redirect("appeals:detail", pk=appeal.pk)
         status = 400
+        # A browser never sends chosen files again: say which ones must be attached once more.
+        lost_files = [f.name for f in request.FILES.getlist("files")]
     else:
         form = _form(request, kind)
         status = 200
+        lost_files = []
     return render(
         request,
         template,
-        {"form": form, "kind": kind, "kind_label": AppealKind(kind).label, "section": "appeals"},
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": AppealKind(kind).label,
+            "lost_files": lost_files,
+            "section": "appeals",
+        },
         status=status,
     )
 
@@ -104,17 +163,24 @@ def appeal_detail(request, pk: int):
         Appeal.objects.select_related("topic", "contract", "product", "created_by"), request.org, pk=pk
     )
     documents = list(Document.objects.for_org(request.org).filter(appeal=appeal).order_by("created_at", "id"))
-    topic_fields = {f.get("name"): f.get("label") for f in (appeal.topic.extra_fields if appeal.topic else [])}
+    specs = {f.get("name"): f for f in (appeal.topic.extra_fields if appeal.topic else [])}
+    comments = list(appeal.comments.for_org(request.org).select_related("author").order_by("created_at", "id"))
+    staff_messages = [c for c in comments if c.from_staff]
     return render(
         request,
         "appeals/detail.html",
         {
             "appeal": appeal,
             "history": appeal.history.for_org(request.org).select_related("changed_by").order_by("created_at", "id"),
-            "comments": appeal.comments.for_org(request.org).select_related("author").order_by("created_at", "id"),
+            "comments": comments,
+            # What the manager asked, shown right where the card asks for an answer.
+            "staff_message": staff_messages[-1] if staff_messages else None,
             "client_files": [d for d in documents if d.direction == Document.Direction.UPLOADED],
             "answer_files": [d for d in documents if d.direction == Document.Direction.INCOMING],
-            "fields": [(topic_fields.get(k, k), v) for k, v in (appeal.data or {}).items()],
+            "fields": [
+                (specs.get(k, {}).get("label", k), services.topic_field_display(specs.get(k, {}), v))
+                for k, v in (appeal.data or {}).items()
+            ],
             "can_withdraw": appeal.status in WITHDRAWABLE,
             "asks_client": appeal.status in ASKS_CLIENT,
             "answer_form": AnswerForm(),

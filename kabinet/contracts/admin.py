@@ -5,6 +5,7 @@ from kabinet.contracts.models import (
     Allocation,
     BooksDebt,
     BuyoutValue,
+    CalendarFeed,
     Contract,
     InsurancePolicy,
     LeasedItem,
@@ -156,3 +157,18 @@ class InsurancePolicyAdmin(_ChildAdmin):
     raw_id_fields = ("contract", "item")
     exclude = ("organization",)
     list_select_related = ("contract",)
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    """Staff see who subscribed and may end a subscription; the secret itself is never stored."""
+
+    list_display = ("user", "organization", "created_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__full_name", "user__phone", "organization__name", "organization__inn")
+    list_select_related = ("user", "organization")
+    readonly_fields = ("user", "organization", "created_at")
+    fields = ("user", "organization", "created_at", "revoked_at")
+
+    def has_add_permission(self, request):
+        return False

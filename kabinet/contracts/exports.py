@@ -85,21 +85,21 @@ def _fold(line: str) -> str:
     return "\r\n".join(out)
 
 
-def schedule_ics(contract, lines) -> bytes:
-    """The unpaid lines as calendar events; each line keeps its UID across updates (`ledger.ics_uid`)."""
+def payments_ics(entries, *, calendar_name: str) -> bytes:
+    """Unpaid lines as calendar events, from (contract, line) pairs; each line keeps its UID across
+    updates (`ledger.ics_uid`). The one ICS builder: a contract's schedule and the subscription feed."""
     from kabinet.contracts.ledger import ics_uid
 
     stamp_text = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
-    # Outside the f-string, so that makemessages sees it (it was never translated before).
-    name = _("Payments under contract No. %(number)s") % {"number": contract.number}
     out = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Kabinet//Payment schedule//RU",
         "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_escape(name)}",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(calendar_name)}",
     ]
-    for p in lines:
+    for contract, p in entries:
         summary = _("Leasing payment under contract No. %(number)s: %(amount)s") % {
             "number": contract.number,
             "amount": format_money(p.outstanding).replace("\u202f", " ").replace("\u00a0", " "),
@@ -119,3 +119,10 @@ def schedule_ics(contract, lines) -> bytes:
         ]
     out.append("END:VCALENDAR")
     return ("\r\n".join(_fold(line) for line in out) + "\r\n").encode("utf-8")
+
+
+def schedule_ics(contract, lines) -> bytes:
+    """One contract's unpaid lines (`ContractLedger.unpaid_lines`)."""
+    # Outside the f-string, so that makemessages sees it (it was never translated before).
+    name = _("Payments under contract No. %(number)s") % {"number": contract.number}
+    return payments_ics(((contract, line) for line in lines), calendar_name=name)

@@ -775,3 +775,38 @@ def ics_uid(contract: Contract, line: ScheduledPayment) -> str:
 def contracts_with_unpaid(org) -> QuerySet:
     lines = ScheduledPayment.objects.for_org(org).filter(contract=OuterRef("pk"), is_paid=False)
     return Contract.objects.for_org(org).filter(Exists(lines))
+
+
+# ---------------------------------------------------------------------------------------------
+# Issued invoices: is what they asked for still due? (batch reads for a page of invoices)
+
+
+def lines_outstanding(org, line_ids: list[int]) -> dict[int, Decimal]:
+    """What is still due on each of these schedule lines; a line the books removed is absent. One query."""
+    rows = ScheduledPayment.objects.for_org(org).filter(pk__in=line_ids).values_list("pk", "amount", "paid_amount")
+    return {pk: max(amount - paid, ZERO) for pk, amount, paid in rows}
+
+
+def contracts_overdue(org, contract_ids: list[int], *, today: date | None = None) -> dict[int, Decimal]:
+    """«Просрочено» of each of these contracts (Σ outstanding of every charge due before today), as
+    `ContractLedger.overdue` computes it, from the row copies. Three queries."""
+    today = today or timezone.localdate()
+    out = dict.fromkeys(contract_ids, ZERO)
+    for model, due in ((ScheduledPayment, "due_date"), (Penalty, "accrued_on"), (Adjustment, "date")):
+        rows = model.objects.for_org(org).filter(contract_id__in=contract_ids, is_paid=False, **{f"{due}__lt": today})
+        if model is Adjustment:
+            rows = rows.filter(amount__gt=0)
+        for contract_id, amount, paid in rows.values_list("contract_id", "amount", "paid_amount"):
+            out[contract_id] += max(amount - paid, ZERO)
+    return out
+
+
+def unpaid_lines(org) -> QuerySet:
+    """Every unpaid schedule line of the organization, overdue ones included, by due date, with its
+    contract (from the row copies: `outstanding` per line): the calendar subscription feed."""
+    return (
+        ScheduledPayment.objects.for_org(org)
+        .filter(is_paid=False)
+        .select_related("contract")
+        .order_by("due_date", "contract__number", "number", "id")
+    )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TypedDict
 
+from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -355,3 +356,36 @@ class InsurancePolicy(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.insurer} {self.policy_number}"
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar subscription to the unpaid payments of one organization (14.20).
+
+    Only the SHA-256 of the secret is kept: the address is shown once, when it is made; a new address
+    (rotation) ends the old one, and revoking ends the subscription.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization", verbose_name=_("organization"), on_delete=models.CASCADE, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar subscription")
+        verbose_name_plural = _("calendar subscriptions")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="calendar_feed_one_live_per_user_org",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organization}"

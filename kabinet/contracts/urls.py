@@ -1,12 +1,17 @@
 from django.urls import path
 
-from kabinet.contracts import views
+from kabinet.contracts import calendar, views
 
 app_name = "contracts"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("contracts/", views.contract_list, name="list"),
+    path("contracts/export.xlsx", views.contract_list_xlsx, name="list_xlsx"),
+    path("calendar/", calendar.subscription, name="calendar_subscription"),
+    path("calendar/new/", calendar.subscription_issue, name="calendar_issue"),
+    path("calendar/revoke/", calendar.subscription_revoke, name="calendar_revoke"),
+    path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
     path("contracts/<int:pk>/", views.contract_detail, name="detail"),
     path("contracts/<int:pk>/items/", views.contract_detail, {"tab": "items"}, name="items"),
     path("contracts/<int:pk>/deal-documents/", views.contract_detail, {"tab": "deal-documents"}, name="deal_documents"),

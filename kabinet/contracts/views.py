@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 from itertools import groupby
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from kabinet.core import header_cache
 from kabinet.core.files import bytes_response
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
+from kabinet.core.xlsx import Column, xlsx_response
 from kabinet.creditors.models import LeasingRulesEdition
 from kabinet.creditors.selectors import current_creditor, section_filter
 from kabinet.documents.models import Document
@@ -52,14 +54,19 @@ def dashboard(request):
     return render(request, "contracts/dashboard.html", context)
 
 
-@org_required
-def contract_list(request):
-    """«Договоры»: status, number, type, next payment, amount; filters, search, pages in the URL."""
+def _filtered_contracts(request):
+    """The list's filters from the URL, shared by the page and its Excel export."""
     creditor = section_filter(request)
     products = header_cache.products(current_creditor(request))
     form = ContractFilterForm(request.GET or None, products=products)
     filters = form.filters() if request.GET else {"q": "", "product_id": None, "status": ""}
-    contracts = selectors.contract_list(request.org, creditor, **filters)
+    return form, filters, selectors.contract_list(request.org, creditor, **filters)
+
+
+@org_required
+def contract_list(request):
+    """«Договоры»: status, number, type, next payment, amount; filters, search, pages in the URL."""
+    form, filters, contracts = _filtered_contracts(request)
     page = paginate(request, contracts, deferred=True)
     page.object_list = ledger.with_next_payment(request.org, list(page.object_list))
     context = {
@@ -72,6 +79,56 @@ def contract_list(request):
     if request.htmx and not request.htmx.boosted:
         return render(request, "contracts/contract_list.html#results", context)
     return render(request, "contracts/contract_list.html", context)
+
+
+EXPORT_CHUNK = 500
+
+
+@org_required
+def contract_list_xlsx(request):
+    """«Договоры» as Excel, with the filters of the page (a GET that writes nothing)."""
+    _form, _filters, contracts = _filtered_contracts(request)
+    limit = settings.EXPORT_MAX_ROWS
+
+    def rows():
+        # The next payment is attached a chunk at a time: a fixed number of queries per chunk.
+        chunk = []
+        for contract in contracts[: limit + 1].iterator(chunk_size=EXPORT_CHUNK):
+            chunk.append(contract)
+            if len(chunk) == EXPORT_CHUNK:
+                yield from _contract_rows(request, chunk)
+                chunk = []
+        yield from _contract_rows(request, chunk)
+
+    return xlsx_response(
+        filename=_("Contracts %(date)s.xlsx") % {"date": f"{timezone.localdate():%d.%m.%Y}"},
+        heading=_("Contracts of %(org)s") % {"org": request.org.name},
+        columns=[
+            Column(_("Contract number"), width=18),
+            Column(_("Product"), width=22),
+            Column(_("Status"), width=20),
+            Column(_("Start date"), "date", 12),
+            Column(_("End date"), "date", 12),
+            Column(_("Contract amount, ₽"), "money", 18),
+            Column(_("Next payment date"), "date", 14),
+            Column(_("Next payment, ₽"), "money", 16),
+        ],
+        rows=rows(),
+    )
+
+
+def _contract_rows(request, contracts):
+    for c in ledger.with_next_payment(request.org, contracts):
+        yield (
+            c.number,
+            c.product.name if c.product_id else "",
+            c.get_status_display(),
+            c.start_date,
+            c.end_date,
+            c.amount,
+            getattr(c, "next_due_date", None),
+            getattr(c, "next_amount", None),
+        )
 
 
 TABS = {

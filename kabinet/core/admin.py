@@ -1,4 +1,11 @@
+import json
+
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from kabinet.core.models import JobRun
 
@@ -9,3 +16,97 @@ class JobRunAdmin(admin.ModelAdmin):
     list_filter = ("name",)
     search_fields = ("name",)
     date_hierarchy = "run_on"
+
+
+TASK_STATUS = {
+    "READY": _("Ready to run"),
+    "RUNNING": _("Running"),
+    "FAILED": _("Failed"),
+    "SUCCESSFUL": _("Done"),
+}
+
+
+def _when(value):
+    return f"{timezone.localtime(value):%d.%m.%Y %H:%M:%S}" if value else "—"
+
+
+class TaskResultAdmin(DBTaskResultAdmin):
+    """django-tasks-db's admin with Russian column names and statuses."""
+
+    list_display = ("id", "task_title", "status_label", "enqueued", "started", "finished", "priority_value", "queue")
+    list_filter = ()
+    fields = readonly_fields = (
+        "id",
+        "task_title",
+        "status_label",
+        "enqueued",
+        "started",
+        "finished",
+        "display_run_after",
+        "priority_value",
+        "queue",
+        "arguments",
+        "result",
+        "error",
+        "formatted_traceback",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields
+
+    def get_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.display(description=_("task"))
+    def task_title(self, obj):
+        return obj.task_path
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        return TASK_STATUS.get(obj.status, obj.status)
+
+    @admin.display(description=_("enqueued at"), ordering="enqueued_at")
+    def enqueued(self, obj):
+        return _when(obj.enqueued_at)
+
+    @admin.display(description=_("started at"))
+    def started(self, obj):
+        return _when(obj.started_at)
+
+    @admin.display(description=_("finished at"))
+    def finished(self, obj):
+        return _when(obj.finished_at)
+
+    @admin.display(description=_("priority"))
+    def priority_value(self, obj):
+        return obj.priority
+
+    @admin.display(description=_("queue"))
+    def queue(self, obj):
+        return obj.queue_name
+
+    @admin.display(description=_("arguments"))
+    def arguments(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.args_kwargs, ensure_ascii=False, indent=2))
+
+    @admin.display(description=_("result"))
+    def result(self, obj):
+        return "—" if obj.return_value is None else json.dumps(obj.return_value, ensure_ascii=False)
+
+    @admin.display(description=_("error"))
+    def error(self, obj):
+        return obj.exception_class_path or "—"
+
+    @admin.display(description=_("traceback"))
+    def formatted_traceback(self, obj):
+        return super().formatted_traceback(obj)
+
+    @admin.display(description=_("run after"))
+    def display_run_after(self, obj):
+        value = super().display_run_after(obj)
+        return _when(value) if hasattr(value, "tzinfo") else value
+
+
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)
+admin.site.register(DBTaskResult, TaskResultAdmin)

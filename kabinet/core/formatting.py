@@ -1,9 +1,21 @@
-"""Money, INN and plate formatting shared by templates and exports."""
+"""The one place every format a person reads comes from (templates, exports, e-mails, the back office).
+
+- dates `28.11.2026`, date and time `28.11.2026 14:05` (local time), never ISO;
+- money `1 234 567,89 ₽`: a narrow no-break space between thousands, a comma, a no-break space before «₽»;
+  a figure that is not known is «нет данных», never `0,00 ₽`;
+- ИНН as digits only, `7801234564`; phones `+7 (900) 000-00-01` (`kabinet.core.phones.format_phone`);
+- registration plates `А 123 ВС 77`.
+
+Templates use the filters of `kabinet.core.templatetags.kabinet`, which call these functions.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
 
 NBSP = "\u00a0"
 # A narrow no-break space groups thousands as Russian typography and the manual do.
@@ -26,12 +38,41 @@ def format_money(value: Decimal | int | float | None, currency: str = "₽") -> 
 
 
 def format_inn(inn: str | None) -> str:
-    """Readable INN: `582 876 879 881` (12 digits), `780 123 4564` (10 digits)."""
+    """ИНН as it is written in documents and copied into bank apps: digits only, no spaces."""
     if not inn:
         return ""
-    if len(inn) == 10:
-        return f"{inn[:3]} {inn[3:6]} {inn[6:]}"
-    return " ".join(inn[i : i + 3] for i in range(0, len(inn), 3))
+    return re.sub(r"\D", "", str(inn))
+
+
+def format_date(value: dt.date | dt.datetime | str | None) -> str:
+    """`2026-11-28` → `28.11.2026`; a datetime shows its local date."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value) if "T" in value or " " in value else dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    return value.strftime("%d.%m.%Y")
+
+
+def format_datetime(value: dt.datetime | str | None) -> str:
+    """Local date and time: `28.11.2026 14:05`."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%d.%m.%Y %H:%M")
+    return format_date(value)
 
 
 # Russian plates use only the twelve Cyrillic letters that have Latin look-alikes.

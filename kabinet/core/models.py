@@ -74,6 +74,19 @@ class OrgOwned(TimeStamped):
             raise ValidationError(errors)
 
 
+class NotInOrganization(Http404):
+    """The object is not in the selected organization (or does not exist at all).
+
+    It carries what was looked up, so the 404 page can offer to switch to another organization of
+    the same user that owns the object; to anybody else it is the plain 404 of a missing object.
+    """
+
+    def __init__(self, model: type[models.Model], lookup: dict[str, Any]):
+        super().__init__(f"No {model._meta.label} matches the given query.")
+        self.model = model
+        self.lookup = lookup
+
+
 def get_object_for_org(queryset: models.QuerySet[M] | type[M], org: Organization | None, **lookup: Any) -> M:
     """The single way a view fetches one organization-owned object.
 
@@ -83,7 +96,7 @@ def get_object_for_org(queryset: models.QuerySet[M] | type[M], org: Organization
     try:
         return manager_or_qs.for_org(org).get(**lookup)
     except (manager_or_qs.model.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
+        raise NotInOrganization(manager_or_qs.model, lookup) from exc
 
 
 class JobRun(models.Model):

@@ -39,3 +39,50 @@ def client_ip(request) -> str | None:
 
 def user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:255]
+
+
+def ratelimit_ip(request) -> str:
+    """The address django-ratelimit counts by (RATELIMIT_IP_META_KEY): the same one as everywhere else."""
+    return client_ip(request) or "0.0.0.0"  # noqa: S104 (a bucket name, not a bind address)
+
+
+# ---------------------------------------------------------------------------------------------
+# Outgoing requests to addresses someone configured (webhooks): never into our own networks.
+
+
+class AddressRefused(Exception):
+    """The URL resolves to an address outgoing requests must not reach (loopback, private, metadata…)."""
+
+
+def _allowed_networks():
+    return _networks(tuple(getattr(settings, "WEBHOOK_ALLOWED_NETWORKS", ()) or ()))
+
+
+def address_is_public(address: str) -> bool:
+    """True for a globally routable unicast address, or one inside WEBHOOK_ALLOWED_NETWORKS."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in network for network in _allowed_networks()):
+        return True
+    # `is_global` is False for loopback, private (RFC 1918, ULA), link-local (169.254.169.254, the cloud
+    # metadata address, is one), shared (100.64/10), reserved and unspecified addresses.
+    return ip.is_global and not ip.is_multicast
+
+
+def resolve_public(host: str, port: int) -> str:
+    """Resolve `host` now and return an address to connect to; refuse if ANY of its addresses is not public
+    (a name with one public and one internal address is a rebinding trick)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise AddressRefused(f"{host} does not resolve") from exc
+    addresses = [info[4][0] for info in infos]
+    if not addresses:
+        raise AddressRefused(f"{host} does not resolve")
+    for address in addresses:
+        if not address_is_public(address):
+            raise AddressRefused(f"{host} resolves to a non-public address {address}")
+    return addresses[0]

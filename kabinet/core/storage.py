@@ -32,3 +32,11 @@ def template_upload_to(instance, filename: str) -> str:
 
 def rules_upload_to(instance, filename: str) -> str:
     return private_upload_to("rules")(instance, filename)
+
+
+def facsimile_upload_to(instance, filename: str) -> str:
+    return private_upload_to("facsimiles")(instance, filename)
+
+
+def invoice_upload_to(instance, filename: str) -> str:
+    return private_upload_to("invoices")(instance, filename)

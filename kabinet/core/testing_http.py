@@ -17,6 +17,7 @@ class Reply:
     body: object = field(default_factory=dict)
     delay: float = 0.0
     raw: bytes | None = None
+    headers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -56,6 +57,8 @@ class FakeServer:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json; charset=utf-8")
                     self.send_header("Content-Length", str(len(payload)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):

@@ -66,3 +66,40 @@ def check_settlement_account(account: str, bic: str) -> bool:
 
 def check_correspondent_account(account: str, bic: str) -> bool:
     return _account_key_valid(account, bic, correspondent=True)
+
+
+def validate_bic_region(value: str) -> None:
+    """A Russian bank's BIC starts with 04 (the country code of the Bank of Russia's directory)."""
+    validate_bic(value)
+    if not value.startswith("04"):
+        raise ValidationError(_("A BIC of a Russian bank starts with 04."), code="bic_country")
+
+
+def identifier_errors(*, inn: str, kpp: str, ogrn: str) -> dict[str, str]:
+    """Whether INN, KPP and OGRN describe one kind of taxpayer: a company has a 10-digit INN, a 13-digit
+    OGRN and a KPP; an individual entrepreneur a 12-digit INN, a 15-digit OGRNIP and no KPP."""
+    errors: dict[str, str] = {}
+    if len(inn) == 10:
+        if not kpp:
+            errors["kpp"] = str(_("A company (10-digit INN) has a KPP."))
+        if ogrn and len(ogrn) != 13:
+            errors["ogrn"] = str(_("A company (10-digit INN) has a 13-digit OGRN."))
+    elif len(inn) == 12:
+        if kpp:
+            errors["kpp"] = str(_("An individual entrepreneur (12-digit INN) has no KPP."))
+        if ogrn and len(ogrn) != 15:
+            errors["ogrn"] = str(_("An individual entrepreneur (12-digit INN) has a 15-digit OGRNIP."))
+    return errors
+
+
+def correspondent_account_errors(*, bic: str, account: str) -> str | None:
+    """A bank's correspondent account is 30101… and ends with the last three digits of its BIC."""
+    if not (bic and account):
+        return None
+    if not account.startswith("30101"):
+        return str(_("A correspondent account starts with 30101."))
+    if account[-3:] != bic[-3:]:
+        return str(_("The correspondent account does not match the BIC (its last three digits differ)."))
+    if not check_correspondent_account(account, bic):
+        return str(_("The account's control key does not match the BIC."))
+    return None

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from kabinet.creditors.models import Creditor, LeasingRulesEdition, Product
 
@@ -6,7 +7,7 @@ from kabinet.creditors.models import Creditor, LeasingRulesEdition, Product
 class ProductInline(admin.TabularInline):
     model = Product
     extra = 0
-    fields = ("name", "description", "position", "external_id")
+    fields = ("name", "kind", "description", "position", "external_id")
 
 
 class RulesInline(admin.TabularInline):
@@ -21,12 +22,23 @@ class CreditorAdmin(admin.ModelAdmin):
     list_filter = ("is_default",)
     search_fields = ("name", "short_name", "inn", "external_id")
     inlines = [ProductInline, RulesInline]
+    fieldsets = [
+        (None, {"fields": ("name", "short_name", "inn", "kpp", "ogrn", "legal_address", "is_default", "external_id")}),
+        (_("Clients"), {"fields": ("clients",)}),
+        (_("Bank requisites"), {"fields": ("bank_name", "bic", "settlement_account", "correspondent_account")}),
+        (
+            _("Signatures on invoices and statements"),
+            {"fields": ("director_name", "director_facsimile", "accountant_name", "accountant_facsimile")},
+        ),
+        (_("Contacts and appearance"), {"fields": ("phone", "email", "website", "shop_url", "accent_color", "memo")}),
+    ]
+    autocomplete_fields = ["clients"]
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("name", "creditor", "position", "external_id")
-    list_filter = ("creditor",)
+    list_display = ("name", "kind", "creditor", "position", "external_id")
+    list_filter = ("creditor", "kind")
     search_fields = ("name", "external_id")
     list_select_related = ("creditor",)
 

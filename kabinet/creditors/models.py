@@ -7,17 +7,24 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.header_cache import HeaderCacheManager
 from kabinet.core.models import TimeStamped
-from kabinet.core.storage import rules_upload_to
+from kabinet.core.storage import facsimile_upload_to, rules_upload_to
 from kabinet.core.validators import (
-    check_correspondent_account,
     check_settlement_account,
+    correspondent_account_errors,
+    identifier_errors,
     validate_account,
-    validate_bic,
+    validate_bic_region,
     validate_inn,
     validate_kpp,
+    validate_ogrn,
 )
 
 _COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1f5fbf."))
+
+
+# What a payment to the creditor is addressed by (invoices, the payment QR): changing these through the API
+# needs a separate scope and is audited with before/after.
+REQUISITE_FIELDS = ("name", "inn", "kpp", "bank_name", "bic", "settlement_account", "correspondent_account")
 
 
 class Creditor(TimeStamped):
@@ -27,10 +34,10 @@ class Creditor(TimeStamped):
     short_name = models.CharField(_("short name for the header"), max_length=64)
     inn = models.CharField(_("INN"), max_length=12, validators=[validate_inn])
     kpp = models.CharField(_("KPP"), max_length=9, blank=True, validators=[validate_kpp])
-    ogrn = models.CharField(_("OGRN"), max_length=15, blank=True)
+    ogrn = models.CharField(_("OGRN"), max_length=15, blank=True, validators=[validate_ogrn])
     legal_address = models.CharField(_("legal address"), max_length=500, blank=True)
     bank_name = models.CharField(_("bank"), max_length=255)
-    bic = models.CharField(_("BIC"), max_length=9, validators=[validate_bic])
+    bic = models.CharField(_("BIC"), max_length=9, validators=[validate_bic_region])
     settlement_account = models.CharField(_("settlement account"), max_length=20, validators=[validate_account])
     correspondent_account = models.CharField(_("correspondent account"), max_length=20, validators=[validate_account])
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -45,6 +52,38 @@ class Creditor(TimeStamped):
     )
     is_default = models.BooleanField(_("opens by default"), default=False)
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
+    # Signature lines of invoices and reconciliation statements («Руководитель», «Главный бухгалтер»).
+    director_name = models.CharField(
+        _("head of the organization"),
+        max_length=128,
+        blank=True,
+        help_text=_("Surname and initials, e.g. «Иванов И. И.»."),
+    )
+    accountant_name = models.CharField(
+        _("chief accountant"), max_length=128, blank=True, help_text=_("Surname and initials, e.g. «Петрова А. С.».")
+    )
+    director_facsimile = models.ImageField(
+        _("director's facsimile"),
+        upload_to=facsimile_upload_to,
+        max_length=255,
+        blank=True,
+        help_text=_("An optional signature image (PNG with a transparent background) printed on invoices."),
+    )
+    accountant_facsimile = models.ImageField(
+        _("chief accountant's facsimile"),
+        upload_to=facsimile_upload_to,
+        max_length=255,
+        blank=True,
+        help_text=_("An optional signature image (PNG with a transparent background) printed on invoices."),
+    )
+    # The creditor's client companies: what a token bound to this creditor may read and write.
+    clients = models.ManyToManyField(
+        "organizations.Organization",
+        verbose_name=_("clients"),
+        related_name="creditors",
+        blank=True,
+        help_text=_("Client companies of this creditor; its integration tokens see only them."),
+    )
 
     objects = HeaderCacheManager()
 
@@ -60,12 +99,11 @@ class Creditor(TimeStamped):
         errors = {}
         if self.bic and self.settlement_account and not check_settlement_account(self.settlement_account, self.bic):
             errors["settlement_account"] = _("The account's control key does not match the BIC.")
-        if (
-            self.bic
-            and self.correspondent_account
-            and not check_correspondent_account(self.correspondent_account, self.bic)
-        ):
-            errors["correspondent_account"] = _("The account's control key does not match the BIC.")
+        correspondent = correspondent_account_errors(bic=self.bic or "", account=self.correspondent_account or "")
+        if correspondent:
+            errors["correspondent_account"] = correspondent
+        if self.inn:
+            errors.update(identifier_errors(inn=self.inn, kpp=self.kpp or "", ogrn=self.ogrn or ""))
         if errors:
             raise ValidationError(errors)
 
@@ -76,7 +114,14 @@ class Product(TimeStamped):
     creditor = models.ForeignKey(
         Creditor, verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="products"
     )
+
+    class Kind(models.TextChoices):
+        LEASING = "leasing", _("Leasing")
+        FACTORING = "factoring", _("Factoring")
+
     name = models.CharField(_("name"), max_length=128)
+    # Decides the wording of invoices and statements: «договор лизинга» or «договор факторинга».
+    kind = models.CharField(_("kind of contracts"), max_length=16, choices=Kind.choices, default=Kind.LEASING)
     description = models.TextField(_("short description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)

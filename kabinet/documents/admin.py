@@ -1,14 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.contracts.models import Contract
+from kabinet.core.files import serve_private_file
 from kabinet.documents.forms import MultipleFileField
 from kabinet.documents.models import Document
 from kabinet.documents.services import clean_filename, documents_publish
@@ -73,8 +74,20 @@ class DocumentAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("publish/", self.admin_site.admin_view(self.publish_view), name="documents_document_publish"),
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="documents_document_download",
+            ),
             *super().get_urls(),
         ]
+
+    def download_view(self, request, pk: int):
+        """Staff download any document (a client's attachment to a request, say) from the back office."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        document = get_object_or_404(Document, pk=pk)
+        return serve_private_file(document.file, document.original_name or document.title, document.content_type)
 
     def publish_view(self, request):
         """Publish several files at once to an organization or one of its contracts."""

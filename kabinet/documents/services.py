@@ -204,7 +204,13 @@ def documents_publish(
             title = _("New document: %(name)s") % {"name": documents[0].title}
         else:
             title = _("New documents: %(count)d") % {"count": len(documents)}
-        notify_members(org=org, kind=Notification.Kind.NEW_DOCUMENT, title=title, link="/documents/")
+        # The notification opens where the documents are: the contract's tab, else «Документы».
+        link = "/documents/"
+        if contract is not None and category == Document.Category.DEAL:
+            link = f"/contracts/{contract.pk}/deal-documents/"
+        elif contract is not None and category == Document.Category.ACCOUNTING:
+            link = f"/contracts/{contract.pk}/accounting-documents/"
+        notify_members(org=org, kind=Notification.Kind.NEW_DOCUMENT, title=title, link=link)
         _after_commit_extract([d.pk for d in documents])
     return documents
 

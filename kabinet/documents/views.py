@@ -18,6 +18,7 @@ from kabinet.core import header_cache
 from kabinet.core.files import serve_private_file
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
+from kabinet.core.xlsx import Column, xlsx_response
 from kabinet.creditors.models import Product
 from kabinet.creditors.selectors import current_creditor
 from kabinet.documents import selectors, services
@@ -56,9 +57,8 @@ def _filter_form(request, direction, appeals, data=None, *, fragment=False):
     )
 
 
-@org_required
-def document_list(request, tab: str = "incoming"):
-    """«Документы»: «Входящие» and «Загруженные», filters, search, sort, pages — all in the URL."""
+def _filtered_documents(request, tab: str):
+    """The list's filters from the URL, shared by the page and its Excel export."""
     direction = TABS[tab]
     fragment = request.htmx and not request.htmx.boosted
     appeals = [] if fragment else _appeals(request)
@@ -66,6 +66,14 @@ def document_list(request, tab: str = "incoming"):
     filters = form.filters() if request.GET else {}
     sort = form.sort_value() if request.GET else "-date"
     documents = selectors.document_list(request.org, direction=direction, sort=sort, **filters)
+    return form, filters, sort, documents, appeals
+
+
+@org_required
+def document_list(request, tab: str = "incoming"):
+    """«Документы»: «Входящие» and «Загруженные», filters, search, sort, pages — all in the URL."""
+    form, filters, sort, documents, appeals = _filtered_documents(request, tab)
+    fragment = request.htmx and not request.htmx.boosted
     page = paginate(request, documents, cap=COUNT_CAP)
     context = {
         "tab": tab,
@@ -82,6 +90,40 @@ def document_list(request, tab: str = "incoming"):
     if fragment:
         return render(request, "documents/list.html#results", context)
     return render(request, "documents/list.html", context)
+
+
+@org_required
+def document_list_xlsx(request, tab: str = "incoming"):
+    """«Документы» («Входящие» or «Загруженные») as Excel, with the filters of the page."""
+    documents = _filtered_documents(request, tab)[3]
+    documents = documents.select_related("contract", "appeal").defer("text")
+    limit = settings.EXPORT_MAX_ROWS
+    heading = _("Incoming documents") if tab == "incoming" else _("Uploaded documents")
+    return xlsx_response(
+        filename=_("Documents %(date)s.xlsx") % {"date": f"{timezone.localdate():%d.%m.%Y}"},
+        heading=f"{heading} — {request.org.name}",
+        columns=[
+            Column(_("Document type"), width=22),
+            Column(_("Name"), width=40),
+            Column(_("Contract"), width=18),
+            Column(_("Request"), width=14),
+            Column(_("Document date"), "date", 14),
+            Column(_("File"), width=30),
+            Column(_("Size, bytes"), "int", 12),
+        ],
+        rows=(
+            (
+                d.doc_type,
+                d.title,
+                d.contract.number if d.contract_id else "",
+                d.appeal.number if d.appeal_id else "",
+                d.document_date,
+                d.original_name,
+                d.size,
+            )
+            for d in documents[: limit + 1].iterator(chunk_size=500)
+        ),
+    )
 
 
 @org_required

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.models import OrgOwned
 from kabinet.core.money import MoneyField
+from kabinet.core.storage import invoice_upload_to
 
 
 class InvoiceCounter(models.Model):
@@ -24,7 +25,13 @@ class InvoiceCounter(models.Model):
 
 
 class Invoice(OrgOwned):
-    """«Счёт на оплату»: for one scheduled payment, or for a contract's overdue debt."""
+    """«Счёт на оплату»: for one scheduled payment, or for a contract's overdue debt.
+
+    An issued invoice is a document: `snapshot` freezes everything it shows (both parties'
+    requisites, lines, VAT per rate, totals, the QR payload, the signatures) and `pdf` is rendered
+    from it once. Nothing here changes after issue; whether it is still to be paid is computed from
+    the ledger when shown (`selectors.invoice_status`).
+    """
 
     class Kind(models.TextChoices):
         PAYMENT = "payment", _("Scheduled payment")
@@ -43,7 +50,7 @@ class Invoice(OrgOwned):
     payment = models.ForeignKey(
         "contracts.ScheduledPayment",
         verbose_name=_("payment"),
-        # A line the books remove disappears at once; an issued invoice stays as a document.
+        # The books may remove the line later: the invoice stays valid (its snapshot holds everything).
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -56,6 +63,8 @@ class Invoice(OrgOwned):
     # [{"rate": "22", "amount": "123.45"}, …]: VAT per rate inside the total.
     vat = models.JSONField(_("VAT"), default=list)
     purpose = models.CharField(_("payment purpose"), max_length=210)
+    snapshot = models.JSONField(_("issued content"), default=dict, editable=False)
+    pdf = models.FileField(_("PDF"), upload_to=invoice_upload_to, max_length=255, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("invoice")
@@ -63,16 +72,17 @@ class Invoice(OrgOwned):
         ordering = ["-issued_on", "-sequence"]
         constraints = [
             models.UniqueConstraint(fields=["creditor", "year", "sequence"], name="invoice_number_unique"),
+            # organization first: the same rule, and unique within one shard when distributed (docs/scaling.md).
             models.UniqueConstraint(
-                fields=["payment", "amount"], condition=models.Q(kind="payment"), name="invoice_one_per_payment_amount"
-            ),
-            models.UniqueConstraint(
-                fields=["contract", "debt_as_of", "amount"],
-                condition=models.Q(kind="debt"),
-                name="invoice_one_per_debt",
+                fields=["organization", "payment", "amount"],
+                condition=models.Q(kind="payment"),
+                name="invoice_one_per_payment_amount",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "-issued_on"], name="invoice_org_issued")]
+        indexes = [
+            models.Index(fields=["organization", "-issued_on", "-sequence"], name="invoice_org_issued_seq"),
+            models.Index(fields=["organization", "contract", "-issued_on"], name="invoice_org_contract"),
+        ]
 
     def __str__(self) -> str:
         return self.number

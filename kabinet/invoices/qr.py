@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from decimal import Decimal
 
 import segno
@@ -79,6 +78,10 @@ def parse_payload(payload: str) -> dict[str, str]:
 
 
 def qr_svg_data_uri(payload: str, scale: int = 3) -> str:
+    """The QR code as an `<img src>` data URI.
+
+    A standalone SVG image needs the SVG namespace (segno's `svg_inline` leaves it out, being meant
+    for embedding in HTML), otherwise browsers draw a broken image; `svg_data_uri` keeps it.
+    """
     qr = segno.make(payload, encoding="utf-8", error="m", micro=False)
-    svg = qr.svg_inline(scale=scale, border=2)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return qr.svg_data_uri(scale=scale, border=2)

@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from kabinet.organizations.models import Membership, Organization, RegistryCompany
+from kabinet.organizations.models import Invitation, Membership, Organization, RegistryCompany
 from kabinet.organizations.services import REGISTRY_COLUMNS, registry_company_save, registry_import_csv
 
 
@@ -100,3 +100,18 @@ class RegistryCompanyAdmin(admin.ModelAdmin):
                 "title": _("Load the registry from CSV"),
             },
         )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent and answered in the portal; staff see them here."""
+
+    list_display = ("phone", "organization", "role", "status", "invited_by", "created_at", "decided_at")
+    list_filter = ("status", "role")
+    search_fields = ("phone", "organization__name", "organization__inn")
+    list_select_related = ("organization", "invited_by")
+    readonly_fields = [f.name for f in Invitation._meta.fields if f.name != "token_hash"]
+    exclude = ("token_hash",)
+
+    def has_add_permission(self, request):
+        return False

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.tokens import default_token_generator
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.accounts.models import User
 from kabinet.audit.services import audit_record
-from kabinet.organizations.models import Membership
+from kabinet.organizations.models import Invitation, Membership
 
 
 class EmployeeError(Exception):
@@ -42,59 +46,224 @@ def _snapshot(m: Membership) -> dict:
     return {"user": str(m.user), "phone": str(m.user.phone), "role": m.role, "status": m.status}
 
 
-def invitation_link(user: User, base_url: str) -> str:
-    path = reverse(
-        "organizations:invitation",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_link(token: str, base_url: str) -> str:
+    return base_url.rstrip("/") + reverse("organizations:invitation", kwargs={"token": token})
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """A pending, unexpired invitation the link points at (None for a used, revoked or made-up link)."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Invitation.objects.select_related("organization")
+        .filter(token_hash=_token_hash(token), status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
+        .first()
     )
-    return base_url.rstrip("/") + path
+
+
+def pending_invitations_for(user) -> list[Invitation]:
+    """The invitations waiting for this signed-in person (matched by the phone they confirmed)."""
+    return list(
+        Invitation.objects.select_related("organization")
+        .filter(phone=user.phone, status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
+        .order_by("created_at")
+    )
 
 
 def employee_add(
     *, org, actor, phone: str, full_name: str, email: str, role: str, base_url: str, request=None
-) -> Membership:
-    """Add an employee: an existing user of the portal is linked; a new one is invited to set a password."""
+) -> Invitation:
+    """«Добавить сотрудника»: send an invitation to the phone. Nobody is linked and nothing about the
+    person is revealed: the answer is the same whether the phone has an account or not. An existing user
+    accepts in the portal; a new one through the link, with the SMS code sent to that phone."""
     from kabinet.accounts.services import email_later, sms_notify
 
     with transaction.atomic():
         user = User.objects.filter(phone=phone).first()
-        invited = user is None
-        if invited:
-            user = User(phone=phone, full_name=full_name, email=email)
-            user.set_unusable_password()
-            user.save()
-        membership = Membership.objects.filter(user=user, organization=org).first()
-        if membership is not None and membership.status == Membership.Status.ACTIVE:
+        if (
+            user is not None
+            and Membership.objects.filter(user=user, organization=org, status=Membership.Status.ACTIVE).exists()
+        ):
             raise EmployeeError(_("This person is already an employee of the organization."), field="phone")
-        if membership is None:
-            membership = Membership.objects.create(
-                user=user, organization=org, role=role, status=Membership.Status.ACTIVE
-            )
-        else:
-            membership.role, membership.status = role, Membership.Status.ACTIVE
-            membership.save(update_fields=["role", "status", "updated_at"])
+        if Invitation.objects.filter(
+            organization=org, phone=phone, status=Invitation.Status.PENDING, expires_at__gt=timezone.now()
+        ).exists():
+            raise EmployeeError(_("An invitation to this phone has already been sent."), field="phone")
+        # An expired one is closed, so the new one is the only pending invitation to the phone.
+        Invitation.objects.filter(organization=org, phone=phone, status=Invitation.Status.PENDING).update(
+            status=Invitation.Status.REVOKED, decided_at=timezone.now()
+        )
+        token = secrets.token_urlsafe(32)
+        invitation = Invitation.objects.create(
+            organization=org,
+            phone=phone,
+            full_name=full_name,
+            email=email,
+            role=role,
+            invited_by=actor,
+            token_hash=_token_hash(token),
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS),
+        )
         audit_record(
-            action="employee_added",
+            action="employee_invited",
             organization=org,
             actor=actor,
-            obj=membership,
-            after=_snapshot(membership),
+            obj=invitation,
+            after={"phone": str(invitation.phone), "full_name": full_name, "role": role},
             request=request,
         )
-        if invited:
-            link = invitation_link(user, base_url)
+        link = invitation_link(token, base_url)
+        if user is not None:
+            # The person's own address, never the one the inviter typed.
             sms_notify(
                 phone=phone,
-                text=_("Kabinet: you are invited to %(org)s. Set a password: %(link)s")
-                % {"org": org.name, "link": link},
+                text=_("Kabinet: an invitation to %(org)s. Sign in to accept or decline it.") % {"org": org.name},
             )
-            email_later(to=email, template="invitation", context={"user": user, "organization": org, "link": link})
+            email_later(
+                to=user.email,
+                template="invitation",
+                context={
+                    "user": user,
+                    "organization": org,
+                    "link": base_url.rstrip("/") + reverse("organizations:invitations"),
+                },
+            )
         else:
-            email_later(to=user.email, template="access_granted", context={"user": user, "organization": org})
+            sms_notify(
+                phone=phone,
+                text=_("Kabinet: an invitation to %(org)s. Accept it: %(link)s") % {"org": org.name, "link": link},
+            )
+            email_later(to=email, template="invitation", context={"user": None, "organization": org, "link": link})
+    return invitation
+
+
+def _accept(invitation: Invitation, user, request) -> Membership:
+    membership = Membership.objects.select_for_update().filter(user=user, organization=invitation.organization).first()
+    before = _snapshot(membership) if membership else {}
+    if membership is None:
+        membership = Membership.objects.create(
+            user=user, organization=invitation.organization, role=invitation.role, status=Membership.Status.ACTIVE
+        )
+    else:
+        membership.role, membership.status = invitation.role, Membership.Status.ACTIVE
+        membership.save(update_fields=["role", "status", "updated_at"])
+    invitation.status, invitation.user, invitation.decided_at = Invitation.Status.ACCEPTED, user, timezone.now()
+    invitation.save(update_fields=["status", "user", "decided_at", "updated_at"])
+    audit_record(
+        action="invitation_accepted",
+        organization=invitation.organization,
+        actor=user,
+        obj=membership,
+        before=before,
+        after=_snapshot(membership),
+        request=request,
+    )
     return membership
+
+
+def invitation_accept(*, user, invitation_id: int, request=None) -> Membership:
+    """A signed-in person accepts an invitation to their own phone. The selected organization stays."""
+    with transaction.atomic():
+        invitation = _locked_invitation_for(user, invitation_id)
+        return _accept(invitation, user, request)
+
+
+def invitation_decline(*, user, invitation_id: int, request=None) -> Invitation:
+    with transaction.atomic():
+        invitation = _locked_invitation_for(user, invitation_id)
+        invitation.status, invitation.decided_at = Invitation.Status.DECLINED, timezone.now()
+        invitation.save(update_fields=["status", "decided_at", "updated_at"])
+        audit_record(
+            action="invitation_declined",
+            organization=invitation.organization,
+            actor=user,
+            obj=invitation,
+            after={"phone": str(invitation.phone)},
+            request=request,
+        )
+    return invitation
+
+
+def _locked_invitation_for(user, invitation_id: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(pk=invitation_id, phone=user.phone, status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def invitation_revoke(*, org, actor, invitation_id: int, request=None) -> Invitation:
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(pk=invitation_id, organization=org, status=Invitation.Status.PENDING)
+            .first()
+        )
+        if invitation is None:
+            raise Http404
+        invitation.status, invitation.decided_at = Invitation.Status.REVOKED, timezone.now()
+        invitation.save(update_fields=["status", "decided_at", "updated_at"])
+        audit_record(
+            action="invitation_revoked",
+            organization=org,
+            actor=actor,
+            obj=invitation,
+            after={"phone": str(invitation.phone)},
+            request=request,
+        )
+    return invitation
+
+
+def invitation_send_code(*, invitation: Invitation, request=None):
+    """A new person's acceptance needs the code sent to the invited phone (the registration code rules)."""
+    from kabinet.accounts.models import PhoneChallenge
+    from kabinet.accounts.services import challenge_issue
+
+    with transaction.atomic():
+        return challenge_issue(phone=str(invitation.phone), purpose=PhoneChallenge.Purpose.INVITATION, request=request)
+
+
+def invitation_accept_new(
+    *, token: str, challenge_id: int, code: str, full_name: str, email: str, password: str, request=None
+) -> User:
+    """A new person accepts through the link: the code proves the phone is theirs; then the account and
+    the membership appear together."""
+    from kabinet.accounts.models import PhoneChallenge
+    from kabinet.accounts.services import ServiceError, challenge_verify, consents_record, current_consent_documents
+
+    invitation = invitation_by_token(token)
+    if invitation is None:
+        raise EmployeeError(_("The invitation is no longer valid."))
+    challenge = PhoneChallenge.objects.filter(
+        pk=challenge_id, phone=invitation.phone, purpose=PhoneChallenge.Purpose.INVITATION
+    ).first()
+    if challenge is None:
+        raise EmployeeError(_("Request a code first."), field="code")
+    try:
+        challenge_verify(challenge_id=challenge.pk, code=code, request=request)
+    except ServiceError as exc:
+        raise EmployeeError(exc.message, field="code") from exc
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status != Invitation.Status.PENDING:
+            raise EmployeeError(_("The invitation is no longer valid."))
+        if User.objects.filter(phone=invitation.phone).exists():
+            raise EmployeeError(_("This phone already has an account: sign in to accept the invitation."))
+        user = User(phone=invitation.phone, full_name=full_name, email=email)
+        user.set_password(password)
+        user.save()
+        consents_record(
+            documents=list(current_consent_documents().values()), phone=str(user.phone), request=request, user=user
+        )
+        _accept(invitation, user, request)
+    return user
 
 
 def _locked(org, membership_id: int) -> Membership:
@@ -177,3 +346,96 @@ def employee_remove(*, org, actor, membership_id: int, request=None) -> None:
             request=request,
         )
         membership.delete()
+
+
+def has_active_admins(org) -> bool:
+    return Membership.objects.filter(
+        organization=org, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+    ).exists()
+
+
+def join_request_decide(*, org, actor, membership_id: int, approve: bool, request=None) -> Membership | None:
+    """An administrator decides a «Запрос на добавление». Approved: the person becomes active, or — when
+    the lessor requires it (JOIN_STAFF_APPROVAL) — the request goes on to the lessor's staff and the
+    person stays «Запрос на добавление» until they approve. Declined: the request is closed and the
+    person is removed from the list."""
+    from kabinet.accounts.models import Registration
+    from kabinet.accounts.services import email_later
+    from kabinet.api import events as api_events
+
+    with transaction.atomic():
+        membership = _locked(org, membership_id)
+        if membership.status != Membership.Status.REQUESTED:
+            raise EmployeeError(_("This request has already been decided."))
+        registration = (
+            Registration.objects.select_for_update(of=("self",))
+            .filter(user=membership.user, organization=org, status=Registration.Status.AWAITING_ORG_ADMIN)
+            .order_by("-created_at")
+            .first()
+        )
+        before = _snapshot(membership)
+        now = timezone.now()
+        if not approve:
+            if registration is not None:
+                registration.status = Registration.Status.REJECTED
+                registration.rejection_reason = _("Declined by the organization's administrator.")
+                registration.decided_at = now
+                registration.save(update_fields=["status", "rejection_reason", "decided_at"])
+            audit_record(
+                action="join_request_declined",
+                organization=org,
+                actor=actor,
+                obj=membership,
+                before=before,
+                request=request,
+            )
+            email_later(
+                to=membership.user.email,
+                template="join_declined",
+                context={"user": membership.user, "organization": org},
+            )
+            membership.delete()
+            return None
+        if registration is not None and settings.JOIN_STAFF_APPROVAL:
+            registration.status = Registration.Status.AWAITING_APPROVAL
+            registration.org_admin_approved_by = actor
+            registration.save(update_fields=["status", "org_admin_approved_by"])
+            audit_record(
+                action="join_request_sent_to_staff",
+                organization=org,
+                actor=actor,
+                obj=membership,
+                before=before,
+                after=before,
+                request=request,
+            )
+            api_events.record(
+                "registration.awaiting",
+                organization=org,
+                registration=registration.pk,
+                inn=org.inn,
+                company=registration.company_name,
+                full_name=membership.user.full_name,
+                phone=str(membership.user.phone),
+            )
+            return membership
+        membership.status = Membership.Status.ACTIVE
+        membership.save(update_fields=["status", "updated_at"])
+        if registration is not None:
+            registration.status = Registration.Status.APPROVED
+            registration.org_admin_approved_by = actor
+            registration.decided_at = now
+            registration.save(update_fields=["status", "org_admin_approved_by", "decided_at"])
+        audit_record(
+            action="join_request_approved",
+            organization=org,
+            actor=actor,
+            obj=membership,
+            before=before,
+            after=_snapshot(membership),
+            request=request,
+        )
+        email_later(
+            to=membership.user.email, template="access_granted", context={"user": membership.user, "organization": org}
+        )
+    return membership

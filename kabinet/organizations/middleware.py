@@ -31,7 +31,9 @@ class CurrentOrganizationMiddleware:
 
 
 def pick_membership(memberships, wanted_org_id):
+    """The chosen organization while it is still allowed; otherwise the one the user has had longest
+    (never a newer one, whatever its name)."""
     for membership in memberships:
         if membership.organization_id == wanted_org_id:
             return membership
-    return memberships[0] if memberships else None
+    return min(memberships, key=lambda m: (m.created_at, m.pk)) if memberships else None

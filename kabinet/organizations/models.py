@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 from kabinet.core.header_cache import HeaderCacheManager, HeaderCacheQuerySetMixin
-from kabinet.core.models import OrgScopedQuerySet, TimeStamped
-from kabinet.core.validators import validate_inn, validate_kpp, validate_ogrn, validate_okved
+from kabinet.core.models import OrgScopedManager, OrgScopedQuerySet, TimeStamped
+from kabinet.core.validators import identifier_errors, validate_inn, validate_kpp, validate_ogrn, validate_okved
 
 
 class MembershipQuerySet(HeaderCacheQuerySetMixin, OrgScopedQuerySet):
@@ -49,6 +51,12 @@ class Organization(TimeStamped):
     @property
     def is_individual_entrepreneur(self) -> bool:
         return len(self.inn) == 12
+
+    def clean(self) -> None:
+        super().clean()
+        errors = identifier_errors(inn=self.inn or "", kpp=self.kpp or "", ogrn=self.ogrn or "")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Membership(TimeStamped):
@@ -124,3 +132,56 @@ class RegistryCompany(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.inn})"
+
+
+class Invitation(TimeStamped):
+    """«Добавить сотрудника»: an invitation to a phone. Nobody is linked until the person accepts it —
+    signed in (an existing user) or with the SMS code sent to that phone (a new one)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Invitation sent")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        REVOKED = "revoked", _("Revoked")
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    phone = PhoneNumberField(_("phone"))
+    # What the inviter typed: shown back to the inviter only; the person's own data is never shown to them.
+    full_name = models.CharField(_("full name"), max_length=255)
+    email = models.EmailField(_("e-mail"), blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Membership.Role.choices, default=Membership.Role.MANAGER)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    token_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = OrgScopedManager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "phone"],
+                condition=models.Q(status="pending"),
+                name="invitation_one_pending_per_phone",
+            )
+        ]
+        indexes = [models.Index(fields=["phone", "status"], name="invitation_phone_status")]
+
+    def __str__(self) -> str:
+        return f"{self.phone} → {self.organization}"

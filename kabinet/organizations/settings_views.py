@@ -6,26 +6,30 @@ import time
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kabinet.accounts.forms import PHONE_ATTRS, ResetSetPasswordForm, clean_phone_value
+from kabinet.accounts.forms import PHONE_ATTRS, clean_phone_value
+from kabinet.accounts.models import User
+from kabinet.audit import presentation
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
+from kabinet.creditors.selectors import current_creditor
 from kabinet.organizations import employees
 from kabinet.organizations.lookup import LookupError_, get_lookup
-from kabinet.organizations.models import Membership
+from kabinet.organizations.models import Invitation, Membership
 
 SUDO_KEY = "kabinet_sudo_until"
 SUDO_SECONDS = 15 * 60
@@ -39,20 +43,63 @@ ROLE_HELP = {
 }
 
 
-def admin_required(view):
+SUDO_FIELD = "sudo_password"
+
+
+def sudo_fresh(request) -> bool:
+    return request.session.get(SUDO_KEY, 0) >= time.time()
+
+
+def admin_required(view=None, *, password_in_form: bool = False):
     """Only an Administrator of the selected organization; a Manager gets 403 even on a hand-made POST.
-    Employee changes also need the password entered within the last 15 minutes."""
 
-    @org_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.membership.is_admin:
-            raise PermissionDenied
-        if request.method == "POST" and request.session.get(SUDO_KEY, 0) < time.time():
-            return redirect(f"{reverse('organizations:confirm_password')}?next={reverse('organizations:settings')}")
-        return view(request, *args, **kwargs)
+    Employee changes also need the password entered within the last 15 minutes. It is asked where the
+    action is: a form that has the password field (`password_in_form`) gets the error next to it with
+    everything typed kept; any other action shows the password page, which carries the action's fields
+    and, once the password is right, performs the action itself (nothing is lost, no JS needed)."""
 
-    return wrapper
+    def decorate(view):
+        @org_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.membership.is_admin:
+                raise PermissionDenied
+            request.sudo_error = ""
+            if request.method == "POST" and not sudo_fresh(request):
+                password = request.POST.get(SUDO_FIELD, "")
+                if password and request.user.check_password(password):
+                    request.session[SUDO_KEY] = time.time() + SUDO_SECONDS
+                else:
+                    request.sudo_error = (
+                        _("The password is wrong.") if password else _("Enter your password to confirm the change.")
+                    )
+                    if not password_in_form:
+                        return _resume_page(request)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def _resume_page(request):
+    carried = [
+        (key, value)
+        for key in request.POST
+        if key not in ("csrfmiddlewaretoken", SUDO_FIELD)
+        for value in request.POST.getlist(key)
+    ]
+    return render(
+        request,
+        "organizations/confirm_password.html",
+        {
+            "error": request.sudo_error if request.POST.get(SUDO_FIELD) else "",
+            "action": request.path,
+            "carried": carried,
+            "section": "settings",
+        },
+        status=403,
+    )
 
 
 class EmployeeForm(forms.Form):
@@ -60,6 +107,17 @@ class EmployeeForm(forms.Form):
     full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=255)
     email = forms.EmailField(label=gettext_lazy("E-mail"))
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Membership.Role.choices)
+
+    def __init__(self, *args, needs_password: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_password:
+            self.fields[SUDO_FIELD] = forms.CharField(
+                label=gettext_lazy("Your password"),
+                required=False,
+                strip=False,
+                help_text=gettext_lazy("Changing employees needs your password (once every 15 minutes)."),
+                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+            )
 
     def clean_phone(self):
         return clean_phone_value(self.cleaned_data["phone"])
@@ -74,14 +132,22 @@ def _settings_context(request, **extra):
     members = (
         Membership.objects.filter(organization=request.org).select_related("user").order_by("user__full_name", "pk")
     )
+    invitations = Invitation.objects.for_org(request.org).filter(
+        status=Invitation.Status.PENDING, expires_at__gt=timezone.now()
+    )
     return {
         "org": request.org,
         "membership": request.membership,
         "members": members,
+        "invitations": invitations if request.membership.is_admin else [],
+        "join_staff_approval": settings.JOIN_STAFF_APPROVAL,
         "all_memberships": Membership.objects.filter(user=request.user)
         .select_related("organization")
         .order_by("organization__name"),
-        "employee_form": extra.pop("employee_form", EmployeeForm(initial={"role": Membership.Role.MANAGER})),
+        "employee_form": extra.pop(
+            "employee_form",
+            EmployeeForm(initial={"role": Membership.Role.MANAGER}, needs_password=not sudo_fresh(request)),
+        ),
         "role_help": ROLE_HELP,
         "roles": Membership.Role.choices,
         "section": "settings",
@@ -153,11 +219,13 @@ def confirm_password(request):
     )
 
 
-@admin_required
+@admin_required(password_in_form=True)
 @require_POST
 def employee_add(request):
-    # Only these four fields are read: a smuggled «organization» or anything else is ignored.
-    form = EmployeeForm(request.POST)
+    # Only these fields are read: a smuggled «organization» or anything else is ignored.
+    form = EmployeeForm(request.POST, needs_password=bool(request.sudo_error))
+    if form.is_valid() and request.sudo_error:
+        form.add_error(SUDO_FIELD, request.sudo_error)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -174,8 +242,13 @@ def employee_add(request):
         except employees.EmployeeError as exc:
             form.add_error(exc.field, exc.message)
         else:
-            messages.success(request, _("The employee is added."))
+            messages.success(
+                request,
+                _("The invitation is sent. The employee gets access after accepting it."),
+            )
             return redirect("organizations:settings")
+    if request.sudo_error and SUDO_FIELD not in form.errors:
+        form.add_error(SUDO_FIELD, request.sudo_error)  # the other errors are shown too, the password is asked
     return render(
         request,
         "organizations/settings.html",
@@ -191,6 +264,9 @@ def employee_update(request, pk: int):
     form = RoleForm(request.POST)
     form.is_valid()
     try:
+        if membership.status == Membership.Status.REQUESTED:
+            # A «Запрос на добавление» is decided by «Принять» / «Отклонить», never by the status select.
+            raise employees.EmployeeError(_("Approve or decline the request to join first."))
         if form.cleaned_data.get("role") and form.cleaned_data["role"] != membership.role:
             employees.employee_change_role(
                 org=request.org,
@@ -211,6 +287,37 @@ def employee_update(request, pk: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Saved."))
+    return redirect("organizations:settings")
+
+
+@admin_required
+@require_POST
+def join_request_decide(request, pk: int):
+    """«Принять» / «Отклонить» a «Запрос на добавление»."""
+    membership = get_object_for_org(Membership, request.org, pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        result = employees.join_request_decide(
+            org=request.org, actor=request.user, membership_id=membership.pk, approve=approve, request=request
+        )
+    except employees.EmployeeError as exc:
+        messages.error(request, exc.message)
+    else:
+        if not approve:
+            messages.success(request, _("The request to join is declined."))
+        elif result is not None and result.status == Membership.Status.ACTIVE:
+            messages.success(request, _("The request to join is approved: the employee is active."))
+        else:
+            messages.success(request, _("The request to join is approved and sent to the lessor's staff."))
+    return redirect("organizations:settings")
+
+
+@admin_required
+@require_POST
+def invitation_revoke(request, pk: int):
+    get_object_for_org(Invitation, request.org, pk=pk, status=Invitation.Status.PENDING)
+    employees.invitation_revoke(org=request.org, actor=request.user, invitation_id=pk, request=request)
+    messages.success(request, _("The invitation is revoked."))
     return redirect("organizations:settings")
 
 
@@ -241,35 +348,121 @@ def history(request):
     if action:
         events = events.filter(action=action)
     page = paginate(request, events.order_by("-created_at", "-id"))
+    creditor = current_creditor(request)
+    creditor_name = creditor.short_name if creditor else ""
+    related = presentation.related_names(page.object_list)
+    rows = [
+        {
+            "event": e,
+            "who": presentation.actor_label(e, creditor_name),
+            "what": presentation.action_label(e.action),
+            "changes": presentation.describe_changes(e, related),
+            "ip": e.ip if presentation.shows_ip(e) else "",
+        }
+        for e in page.object_list
+    ]
     return render(
         request,
         "organizations/history.html",
         {
             "page": page,
+            "rows": rows,
             "page_numbers": page_numbers(page),
             "people": people,
             "actor": actor,
             "action": action,
-            "actions": sorted(set(AuditEvent.objects.for_org(request.org).values_list("action", flat=True))),
+            "actions": presentation.action_choices(
+                AuditEvent.objects.for_org(request.org).values_list("action", flat=True).distinct()
+            ),
             "section": "settings",
         },
     )
 
 
-class InvitationView(auth_views.PasswordResetConfirmView):
-    """The invitation link: a new employee sets a password (single-use, like a reset link)."""
+class InvitationAcceptForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("Code from the SMS"), max_length=8)
+    full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=255)
+    email = forms.EmailField(label=gettext_lazy("E-mail"))
+    new_password1 = forms.CharField(
+        label=gettext_lazy("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    new_password2 = forms.CharField(
+        label=gettext_lazy("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    consent = forms.BooleanField(
+        label=gettext_lazy("I accept the user agreement and consent to the processing of my personal data")
+    )
 
-    form_class = ResetSetPasswordForm
-    template_name = "accounts/password_reset_confirm.html"
-    success_url = reverse_lazy("accounts:login")
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("new_password1"), data.get("new_password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("new_password2", _("The passwords do not match."))
+        elif p1:
+            from django.contrib.auth import password_validation
 
-    def form_valid(self, form):
-        from kabinet.accounts import services
+            probe = User(phone=self.phone, full_name=data.get("full_name", ""), email=data.get("email", ""))
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as exc:
+                self.add_error("new_password1", exc)
+        return data
 
-        with transaction.atomic():
-            services.password_change(
-                user=form.user, new_password=form.cleaned_data["new_password1"], request=self.request
-            )
-        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
-        messages.success(self.request, _("The password is set. Sign in with your phone and password."))
-        return HttpResponseRedirect(self.get_success_url())
+
+def _challenge_key(invitation) -> str:
+    return f"kabinet_invitation_challenge_{invitation.pk}"
+
+
+def invitation_accept(request, token: str):
+    """The link of an invitation to a phone that has no account yet. First the code goes to the invited
+    phone (only its owner can read it); then the person sets their name, e-mail and password."""
+    invitation = employees.invitation_by_token(token)
+    if invitation is None:
+        return render(request, "organizations/invitation_invalid.html", status=404)
+    if User.objects.filter(phone=invitation.phone).exists():
+        # The phone has an account: the invitation is answered after signing in as its owner.
+        return redirect("organizations:invitations")
+    challenge_id = request.session.get(_challenge_key(invitation))
+    form = InvitationAcceptForm(initial={"full_name": invitation.full_name, "email": invitation.email})
+    form.phone = str(invitation.phone)
+    error = ""
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        from kabinet.accounts.services import ServiceError
+
+        try:
+            challenge = employees.invitation_send_code(invitation=invitation, request=request)
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            request.session[_challenge_key(invitation)] = challenge_id = challenge.pk
+    elif request.method == "POST":
+        form = InvitationAcceptForm(request.POST)
+        form.phone = str(invitation.phone)
+        if form.is_valid() and challenge_id:
+            data = form.cleaned_data
+            try:
+                employees.invitation_accept_new(
+                    token=token,
+                    challenge_id=challenge_id,
+                    code=data["code"],
+                    full_name=data["full_name"],
+                    email=data["email"],
+                    password=data["new_password1"],
+                    request=request,
+                )
+            except employees.EmployeeError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                request.session.pop(_challenge_key(invitation), None)
+                messages.success(request, _("The invitation is accepted. Sign in with your phone and password."))
+                return redirect("accounts:login")
+        elif not challenge_id:
+            error = _("Request a code first.")
+    return render(
+        request,
+        "organizations/invitation_accept.html",
+        {"invitation": invitation, "form": form, "code_sent": bool(challenge_id), "error": error},
+        status=400 if request.method == "POST" and (error or form.errors) else 200,
+    )

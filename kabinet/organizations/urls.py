@@ -14,6 +14,11 @@ urlpatterns = [
     path("settings/employees/add/", settings_views.employee_add, name="employee_add"),
     path("settings/employees/<int:pk>/", settings_views.employee_update, name="employee_update"),
     path("settings/employees/<int:pk>/remove/", settings_views.employee_remove, name="employee_remove"),
+    path("settings/employees/<int:pk>/join/", settings_views.join_request_decide, name="join_decide"),
+    path("settings/invitations/<int:pk>/revoke/", settings_views.invitation_revoke, name="invitation_revoke"),
     path("settings/history/", settings_views.history, name="history"),
-    path("invitation/<uidb64>/<token>/", settings_views.InvitationView.as_view(), name="invitation"),
+    path("invitation/<str:token>/", settings_views.invitation_accept, name="invitation"),
+    path("invitations/", views.invitations, name="invitations"),
+    path("invitations/<int:pk>/accept/", views.invitation_answer, {"answer": "accept"}, name="invitation_accept"),
+    path("invitations/<int:pk>/decline/", views.invitation_answer, {"answer": "decline"}, name="invitation_decline"),
 ]

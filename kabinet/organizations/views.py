@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from kabinet.accounts import services as account_services
 from kabinet.accounts.forms import AddOrganizationForm
 from kabinet.accounts.models import Registration
+from kabinet.organizations import employees
 from kabinet.organizations.middleware import SESSION_KEY
 from kabinet.organizations.models import Membership
 
@@ -40,7 +41,12 @@ def organization_list(request):
         Membership.objects.filter(user=request.user).select_related("organization").order_by("organization__name")
     )
     registrations = Registration.objects.filter(
-        user=request.user, status__in=[Registration.Status.AWAITING_APPROVAL, Registration.Status.REJECTED]
+        user=request.user,
+        status__in=[
+            Registration.Status.AWAITING_ORG_ADMIN,
+            Registration.Status.AWAITING_APPROVAL,
+            Registration.Status.REJECTED,
+        ],
     ).order_by("-created_at")[:20]
     return render(
         request,
@@ -48,6 +54,7 @@ def organization_list(request):
         {
             "memberships": memberships,
             "registrations": registrations,
+            "invitations": employees.pending_invitations_for(request.user),
             "section": "organizations",
         },
     )
@@ -66,3 +73,30 @@ def organization_add(request):
             messages.success(request, _("The request is sent. A manager of the creditor will check it."))
             return redirect("organizations:list")
     return render(request, "organizations/add.html", {"form": form, "section": "organizations"})
+
+
+@login_required
+def invitations(request):
+    """«Приглашение в организацию …»: what others invited this person to; nothing changes until they answer."""
+    return render(
+        request,
+        "organizations/invitations.html",
+        {"invitations": employees.pending_invitations_for(request.user), "section": "organizations"},
+    )
+
+
+@login_required
+@require_POST
+def invitation_answer(request, pk: int, answer: str):
+    """Accept or decline an invitation to one's own phone. The selected organization stays as it is."""
+    if answer == "accept":
+        membership = employees.invitation_accept(user=request.user, invitation_id=pk, request=request)
+        messages.success(
+            request,
+            _("You have joined %(org)s. Switch to it in the organization switcher.")
+            % {"org": membership.organization.name},
+        )
+    else:
+        employees.invitation_decline(user=request.user, invitation_id=pk, request=request)
+        messages.success(request, _("The invitation is declined."))
+    return redirect("organizations:invitations")

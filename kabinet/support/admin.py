@@ -2,12 +2,30 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.documents.forms import MultipleFileField
+from kabinet.documents.services import validate_upload
 from kabinet.support import services
 from kabinet.support.models import SupportAttachment, SupportMessage, SupportThread, SupportThreadRead
 
 
 class ThreadStaffForm(forms.ModelForm):
     reply = forms.CharField(label=_("Answer to the client"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    reply_files = MultipleFileField(
+        label=_("Files to the answer"),
+        required=False,
+        help_text=_("PDF, images, Word or Excel; the client downloads them from the chat."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reply_files") and not data.get("reply"):
+            self.add_error("reply", _("Write the answer the files go with."))
+        for uploaded in data.get("reply_files") or []:
+            try:
+                validate_upload(uploaded)
+            except forms.ValidationError as exc:
+                self.add_error("reply_files", exc)
+        return data
 
     class Meta:
         model = SupportThread
@@ -17,8 +35,16 @@ class ThreadStaffForm(forms.ModelForm):
 class SupportMessageInline(admin.StackedInline):
     model = SupportMessage
     extra = 0
-    fields = ("author", "from_staff", "body", "created_at")
+    fields = ("author", "from_staff", "body", "created_at", "files")
     readonly_fields = fields
+
+    @admin.display(description=_("Files"))
+    def files(self, obj):
+        return ", ".join(a.original_name for a in obj.attachments.all()) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author").prefetch_related("attachments")
+
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -31,7 +57,7 @@ class SupportThreadAdmin(admin.ModelAdmin):
     list_display = ("number", "topic", "organization", "author", "status", "last_message_at")
     list_filter = ("status",)
     readonly_fields = ("number", "topic", "organization", "author", "last_message_at")
-    fields = ("number", "topic", "organization", "author", "last_message_at", "status", "reply")
+    fields = ("number", "topic", "organization", "author", "last_message_at", "status", "reply", "reply_files")
     search_fields = ("number", "topic", "organization__name", "organization__inn", "author__full_name")
     date_hierarchy = "last_message_at"
     autocomplete_fields = ["organization"]
@@ -45,7 +71,13 @@ class SupportThreadAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if form.cleaned_data.get("reply"):
-            services.staff_reply(thread_id=obj.pk, staff=request.user, body=form.cleaned_data["reply"], request=request)
+            services.staff_reply(
+                thread_id=obj.pk,
+                staff=request.user,
+                body=form.cleaned_data["reply"],
+                files=form.cleaned_data.get("reply_files") or [],
+                request=request,
+            )
 
 
 @admin.register(SupportMessage)

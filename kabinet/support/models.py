@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kabinet.core.models import OrgOwned
 from kabinet.core.storage import attachment_upload_to
@@ -10,9 +11,9 @@ from kabinet.core.storage import attachment_upload_to
 
 class SupportThread(OrgOwned):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        ANSWERED = "answered", _("Answered")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("support appeal", "Open")
+        ANSWERED = "answered", pgettext_lazy("support appeal", "Answered")
+        CLOSED = "closed", pgettext_lazy("support appeal", "Closed")
 
     number = models.CharField(_("number"), max_length=32, unique=True)
     topic = models.CharField(_("topic"), max_length=255)
@@ -32,7 +33,7 @@ class SupportThread(OrgOwned):
         ]
 
     def __str__(self) -> str:
-        return f"№ {self.number} {self.topic}"
+        return f"{self.number} {self.topic}"
 
 
 class SupportMessage(OrgOwned):

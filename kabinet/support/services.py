@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from kabinet.api import events as api_events
 from kabinet.audit.services import audit_record
+from kabinet.core import numbering
 from kabinet.documents.services import clean_filename, validate_upload
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
@@ -25,7 +26,7 @@ def _next_number() -> str:
     counter = AppealCounter.objects.select_for_update().get(name="support")
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
-    return f"{timezone.localdate():%y%m}-{counter.last_number:05d}"
+    return numbering.client_number(numbering.SUPPORT_SERIES, counter.last_number)
 
 
 def _attach(message: SupportMessage, files: list) -> None:

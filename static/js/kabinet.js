@@ -8,9 +8,57 @@
       { code: "204", swap: false },
       { code: "[23]..", swap: true },
       { code: "400", swap: true },
+      { code: "429", swap: true },
       { code: "[45]..", swap: false, error: true },
     ];
   }
+
+  // An htmx request that failed (an expired form token, a server error) is told, never silent.
+  document.addEventListener("htmx:responseError", function (event) {
+    var box = document.getElementById("kb-live-alerts");
+    var xhr = event.detail && event.detail.xhr;
+    if (!box || !xhr || xhr.status === 400) return;
+    var expired = xhr.getResponseHeader("X-Kabinet-Error") === "csrf";
+    var alert = document.createElement("div");
+    alert.className = "alert alert-danger d-flex flex-wrap align-items-center gap-2";
+    alert.setAttribute("role", "alert");
+    alert.textContent = expired ? box.dataset.msgExpired : box.dataset.msgFailed;
+    var reload = document.createElement("a");
+    reload.className = "btn btn-sm btn-outline-danger ms-auto";
+    reload.href = location.href;
+    reload.textContent = box.dataset.msgReload;
+    alert.appendChild(reload);
+    box.replaceChildren(alert);
+  });
+
+  // Rows that scroll sideways (sections, tabs) show a fade and an arrow where more is hidden.
+  function updateScrollHint(scroller) {
+    var hint = scroller.closest(".kb-scroll-hint");
+    if (!hint) return;
+    var max = scroller.scrollWidth - scroller.clientWidth;
+    hint.classList.toggle("kb-more-start", scroller.scrollLeft > 2);
+    hint.classList.toggle("kb-more-end", max - scroller.scrollLeft > 2);
+  }
+  function updateScrollHints() {
+    document.querySelectorAll("[data-scroll-x]").forEach(function (scroller) {
+      // The current tab or section is scrolled into view once, so it is never hidden off-screen.
+      if (!scroller.dataset.scrollInit) {
+        scroller.dataset.scrollInit = "1";
+        var current = scroller.querySelector(".nav-link.active") || scroller.querySelector("[aria-current=page]");
+        if (current && current.offsetLeft + current.offsetWidth > scroller.clientWidth) {
+          scroller.scrollLeft = current.offsetLeft - 16;
+        }
+      }
+      updateScrollHint(scroller);
+    });
+  }
+  document.addEventListener("scroll", function (event) {
+    if (event.target.matches && event.target.matches("[data-scroll-x]")) updateScrollHint(event.target);
+  }, true);
+  window.addEventListener("resize", updateScrollHints);
+  document.addEventListener("htmx:afterSettle", updateScrollHints);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", updateScrollHints);
+  else updateScrollHints();
 
   // Phone fields format as you type: +7 (900) 000-00-01.
   function formatPhone(value) {
@@ -78,9 +126,9 @@
     });
   });
 
-  // A link that starts slow work (PDF, ZIP) shows a spinner until the download begins.
+  // A link or button that starts slow work (PDF, ZIP) shows a spinner until the download begins.
   document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest("a[data-busy]");
+    var link = event.target.closest && event.target.closest("a[data-busy], button[data-busy]");
     if (!link || link.classList.contains("disabled")) return;
     link.classList.add("disabled");
     link.setAttribute("aria-busy", "true");

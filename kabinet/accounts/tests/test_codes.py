@@ -107,12 +107,12 @@ def test_one_ip_cannot_request_codes_for_many_phones(db, request_from, settings)
 
 
 class DownBackend(sms.BaseBackend):
-    def send(self, phone, text):
+    def send(self, phone, text, idempotency_key=""):
         raise SmsError("gateway unreachable", retryable=True, code="network")
 
 
 class RefusingBackend(sms.BaseBackend):
-    def send(self, phone, text):
+    def send(self, phone, text, idempotency_key=""):
         raise SmsError("SMSC 7: invalid phone", retryable=False, code="7")
 
 

@@ -18,9 +18,12 @@ def reset_link(mailoutbox) -> str:
     return re.search(r"http://testserver(/password/reset/\S+/)", mailoutbox[-1].body).group(1)
 
 
-def test_the_reset_answer_is_the_same_whether_or_not_the_phone_exists(client, admin_a, mailoutbox):
-    known = client.post(reverse("accounts:password_reset"), {"phone": str(admin_a.phone)})
-    unknown = client.post(reverse("accounts:password_reset"), {"phone": "+7 999 765-43-21"})
+def test_the_reset_answer_is_the_same_whether_or_not_the_phone_exists(
+    client, admin_a, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("accounts:password_reset"), {"phone": str(admin_a.phone)})
+        unknown = client.post(reverse("accounts:password_reset"), {"phone": "+7 999 765-43-21"})
     assert known["Location"] == unknown["Location"] == reverse("accounts:password_reset_sent")
     assert len(mailoutbox) == 1 and mailoutbox[0].to == [admin_a.email]
 
@@ -31,7 +34,8 @@ def test_the_link_sets_a_new_password_once_and_ends_every_other_session(
     other = Client()
     other.force_login(admin_a)
     assert other.get("/dashboard/").status_code == 200
-    client.post(reverse("accounts:password_reset"), {"phone": str(admin_a.phone)})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"phone": str(admin_a.phone)})
     link = reset_link(mailoutbox)
     form_page = client.get(link, follow=True)
     assert "Новый пароль" in form_page.content.decode()
@@ -47,12 +51,13 @@ def test_the_link_sets_a_new_password_once_and_ends_every_other_session(
     assert "изменён" in mailoutbox[-1].subject
 
 
-def test_the_link_expires_after_an_hour(client, admin_a, mailoutbox, settings):
+def test_the_link_expires_after_an_hour(client, admin_a, mailoutbox, settings, django_capture_on_commit_callbacks):
     from unittest import mock
 
     from django.contrib.auth.tokens import default_token_generator
 
-    client.post(reverse("accounts:password_reset"), {"phone": str(admin_a.phone)})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"phone": str(admin_a.phone)})
     link = reset_link(mailoutbox)
     later = default_token_generator._now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 5)
     with mock.patch.object(default_token_generator, "_now", return_value=later):

@@ -151,7 +151,9 @@ def test_a_later_user_of_an_existing_organization_waits_for_its_administrator(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("accounts:register_confirm"), {"code": last_code()})
     registration = Registration.objects.get()
-    with django_capture_on_commit_callbacks(execute=True):
+    # The company's administrator decides first: the lessor's staff cannot approve it past them.
+    assert registration.status == Registration.Status.AWAITING_ORG_ADMIN
+    with pytest.raises(services.ServiceError):
         services.registration_approve(registration_id=registration.pk, staff=staff)
     membership = Membership.objects.get(user=registration.user, organization=org)
     assert membership.status == Membership.Status.REQUESTED and membership.role == Membership.Role.MANAGER

@@ -18,7 +18,7 @@ from kabinet.organizations.models import Organization
 
 @pytest.fixture
 def token(db):
-    return ApiToken.issue(name="1C", can_read=True, can_write=True)
+    return ApiToken.issue(name="1C", staff_wide=True, can_read=True, can_write=True, can_change_requisites=True)
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_no_token_wrong_token_revoked_wrong_scope_and_ip_are_refused(db, token):
     url = "/api/v1/events/"
     assert Client().get(url).status_code == 401
     assert Client(HTTP_AUTHORIZATION="Bearer kb_nope_nope").get(url).status_code == 401
-    read_only, key = ApiToken.issue(name="BI", can_read=True, can_write=False)
+    read_only, key = ApiToken.issue(name="BI", staff_wide=True, can_read=True, can_write=False)
     assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get(url).status_code == 200
     assert (
         Client(HTTP_AUTHORIZATION=f"Bearer {key}")
@@ -63,7 +63,7 @@ def test_no_token_wrong_token_revoked_wrong_scope_and_ip_are_refused(db, token):
         .status_code
         == 403
     )
-    limited, limited_key = ApiToken.issue(name="ip", allowed_ips="10.0.0.0/8")
+    limited, limited_key = ApiToken.issue(name="ip", staff_wide=True, allowed_ips="10.0.0.0/8")
     assert Client(HTTP_AUTHORIZATION=f"Bearer {limited_key}").get(url, REMOTE_ADDR="192.0.2.1").status_code == 403
     assert Client(HTTP_AUTHORIZATION=f"Bearer {limited_key}").get(url, REMOTE_ADDR="10.1.2.3").status_code == 200
     ApiToken.objects.filter(pk=read_only.pk).update(revoked_at=timezone.now())
@@ -280,7 +280,7 @@ def test_the_feed_loses_and_repeats_nothing_under_concurrent_writes(settings, or
 
     settings.API_EVENT_LAG_SECONDS = 1
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    _, key = ApiToken.issue(name="poller", can_read=True)
+    _, key = ApiToken.issue(name="poller", staff_wide=True, can_read=True)
     done = threading.Event()
 
     def writer(n):

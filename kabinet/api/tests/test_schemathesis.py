@@ -25,7 +25,7 @@ def api_key(db):
 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield ApiToken.issue(name="schemathesis", can_read=True, can_write=True)[1]
+    yield ApiToken.issue(name="schemathesis", staff_wide=True, can_read=True, can_write=True)[1]
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 

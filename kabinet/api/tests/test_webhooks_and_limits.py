@@ -13,15 +13,21 @@ from kabinet.appeals import services as appeal_services
 from kabinet.core.testing_http import FakeServer, Reply
 
 
+@pytest.fixture(autouse=True)
+def _local_receiver_allowed(settings):
+    """The receiver of these tests is a local server: allowed the way an on-premise one would be."""
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+
+
 @pytest.fixture
 def api(db):
-    _, key = ApiToken.issue(name="1C", can_read=True, can_write=True)
+    _, key = ApiToken.issue(name="1C", staff_wide=True, can_read=True, can_write=True)
     return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
 
 
 def test_events_are_posted_signed_to_the_webhook(org_a, admin_a, django_capture_on_commit_callbacks):
     with FakeServer(lambda seen: Reply(status=200, body={"ok": True})) as server:
-        token, _ = ApiToken.issue(name="1C")
+        token, _ = ApiToken.issue(name="1C", staff_wide=True)
         ApiToken.objects.filter(pk=token.pk).update(webhook_url=server.url + "/hook")
         with django_capture_on_commit_callbacks(execute=True):
             appeal = appeal_services.appeal_create(
@@ -45,7 +51,7 @@ def test_a_failing_webhook_is_retried_with_back_off_then_given_up(org_a, setting
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     settings.WEBHOOK_ATTEMPTS = 2
     with FakeServer(lambda seen: Reply(status=503, body={})) as server:
-        token, _ = ApiToken.issue(name="1C")
+        token, _ = ApiToken.issue(name="1C", staff_wide=True)
         ApiToken.objects.filter(pk=token.pk).update(webhook_url=server.url)
         event = ApiEvent.objects.create(kind="appeal.created", organization=org_a, payload={})
         delivery = WebhookDelivery.objects.create(token=token, event=event)
@@ -56,7 +62,7 @@ def test_a_failing_webhook_is_retried_with_back_off_then_given_up(org_a, setting
 
 
 def test_staff_see_the_delivery_log(client, staff, org_a):
-    token, _ = ApiToken.issue(name="1C")
+    token, _ = ApiToken.issue(name="1C", staff_wide=True)
     event = ApiEvent.objects.create(kind="appeal.created", organization=org_a, payload={})
     WebhookDelivery.objects.create(token=token, event=event, status="failed", last_error="HTTP 500")
     client.force_login(staff)

@@ -126,10 +126,58 @@ def test_htmx_sending_confirms_in_place(client_a, contract, topics):
     response = client_a.post(
         "/requests/new/?kind=insurance",
         {"topic": topics["claim"].pk, "contract": contract.pk, "description": "x"},
-        headers={"HX-Request": "true"},
+        headers={"HX-Request": "true", "HX-Target": "appeal-modal-body"},
     )
     assert response["HX-Trigger"] == "appealCreated"
     assert "отправлена" in response.content.decode()
+
+
+def test_the_form_on_its_own_page_targets_itself_and_goes_to_the_card(client_a, contract, topics):
+    html = client_a.get("/requests/new/?kind=insurance").content.decode()
+    # No element of the page is missing: the form swaps into its own container, not a dialog's.
+    assert 'hx-target="#appeal-modal-body"' not in html
+    assert 'hx-target="closest [data-appeal-host]"' in html and "data-appeal-host" in html
+    response = client_a.post(
+        "/requests/new/?kind=insurance",
+        {"topic": topics["claim"].pk, "contract": contract.pk, "description": "x"},
+        headers={"HX-Request": "true", "HX-Target": "appeal-page"},
+    )
+    appeal = Appeal.objects.get()
+    assert response["HX-Redirect"] == f"/requests/{appeal.pk}/"
+
+
+def test_files_chosen_before_an_error_are_named_for_choosing_again(client_a, contract, topics):
+    response = create(
+        client_a,
+        "contract",
+        {"topic": topics["act"].pk, "contract": contract.pk, "description": ""},
+        files=[SimpleUploadedFile("Заявление.pdf", PDF)],
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Выберите файлы снова" in html and "Заявление.pdf" in html
+
+
+def test_a_reconciliation_act_asks_for_a_whole_period(client_a, contract):
+    from kabinet.appeals.models import AppealTopic
+
+    act = AppealTopic.objects.create(
+        kind="contract",
+        name="Акт сверки",
+        extra_fields=[{"name": "period", "label": "Период сверки", "type": "period", "required": True}],
+    )
+    base = {"topic": act.pk, "contract": contract.pk, "description": "Акт"}
+    backwards = create(
+        client_a, "contract", {**base, "field_period_from": "2025-12-31", "field_period_to": "2025-01-01"}
+    )
+    assert backwards.status_code == 400 and "Начало периода должно быть раньше конца" in backwards.content.decode()
+    form = client_a.get(f"/requests/new/?kind=contract&topic={act.pk}").content.decode()
+    assert 'name="field_period_from"' in form and 'name="field_period_to"' in form
+    create(client_a, "contract", {**base, "field_period_from": "2025-01-01", "field_period_to": "2025-12-31"})
+    appeal = Appeal.objects.get()
+    assert appeal.data == {"period": "2025-01-01/2025-12-31"}
+    card = client_a.get(f"/requests/{appeal.pk}/").content.decode()
+    assert "с 01.01.2025 по 31.12.2025" in card and "2025-01-01" not in card
 
 
 def test_the_choice_of_three_types(client_a):
@@ -168,6 +216,8 @@ def staff_post(client, appeal, data):
         "history-INITIAL_FORMS": appeal.history.count(),
         "comments-TOTAL_FORMS": appeal.comments.count(),
         "comments-INITIAL_FORMS": appeal.comments.count(),
+        "staff_notes-TOTAL_FORMS": appeal.staff_notes.count(),
+        "staff_notes-INITIAL_FORMS": appeal.staff_notes.count(),
     }
     return client.post(f"/admin/appeals/appeal/{appeal.pk}/change/", {**management, **data})
 
@@ -328,3 +378,24 @@ def test_numbers_are_unique_under_concurrency(org_a, admin_a):
     assert errors == [] and len(set(numbers)) == 6
     sequence = sorted(int(n[3:]) for n in numbers)
     assert sequence == list(range(sequence[0], sequence[0] + 6))
+
+
+@pytest.mark.parametrize("path", [("review", "in_progress", "done"), ("review", "in_progress", "done", "closed")])
+def test_a_finished_request_offers_no_withdrawal(client_a, appeal, staff, path):
+    for status in path:
+        services.appeal_change_status(appeal_id=appeal.pk, to_status=status, actor=staff)
+    html = client_a.get(f"/requests/{appeal.pk}/").content.decode()
+    assert f'action="/requests/{appeal.pk}/withdraw/"' not in html
+    client_a.post(f"/requests/{appeal.pk}/withdraw/")
+    appeal.refresh_from_db()
+    assert appeal.status == path[-1]
+
+
+def test_the_card_shows_the_staff_message_it_asks_to_answer(client_a, appeal, staff):
+    services.appeal_change_status(appeal_id=appeal.pk, to_status="review", actor=staff)
+    services.appeal_change_status(
+        appeal_id=appeal.pk, to_status="needs_confirmation", actor=staff, comment="Подтвердите период сверки"
+    )
+    html = client_a.get(f"/requests/{appeal.pk}/").content.decode()
+    alert = html.split('data-testid="asks-client"')[1].split("</div>")[0]
+    assert "Подтвердите период сверки" in alert

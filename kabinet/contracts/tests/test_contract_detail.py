@@ -182,8 +182,8 @@ def test_every_url_of_another_organizations_contract_is_a_404(client_a, card, us
         f"/invoices/debt/{card.pk}/",
         f"/documents/{document.pk}/download/",
     ]
-    invoice_response = client_a.get(f"/invoices/payment/{payment.pk}/")
-    assert invoice_response.status_code == 200
+    invoice_response = client_a.post(f"/invoices/payment/{payment.pk}/")
+    assert invoice_response.status_code == 302
     from kabinet.invoices.models import Invoice
 
     urls.append(f"/invoices/{Invoice.objects.get().pk}/")

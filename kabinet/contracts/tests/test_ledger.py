@@ -28,7 +28,7 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def api(db):
-    _, key = ApiToken.issue(name="1C", can_read=True, can_write=True)
+    _, key = ApiToken.issue(name="1C", staff_wide=True, can_read=True, can_write=True)
     return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
 
 
@@ -71,7 +71,7 @@ def test_bug_a_line_removed_by_the_books_disappears_everywhere_even_with_an_invo
     """Before: a row an invoice was opened for was never deleted («deleted: 0»), a phantom payment."""
     assert put(api, "/api/v1/contracts/L-1/schedule/", {"payments": schedule()}).status_code == 200
     last = ScheduledPayment.objects.get(contract=contract, number=6)
-    assert client_a.get(f"/invoices/payment/{last.pk}/").status_code == 200  # an invoice is opened for it
+    assert client_a.post(f"/invoices/payment/{last.pk}/").status_code == 302  # an invoice is issued for it
     answer = put(api, "/api/v1/contracts/L-1/schedule/", {"payments": schedule()[:5]}).json()
     assert answer["deleted"] == 1
     assert not ScheduledPayment.objects.filter(pk=last.pk).exists()
@@ -127,7 +127,7 @@ def test_bug_a_payment_by_api_changes_the_debt_block_the_card_and_the_debt_invoi
     assert (card.overdue, card.remaining) == (Decimal("1800.00"), Decimal("4800.00"))
     from kabinet.invoices.models import Invoice
 
-    assert client_a.get(f"/invoices/debt/{contract.pk}/").status_code == 200
+    assert client_a.post(f"/invoices/debt/{contract.pk}/").status_code == 302
     assert Invoice.objects.get(kind="debt").amount == Decimal("1800.00")
 
 
@@ -150,7 +150,9 @@ def test_bug_the_card_and_the_main_page_agree_on_debt_for_every_organization(api
     debt = client.get("/dashboard/").context["debt"]
     assert overdue == debt.total == Decimal("857111.12") == debt.rows[0].amount
     assert client.get(f"/invoices/debt/{contract.pk}/").status_code == 200
+    assert client.post(f"/invoices/debt/{contract.pk}/").status_code == 302
     assert client_a.get(f"/invoices/debt/{contract.pk}/").status_code == 404  # another organization
+    assert client_a.post(f"/invoices/debt/{contract.pk}/").status_code == 404
 
 
 def test_bug_penalties_sent_through_the_api_appear_on_the_card_main_page_and_debt_invoice(api, contract, client_a):
@@ -172,7 +174,7 @@ def test_bug_penalties_sent_through_the_api_appear_on_the_card_main_page_and_deb
     assert [(line.rate, line.amount) for line in debt.rows[0].lines][-1] == (None, Decimal("45.50"))
     from kabinet.invoices.models import Invoice
 
-    client_a.get(f"/invoices/debt/{contract.pk}/")
+    client_a.post(f"/invoices/debt/{contract.pk}/")
     assert Invoice.objects.get(kind="debt").amount == Decimal("3045.50")
     # Paying them: explicitly allocated by the books.
     pay(api, "PP-P", "45.50", allocations=[{"penalty": "PEN-1", "amount": "45.50"}])

@@ -185,7 +185,7 @@ TOPICS = [
     (
         AppealKind.CONTRACT,
         "Акт сверки",
-        [{"name": "period_from", "label": "Период с", "type": "date", "required": True}],
+        [{"name": "period", "label": "Период сверки", "type": "period", "required": True}],
     ),
     (
         AppealKind.CONTRACT,
@@ -311,6 +311,8 @@ class Seeder:
                 website="https://www.baltlease.example",
                 shop_url="https://shop.baltlease.example",
                 is_default=True,
+                director_name="Балтийский А. В.",
+                accountant_name="Счётова Е. П.",
             ),
         )
         creditor.full_clean()
@@ -333,7 +335,13 @@ class Seeder:
         for position, (name, description, code) in enumerate(PRODUCTS):
             products[name], _ = Product.objects.update_or_create(
                 external_id=f"demo-product-{code}",
-                defaults=dict(creditor=creditor, name=name, description=description, position=position),
+                defaults=dict(
+                    creditor=creditor,
+                    name=name,
+                    description=description,
+                    position=position,
+                    kind=Product.Kind.FACTORING if code == "FK" else Product.Kind.LEASING,
+                ),
             )
         self._count("products", len(products))
         return products

@@ -20,7 +20,23 @@ def inn(value):
 
 @register.filter
 def phone(value):
-    return phones.format_phone(str(value) if value else "")
+    """Any stored or typed phone as `+7 (900) 000-00-01`."""
+    if not value:
+        return ""
+    text = str(value)
+    return phones.format_phone(phones.normalize_phone(text) or text)
+
+
+@register.filter
+def ru_date(value):
+    """`28.11.2026` (also for ISO strings kept in JSON)."""
+    return formatting.format_date(value)
+
+
+@register.filter
+def ru_datetime(value):
+    """`28.11.2026 14:05`, local time."""
+    return formatting.format_datetime(value)
 
 
 @register.filter

@@ -1,9 +1,10 @@
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from kabinet.core.formatting import format_inn, format_money, format_plate, plate_key
+from kabinet.core.formatting import format_date, format_datetime, format_inn, format_money, format_plate, plate_key
 from kabinet.core.phones import format_phone, normalize_phone
 from kabinet.core.validators import (
     check_correspondent_account,
@@ -38,9 +39,18 @@ def test_it_formats_money_with_grouped_thousands_and_a_comma():
     assert format_money(Decimal("-5"), "") == "−5,00"
 
 
-def test_it_groups_inn_digits():
-    assert format_inn("582876879881") == "582 876 879 881"
-    assert format_inn("7801234564") == "780 123 4564"
+def test_inn_is_digits_only():
+    assert format_inn("582876879881") == "582876879881"
+    assert format_inn("780 123 4564") == "7801234564"
+
+
+def test_dates_are_day_month_year_never_iso():
+    assert format_date(date(2026, 1, 1)) == "01.01.2026"
+    assert format_date("2026-01-01") == "01.01.2026"
+    assert format_date(None) == ""
+    moscow_evening = datetime(2026, 1, 1, 21, 30, tzinfo=UTC)  # 00:30 on the 2nd in Moscow
+    assert format_date(moscow_evening) == "02.01.2026"
+    assert format_datetime(moscow_evening) == "02.01.2026 00:30"
 
 
 @pytest.mark.parametrize("typed", ["а123вс 77", "A123BC77", "А 123 ВС 77", "a123-bc-77"])

@@ -89,12 +89,12 @@ def test_the_plate_the_readme_suggests_is_found_for_the_demo_administrator(clien
 
 @pytest.mark.django_db
 def test_the_demo_loads_again_after_clients_used_it():
-    from kabinet.invoices.services import invoice_for_payment
+    from kabinet.invoices.services import invoice_issue_for_payment
 
     seed_demo(today=date(2026, 11, 27))
     org = Organization.objects.get(inn="7801234564")
     payment = ScheduledPayment.objects.for_org(org).filter(is_paid=False).first()
-    invoice_for_payment(org=org, payment_id=payment.pk)
+    invoice_issue_for_payment(org=org, payment_id=payment.pk)
     seed_demo(today=date(2026, 11, 28))
     assert ScheduledPayment.objects.filter(pk=payment.pk).exists()
     assert ScheduledPayment.objects.count() == 828

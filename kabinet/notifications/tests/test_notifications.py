@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kabinet.contracts.services import payments_due_notify
+from kabinet.core.formatting import format_date
 from kabinet.core.testing import ContractFactory, ScheduledPaymentFactory
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
@@ -82,7 +83,10 @@ def test_payments_due_in_three_days_are_announced_once_per_organization(org_a, a
     ScheduledPaymentFactory(contract=contract, due_date=today + timedelta(days=4))
     assert payments_due_notify(days=3, today=today) == 1
     notification = Notification.objects.get(user=admin_a, kind="payment_due")
-    assert "AL-DUE-1" in notification.body
+    assert "AL-DUE-1" in notification.title and "₽" in notification.title
+    assert format_date(today + timedelta(days=3)) in notification.title
+    # It opens the contract it is about.
+    assert notification.link == f"/contracts/{contract.pk}/"
 
 
 def test_staff_broadcast_a_key_rate_change_to_chosen_organizations(staff, org_a, org_b, admin_a, user_b):

@@ -1,5 +1,7 @@
 """The support centre (§9): threads are a chat between the client's employees and staff."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -101,3 +103,43 @@ def test_query_counts_do_not_grow(client_a, org_a, admin_a, thread, which):
             files=[SimpleUploadedFile("a.pdf", b"%PDF-1.4")],
         )
     assert count() == before
+
+
+def test_numbers_follow_the_one_client_scheme(thread):
+    assert re.fullmatch(r"TP-\d{7}", thread.number)
+
+
+def test_staff_attach_files_to_an_answer_and_the_client_downloads_them(client_a, staff, thread):
+    staff_client = Client()
+    staff_client.force_login(staff)
+    response = staff_client.post(
+        f"/admin/support/supportthread/{thread.pk}/change/",
+        {
+            "status": "answered",
+            "reply": "Акт во вложении",
+            "reply_files": [SimpleUploadedFile("Акт.pdf", b"%PDF-1.4 answer")],
+            "messages-TOTAL_FORMS": 1,
+            "messages-INITIAL_FORMS": 1,
+            "messages-0-id": thread.messages.get().pk,
+            "messages-0-thread": thread.pk,
+        },
+    )
+    assert response.status_code == 302
+    answer = thread.messages.get(from_staff=True)
+    (attachment,) = answer.attachments.all()
+    assert attachment.original_name == "Акт.pdf" and attachment.organization_id == thread.organization_id
+    html = client_a.get(f"/support/{thread.pk}/").content.decode()
+    assert f"/support/files/{attachment.pk}/" in html
+    assert client_a.get(f"/support/files/{attachment.pk}/").status_code == 200
+
+
+def test_the_client_sees_a_closed_thread_and_reopens_it_by_writing(client_a, thread):
+    SupportThread.objects.filter(pk=thread.pk).update(status=SupportThread.Status.CLOSED)
+    listing = client_a.get("/support/").content.decode()
+    assert "Закрыто" in listing
+    card = client_a.get(f"/support/{thread.pk}/").content.decode()
+    assert 'data-testid="closed-note"' in card and "Отправить и открыть снова" in card
+    client_a.post(f"/support/{thread.pk}/", {"body": "Вопрос не решён"})
+    thread.refresh_from_db()
+    assert thread.status == SupportThread.Status.OPEN
+    assert "Открыто" in client_a.get(f"/support/{thread.pk}/").content.decode()

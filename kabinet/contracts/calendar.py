@@ -1,0 +1,107 @@
+"""The payment calendar subscription (issue 14.20): a per-user secret address of an iCalendar feed of
+the selected organization's unpaid payments, which Outlook, Google and Yandex calendars poll.
+
+The feed works without a session (calendar apps have none); the secret in the address is the key,
+and it is kept only as a SHA-256 hash. The feed is 404 when the subscription was revoked or replaced,
+when the person lost the membership or the account is closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kabinet.contracts import ledger
+from kabinet.contracts.exports import payments_ics
+from kabinet.contracts.models import CalendarFeed
+from kabinet.core.views import org_required
+from kabinet.organizations.models import Membership
+
+SESSION_KEY = "kabinet_calendar_feed_url"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_url(token: str) -> str:
+    return settings.PORTAL_URL.rstrip("/") + reverse("contracts:calendar_feed", args=[token])
+
+
+def feed_issue(*, user, org) -> str:
+    """A new secret address; any earlier live subscription of the person to this organization ends."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        CalendarFeed.objects.filter(user=user, organization=org, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        CalendarFeed.objects.create(user=user, organization=org, token_hash=_hash(token))
+    return token
+
+
+def feed_revoke(*, user, org) -> int:
+    return CalendarFeed.objects.filter(user=user, organization=org, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@org_required
+def subscription(request):
+    """«Подписка на календарь платежей»: make, replace or end the secret address."""
+    live = CalendarFeed.objects.filter(user=request.user, organization=request.org, revoked_at__isnull=True).first()
+    return render(
+        request,
+        "contracts/calendar_subscription.html",
+        {"feed": live, "new_url": request.session.pop(SESSION_KEY, None), "section": "dashboard"},
+    )
+
+
+@org_required
+@require_POST
+def subscription_issue(request):
+    token = feed_issue(user=request.user, org=request.org)
+    # Shown once on the next page (only the hash is kept).
+    request.session[SESSION_KEY] = feed_url(token)
+    return redirect("contracts:calendar_subscription")
+
+
+@org_required
+@require_POST
+def subscription_revoke(request):
+    feed_revoke(user=request.user, org=request.org)
+    return redirect("contracts:calendar_subscription")
+
+
+def feed(request, token: str):
+    """The feed itself: no session; the secret decides. Reading it writes nothing."""
+    if request.method not in ("GET", "HEAD"):
+        raise Http404
+    found = (
+        CalendarFeed.objects.select_related("user", "organization")
+        .filter(token_hash=_hash(token), revoked_at__isnull=True)
+        .first()
+    )
+    if found is None or not found.user.is_active:
+        raise Http404
+    if not Membership.objects.filter(
+        user_id=found.user_id, organization_id=found.organization_id, status=Membership.Status.ACTIVE
+    ).exists():
+        raise Http404
+    org = found.organization
+    content = payments_ics(
+        ((line.contract, line) for line in ledger.unpaid_lines(org)),
+        calendar_name=_("Payments of %(org)s") % {"org": org.name},
+    )
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

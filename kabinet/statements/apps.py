@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StatementsConfig(AppConfig):
+    name = "kabinet.statements"
+    label = "statements"
+    verbose_name = _("Reconciliation statements")

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kabinet.contracts.models import Contract
+
+FORMATS = [("pdf", "PDF"), ("xlsx", "Excel (XLSX)")]
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StatementForm(forms.Form):
+    """«Акт сверки»: a period and one contract (by its number) or every contract."""
+
+    date_from = forms.DateField(label=_("Period from"), widget=_date_input())
+    date_to = forms.DateField(label=_("Period to"), widget=_date_input())
+    contract = forms.CharField(
+        label=_("Contract number"),
+        required=False,
+        max_length=64,
+        help_text=_("Leave empty for a statement over all contracts."),
+    )
+    format = forms.ChoiceField(choices=FORMATS, initial="pdf", required=False)
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org = org
+
+    @staticmethod
+    def initial_for(contract: Contract | None) -> dict:
+        today = timezone.localdate()
+        # ISO strings: what an <input type="date"> takes, whatever the page's locale.
+        return {
+            "date_from": date(today.year, 1, 1).isoformat(),
+            "date_to": today.isoformat(),
+            "contract": contract.number if contract else "",
+        }
+
+    def clean_date_to(self) -> date:
+        value = self.cleaned_data["date_to"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The period cannot end later than today."))
+        return value
+
+    def clean_contract(self) -> Contract | None:
+        number = (self.cleaned_data.get("contract") or "").strip()
+        if not number:
+            return None
+        contract = (
+            Contract.objects.for_org(self.org).select_related("product__creditor").filter(number__iexact=number).first()
+        )
+        if contract is None:
+            raise forms.ValidationError(_("There is no contract with this number in your organization."))
+        return contract
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_from", _("The start of the period is later than its end."))
+        if data.get("format") not in {"pdf", "xlsx"}:
+            data["format"] = "pdf"
+        return data

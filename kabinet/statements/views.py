@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from kabinet.contracts.models import Contract
+from kabinet.core.files import bytes_response
+from kabinet.core.models import get_object_for_org
+from kabinet.core.views import org_required
+from kabinet.creditors.models import Creditor
+from kabinet.creditors.selectors import current_creditor
+from kabinet.statements import services
+from kabinet.statements.forms import StatementForm
+
+
+@org_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def statement(request):
+    """«Акт сверки взаимных расчётов», self-service: GET shows the form (and writes nothing); POST builds
+    the PDF or XLSX from the ledger, records the request in the history and hands the file over."""
+    if request.method == "POST":
+        form = StatementForm(request.POST, org=request.org)
+        if form.is_valid():
+            data = form.cleaned_data
+            contract = data["contract"]
+            if contract is not None:
+                creditor = contract.product.creditor
+            else:
+                section = current_creditor(request)
+                creditor = Creditor.objects.get(pk=section.pk) if section else None
+            if creditor is not None:
+                try:
+                    content, filename, content_type = services.statement_request(
+                        org=request.org,
+                        actor=request.user,
+                        creditor=creditor,
+                        start=data["date_from"],
+                        end=data["date_to"],
+                        contract=contract,
+                        fmt=data["format"],
+                        request=request,
+                    )
+                except services.StatementTooLarge as too_large:
+                    form.add_error(
+                        None,
+                        ngettext(
+                            "The statement has %(rows)s entry: too many for a PDF. Choose a contract or a "
+                            "shorter period, or download it as Excel.",
+                            "The statement has %(rows)s entries: too many for a PDF. Choose a contract or a "
+                            "shorter period, or download it as Excel.",
+                            too_large.rows,
+                        )
+                        % {"rows": too_large.rows},
+                    )
+                else:
+                    return bytes_response(content, filename, content_type)
+    else:
+        # From a contract card: `?contract=<id>` picks the contract (another organization's is a 404).
+        contract_id = request.GET.get("contract", "")
+        contract = (
+            get_object_for_org(Contract.objects.only("pk", "number"), request.org, pk=int(contract_id))
+            if contract_id.isdigit()
+            else None
+        )
+        form = StatementForm(initial=StatementForm.initial_for(contract), org=request.org)
+    return render(request, "statements/statement.html", {"form": form, "section": "contracts"})
