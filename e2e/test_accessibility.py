@@ -111,7 +111,7 @@ def test_back_office_pages_have_no_serious_accessibility_violations(request, vie
 
 
 @pytest.mark.parametrize("viewport", ["page", "phone_page"])
-def test_new_client_pages_have_no_serious_accessibility_violations(request, viewport, admin_a, data, consent_docs):
+def test_new_client_pages_have_no_serious_accessibility_violations(request, viewport, admin_a, data):
     page = request.getfixturevalue(viewport)
     sign_in(page, str(admin_a.phone))
     for path in ("/profile/data/", "/search/?q=AL"):

@@ -54,6 +54,7 @@ NOUNS: dict[str, Noun] = {
     "organizations.organization": Noun(F, pgettext_lazy("accusative", "organization")),
     "organizations.membership": Noun(M),
     "organizations.registrycompany": Noun(F, pgettext_lazy("accusative", "registry company")),
+    "organizations.invitation": Noun(N),
     "creditors.creditor": Noun(M, pgettext_lazy("accusative", "creditor")),
     "creditors.product": Noun(M),
     "creditors.leasingrulesedition": Noun(F, pgettext_lazy("accusative", "leasing rules edition")),
