@@ -252,6 +252,8 @@ class Cluster:
             "SMSRU_API_ID": "test",
             "SMSRU_URL": f"http://127.0.0.1:{self.gateway.port}/sms/send",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            # The webhook receiver of this test is on the loopback, which the SSRF guard refuses by default.
+            "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
             "OUTBOX_STALE_AFTER": "3",
             "OUTBOX_SWEEP_INTERVAL": "1",
             "LOG_FORMAT": "json",
@@ -685,7 +687,7 @@ def worker_kill_webhook(c: Cluster, b: Browser):
     c.manage(
         "shell",
         "-c",
-        "from kabinet.api.models import ApiToken; t, _ = ApiToken.issue(name='ERP'); "
+        "from kabinet.api.models import ApiToken; t, _ = ApiToken.issue(name='ERP', staff_wide=True); "
         f"t.webhook_url = 'http://127.0.0.1:{c.gateway.port}/hook'; t.save()",
     )
     before = c.sql("SELECT coalesce(max(id), 0) FROM api_webhookdelivery")[0][0]

@@ -53,10 +53,10 @@ def test_the_api_docs_page_runs_under_the_policy(page):
     ],
 )
 def test_the_back_office_runs_under_the_policy(page, staff, path):
-    page.goto(page.base_url + "/admin/login/?next=/admin/")
-    page.locator("#id_username").fill(str(staff.phone))
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("input[type=submit]").click()
+    page.goto(page.base_url + "/login/?next=/admin/")
+    page.get_by_label("Номер телефона").fill(str(staff.phone))
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
     expect(page.locator("#user-tools")).to_be_visible()
     page.goto(page.base_url + path)
     expect(page.locator("#content")).to_be_visible()

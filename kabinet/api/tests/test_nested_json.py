@@ -8,7 +8,7 @@ from kabinet.api.models import ApiToken
 
 @pytest.fixture
 def api(db):
-    _, key = ApiToken.issue(name="1C", can_read=True, can_write=True)
+    _, key = ApiToken.issue(name="1C", staff_wide=True, can_read=True, can_write=True)
     return Client(HTTP_AUTHORIZATION=f"Bearer {key}", raise_request_exception=False)
 
 

@@ -297,12 +297,13 @@ def test_a_creditors_token_cannot_create_a_creditor_or_claim_another_creditors_c
     assert list(b[Organization].creditors.all()) == [b[Creditor]]
     # A company nobody has claimed (it registered in the portal itself) is claimed and becomes A's client.
     fresh = OrganizationFactory(inn="7710140679", external_id=None)
-    org = {"name": "Новый клиент", "inn": fresh.inn, "status": "active"}
+    org = {"name": "Новый клиент", "inn": fresh.inn, "kpp": "771001001", "status": "active"}
     assert api.put("/api/v1/organizations/ORG-FRESH/", org, content_type="application/json").status_code == 200
     assert list(fresh.creditors.all()) == [a[Creditor]]
     # A new client of A's is A's at once.
-    org = {"name": "Совсем новый", "inn": "7702070139", "status": "active"}
-    assert api.put("/api/v1/organizations/ORG-N2/", org, content_type="application/json").status_code == 201
+    org = {"name": "Совсем новый", "inn": "7702070139", "kpp": "770201001", "status": "active"}
+    r = api.put("/api/v1/organizations/ORG-N2/", org, content_type="application/json")
+    assert r.status_code == 201, r.content.decode()
     assert list(Organization.objects.get(external_id="ORG-N2").creditors.all()) == [a[Creditor]]
 
 

@@ -17,7 +17,7 @@ def delivery(org_a, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
     def make(url):
-        token, _ = ApiToken.issue(name="1C")
+        token, _ = ApiToken.issue(name="1C", staff_wide=True)
         ApiToken.objects.filter(pk=token.pk).update(webhook_url=url)
         event = ApiEvent.objects.create(kind="appeal.created", organization=org_a, payload={})
         return WebhookDelivery.objects.create(token=token, event=event)
@@ -108,7 +108,8 @@ def test_other_schemes_are_refused(delivery):
 def test_staff_cannot_register_an_internal_webhook(client, staff, url):
     client.force_login(staff)
     response = client.post(
-        "/admin/api/apitoken/add/", {"name": "1C", "can_read": "on", "webhook_url": url, "allowed_ips": ""}
+        "/admin/api/apitoken/add/",
+        {"name": "1C", "staff_wide": "on", "can_read": "on", "webhook_url": url, "allowed_ips": ""},
     )
     assert response.status_code == 200
     assert not ApiToken.objects.exists()
@@ -119,7 +120,13 @@ def test_staff_register_an_allowed_on_premise_webhook(client, staff, settings):
     client.force_login(staff)
     response = client.post(
         "/admin/api/apitoken/add/",
-        {"name": "1C", "can_read": "on", "webhook_url": "http://127.0.0.1:8080/hook", "allowed_ips": ""},
+        {
+            "name": "1C",
+            "staff_wide": "on",
+            "can_read": "on",
+            "webhook_url": "http://127.0.0.1:8080/hook",
+            "allowed_ips": "",
+        },
     )
     assert response.status_code == 302
     assert ApiToken.objects.get().webhook_url == "http://127.0.0.1:8080/hook"
