@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kabinet.accounts import personal_data, services
-from kabinet.accounts.forms import AdminPhoneLoginForm
 from kabinet.accounts.models import (
     Consent,
     ConsentDocument,
@@ -26,9 +25,6 @@ from kabinet.accounts.models import (
 )
 from kabinet.core.phones import format_phone
 from kabinet.organizations.models import Membership
-
-# /admin/login/ counts failures and delays guessing exactly like /login/ (issue 13.4).
-admin.site.login_form = AdminPhoneLoginForm
 
 
 class KabinetUserCreationForm(UserCreationForm):

@@ -69,20 +69,6 @@ class PhoneLoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
-class AdminPhoneLoginForm(PhoneLoginForm):
-    """The back office's sign-in: the same phone, password and limits as the portal's, staff only."""
-
-    error_messages = {
-        **PhoneLoginForm.error_messages,
-        "invalid_login": _("Wrong phone number or password of a staff account."),
-    }
-
-    def confirm_login_allowed(self, user):
-        super().confirm_login_allowed(user)
-        if not user.is_staff:
-            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
-
-
 class CompanyField(forms.CharField):
     """«ИНН или название организации»: free text, resolved to a registry company on the server."""
 
