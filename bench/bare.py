@@ -16,7 +16,7 @@ CREATE_SQL = [
     "CREATE TABLE bench_bare_row (id bigint PRIMARY KEY, bucket integer NOT NULL, label text NOT NULL,"
     " amount numeric(16, 2) NOT NULL, day date NOT NULL)",
     "INSERT INTO bench_bare_row SELECT n, n %% %(buckets)s, 'Строка № ' || n,"
-    " round((n * 7919 %% 1000000) / 100.0, 2), DATE '2026-01-01' + (n %% 365) FROM generate_series(1, %(rows)s) AS n",
+    " round((n::bigint * 7919 %% 1000000) / 100.0, 2), DATE '2026-01-01' + (n %% 365) FROM generate_series(1, %(rows)s) AS n",
     "CREATE INDEX bench_bare_bucket ON bench_bare_row (bucket, id)",
 ]
 

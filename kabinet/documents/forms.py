@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.documents.models import Document
@@ -47,6 +48,16 @@ class DocumentFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return {arg: data.get(name) for name, arg in self.FILTERS.items() if name not in self.errors and data.get(name)}
+
+    @cached_property
+    def option_lists(self) -> dict[str, list[tuple[str, str, bool]]]:
+        """(value, text, selected) per option of each select, worked out once here rather than by a
+        template comparison per option."""
+        lists = {}
+        for name in ("sort", "product", "doc_type", "category", "appeal"):
+            current = str(self[name].value() or "")
+            lists[name] = [(str(v), str(t), str(v) == current) for v, t in self.fields[name].choices]
+        return lists
 
     def sort_value(self) -> str:
         return self.cleaned_data.get("sort") or "-date" if hasattr(self, "cleaned_data") else "-date"
