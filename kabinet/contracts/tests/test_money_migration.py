@@ -7,7 +7,14 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("contracts", "0001_initial"), ("invoices", "0001_initial")]
+# Every app whose table the test writes goes back too: a later column (a facsimile, say) has no
+# database default, so the historical model of the time could not insert into the newer table.
+BEFORE = [
+    ("contracts", "0001_initial"),
+    ("invoices", "0001_initial"),
+    ("creditors", "0002_memo_and_rules"),
+    ("organizations", "0002_registrycompany"),
+]
 
 
 @pytest.mark.django_db(transaction=True)
