@@ -167,6 +167,10 @@ def sample(org_id: int) -> tuple[int, str, str, str]:
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["ALLOWED_HOSTS"] = "testserver"
+    import secrets
+
+    # A throw-away key: production settings refuse the development key when DEBUG is off.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
     import django
 
     django.setup()

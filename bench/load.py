@@ -123,6 +123,10 @@ def main() -> None:
     os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.dummy.DummyBackend")
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
     os.environ["DEBUG"] = "0"
+    import secrets
+
+    # A throw-away key: production settings refuse the development key when DEBUG is off.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
     import django
 
     django.setup()

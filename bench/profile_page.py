@@ -22,6 +22,10 @@ def main() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.dummy.DummyBackend")
+    import secrets
+
+    # A throw-away key: production settings refuse the development key when DEBUG is off.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
     import django
 
     django.setup()

@@ -125,6 +125,26 @@ def unread_count(user, org) -> int:
     return found
 
 
+def _phone_scope(phone) -> str:
+    return f"ph{phone}"
+
+
+def pending_invitations(user) -> list:
+    """The invitations waiting for this signed-in person (by the phone they confirmed), cached per phone;
+    one that expired since is dropped when read."""
+    from django.utils import timezone
+
+    from kabinet.organizations.employees import pending_invitations_for
+
+    key = f"kb:h:inv:{user.pk}:{_generation(_phone_scope(user.phone))}"
+    found = cache.get(key)
+    if found is None:
+        found = pending_invitations_for(user)
+        cache.set(key, found, TTL)
+    now = timezone.now()
+    return [i for i in found if i.expires_at > now]
+
+
 # --- what a write touches ----------------------------------------------------------------------
 
 
@@ -136,14 +156,18 @@ def _scopes_of_rows(model, rows: list) -> set[str]:
         return _scopes_of_orgs([r.pk for r in rows if r.pk])
     if label in ("creditors.Creditor", "creditors.Product"):
         return {CREDITORS}
+    if label == "organizations.Invitation":
+        return {_phone_scope(r.phone) for r in rows if r.phone}
     return set()
 
 
 def _scopes_of_orgs(org_ids) -> set[str]:
-    from kabinet.organizations.models import Membership
+    from kabinet.organizations.models import Invitation, Membership
 
-    users = Membership.objects.filter(organization_id__in=list(org_ids)).values_list("user_id", flat=True)
-    return {_user_scope(uid) for uid in users}
+    org_ids = list(org_ids)
+    users = Membership.objects.filter(organization_id__in=org_ids).values_list("user_id", flat=True)
+    phones = Invitation.objects.filter(organization_id__in=org_ids, status="pending").values_list("phone", flat=True)
+    return {_user_scope(uid) for uid in users} | {_phone_scope(p) for p in phones}
 
 
 def _scopes_of_queryset(queryset: models.QuerySet) -> set[str]:
@@ -154,6 +178,8 @@ def _scopes_of_queryset(queryset: models.QuerySet) -> set[str]:
         return _scopes_of_orgs(queryset.order_by().values_list("pk", flat=True))
     if label in ("creditors.Creditor", "creditors.Product"):
         return {CREDITORS}
+    if label == "organizations.Invitation":
+        return {_phone_scope(p) for p in queryset.order_by().values_list("phone", flat=True).distinct()}
     return set()
 
 
@@ -186,8 +212,8 @@ def _on_change(sender, instance, **kwargs):
 def connect_signals() -> None:
     from kabinet.creditors.models import Creditor, Product
     from kabinet.notifications.models import Notification
-    from kabinet.organizations.models import Membership, Organization
+    from kabinet.organizations.models import Invitation, Membership, Organization
 
-    for model in (Membership, Organization, Notification, Creditor, Product):
+    for model in (Membership, Organization, Notification, Creditor, Product, Invitation):
         post_save.connect(_on_change, sender=model, dispatch_uid=f"header-cache-save-{model._meta.label}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"header-cache-delete-{model._meta.label}")

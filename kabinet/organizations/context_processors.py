@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from kabinet.core import header_cache
 from kabinet.creditors.selectors import all_creditors, current_creditor
-from kabinet.organizations.employees import pending_invitations_for
 
 
 def portal(request):
@@ -19,6 +18,6 @@ def portal(request):
         creditor=current_creditor(request),
         creditors=all_creditors(request),
         unread_notifications=header_cache.unread_count(request.user, request.org),
-        pending_invitations=pending_invitations_for(request.user),
+        pending_invitations=header_cache.pending_invitations(request.user),
     )
     return context

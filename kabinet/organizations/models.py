@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from kabinet.core.header_cache import HeaderCacheManager, HeaderCacheQuerySetMixin
-from kabinet.core.models import OrgScopedManager, OrgScopedQuerySet, TimeStamped
+from kabinet.core.models import OrgScopedQuerySet, TimeStamped
 from kabinet.core.validators import identifier_errors, validate_inn, validate_kpp, validate_ogrn, validate_okved
 
 
@@ -168,7 +168,7 @@ class Invitation(TimeStamped):
     expires_at = models.DateTimeField(_("valid until"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
-    objects = OrgScopedManager()
+    objects = models.Manager.from_queryset(MembershipQuerySet)()  # org-scoped, invalidates the header cache
 
     class Meta:
         verbose_name = _("invitation")
