@@ -26,7 +26,7 @@ from kabinet.core.testing import (
 )
 from kabinet.core.testing_urls import row_counts, url_patterns
 from kabinet.documents.models import Document
-from kabinet.invoices.services import invoice_for_payment
+from kabinet.invoices.services import invoice_issue_for_payment
 from kabinet.notifications.models import Notification
 from kabinet.organizations.models import Invitation, Membership
 from kabinet.organizations.settings_views import SUDO_KEY
@@ -40,6 +40,7 @@ NOT_ORGANIZATION_OWNED = {
     "accounts:legal": "the public legal texts (agreement, consents)",
     "accounts:password_reset_confirm": "a signed one-time link, not an id",
     "organizations:invitation": "a random one-time link, not an id",
+    "contracts:calendar_feed": "a revocable secret feed address, not an id (its own tests: a revoked secret is 404)",
 }
 CLIENT_SIDE_EXCLUDED_PREFIXES = ("admin/", "api/")
 
@@ -66,7 +67,7 @@ def b_world(creditor, products):
     )
     payment = ScheduledPaymentFactory(contract=contract, number=1)
     DebtFactory(contract=contract)
-    invoice_for_payment(org=org, payment_id=payment.pk)
+    invoice_issue_for_payment(org=org, payment_id=payment.pk)
     Document.objects.create(
         organization=org,
         contract=contract,
