@@ -20,6 +20,8 @@ NOT_DISTRIBUTED = {
     "accounts_registration": "a sign-up has no organization until staff approve it: stays on the coordinator",
     "audit_auditevent": "staff actions without an organization too: a coordinator table (append-only)",
     "api_apievent": "the integration feed is read across all organizations in id order: a coordinator table",
+    "organizations_invitation": "found by the invitee's phone or the link's token before any organization is "
+    "known (sign-up and sign-in): a coordinator table, small",
     "organizations_membership": "read by user on every request (which organizations may I see?): a reference "
     "table, small (users × organizations)",
 }
@@ -36,11 +38,7 @@ INDEX_EXCEPTIONS = {
 }
 
 # Only on one database engine (the stale-entry check skips them elsewhere).
-VENDOR_ONLY = {("documents_document", ("search_vector",)): "postgresql"}
-INDEX_EXCEPTIONS[("documents_document", ("search_vector",))] = (
-    "the full-text GIN index (PostgreSQL): every search also filters organization_id; step 1 makes it "
-    "(organization_id, search_vector) with btree_gin"
-)
+VENDOR_ONLY: dict[tuple, str] = {}
 
 # Unique constraints without organization_id: (table, columns) -> reason.
 UNIQUE_EXCEPTIONS = {
@@ -54,6 +52,8 @@ UNIQUE_EXCEPTIONS = {
     ("appeals_appeal", ("number",)): "request numbers come from one global counter (staff quote them); step 2: "
     "(organization_id, number) with the counter on the coordinator",
     ("support_supportthread", ("number",)): "as appeal numbers",
+    ("contracts_calendarfeed", ("token_hash",)): "a calendar app fetches the feed by its secret token alone; step 2: "
+    "the token resolves to organization_id through the coordinator's external_ref, then (organization_id, token_hash)",
     ("invoices_invoice", ("creditor_id", "year", "sequence")): "invoice numbers are continuous per creditor by "
     "law, across organizations: allocated on the coordinator (InvoiceCounter), kept unique there",
     ("contracts_calendarfeed", ("token_hash",)): "the calendar subscription URL names no organization: its secret "
