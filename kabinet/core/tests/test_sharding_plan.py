@@ -32,9 +32,6 @@ INDEX_EXCEPTIONS = {
     ("support_supportthread", ("status", "last_message_at")): "the staff queue across all organizations",
     ("contracts_scheduledpayment", ("contract_id", "is_paid", "due_date")): "the schedule of one contract: the "
     "ledger's per-contract queries do not name organization_id yet — step 1 adds it to them, then to this index",
-    ("organizations_invitation", ("phone", "status")): "a person's pending invitations, looked up by their phone "
-    "across organizations (the banner): multi-shard by nature, one small read per page",
-    ("organizations_invitation", ("token_hash",)): "the invitation link names no organization: a lookup by its secret",
 }
 
 # Only on one database engine (the stale-entry check skips them elsewhere).
@@ -56,8 +53,6 @@ UNIQUE_EXCEPTIONS = {
     "the token resolves to organization_id through the coordinator's external_ref, then (organization_id, token_hash)",
     ("invoices_invoice", ("creditor_id", "year", "sequence")): "invoice numbers are continuous per creditor by "
     "law, across organizations: allocated on the coordinator (InvoiceCounter), kept unique there",
-    ("contracts_calendarfeed", ("token_hash",)): "the calendar subscription URL names no organization: its secret "
-    "must be unique across all of them (a reference-style lookup on the coordinator)",
 }
 
 
