@@ -7,27 +7,29 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-# Every app whose table the test writes goes back too: a later column (a facsimile, say) has no
-# database default, so the historical model of the time could not insert into the newer table.
-BEFORE = [
-    ("contracts", "0001_initial"),
-    ("invoices", "0001_initial"),
-    ("creditors", "0002_memo_and_rules"),
-    ("organizations", "0002_registrycompany"),
-]
+BEFORE = [("contracts", "0001_initial"), ("invoices", "0001_initial")]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_decimal_roubles_become_exact_kopecks():
+    from kabinet.core.testing import OrganizationFactory, ProductFactory
+
+    # Rows of the apps the migration does not touch are made with today's models, first.
+    org_id, product_id = OrganizationFactory().pk, ProductFactory().pk
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
+    try:
+        _migrate_back_and_forth(executor, leaves, org_id, product_id)
+    finally:
+        MigrationExecutor(connection).migrate(leaves)  # never leave the database behind for other tests
+
+
+def _migrate_back_and_forth(executor, leaves, org_id, product_id):
     executor.migrate(BEFORE)
     apps = executor.loader.project_state(BEFORE).apps
-    org = apps.get_model("organizations", "Organization").objects.create(name="М", inn="7707083893")
-    creditor = apps.get_model("creditors", "Creditor").objects.create(name="К", short_name="К", inn="7812345675")
-    product = apps.get_model("creditors", "Product").objects.create(creditor=creditor, name="Авто")
+    org = apps.get_model("organizations", "Organization").objects.get(pk=org_id)
     contract = apps.get_model("contracts", "Contract").objects.create(
-        organization=org, product=product, number="M-1", amount=Decimal("1234567.89")
+        organization=org, product_id=product_id, number="M-1", amount=Decimal("1234567.89")
     )
     payment = apps.get_model("contracts", "ScheduledPayment").objects.create(
         organization=org,
