@@ -74,10 +74,12 @@ def test_an_export_is_bounded(client_a, contracts, org_a, products, settings):
 
 def test_the_contracts_export_costs_the_same_queries_for_more_rows(client_a, org_a, products):
     ContractFactory(organization=org_a, product=products["auto"])
+    client_a.get("/contracts/export.xlsx")  # the per-session header cache is warm in both measurements
     with CaptureQueriesContext(connection) as few:
         client_a.get("/contracts/export.xlsx")
     for _ in range(30):
         ContractFactory(organization=org_a, product=products["auto"])
+    client_a.get("/contracts/export.xlsx")  # new contracts invalidate the cached creditor data once
     with CaptureQueriesContext(connection) as many:
         response = client_a.get("/contracts/export.xlsx")
     assert len(sheet(response)[1]) == 31

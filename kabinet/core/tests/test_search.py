@@ -97,6 +97,7 @@ def test_the_header_box_is_static_and_costs_no_query(client_a, data):
 
 def test_the_search_costs_the_same_queries_for_many_matches(client_a, org_a, products, admin_a):
     ContractFactory(organization=org_a, product=products["auto"], number="MANY-1")
+    client_a.get("/search/", {"q": "MANY"}, HTTP_HX_REQUEST="true")  # the header cache is warm in both
     with CaptureQueriesContext(connection) as few:
         client_a.get("/search/", {"q": "MANY"}, HTTP_HX_REQUEST="true")
     for n in range(2, 20):
@@ -105,6 +106,7 @@ def test_the_search_costs_the_same_queries_for_many_matches(client_a, org_a, pro
         appeal_services.appeal_create(
             org=org_a, user=admin_a, data=appeal_services.AppealInput(kind="new_leasing", description=f"MANY {n}")
         )
+    client_a.get("/search/", {"q": "MANY"}, HTTP_HX_REQUEST="true")  # new rows invalidate the cache once
     with CaptureQueriesContext(connection) as many:
         html = client_a.get("/search/", {"q": "MANY"}, HTTP_HX_REQUEST="true").content.decode()
     assert len(many) == len(few)
