@@ -81,7 +81,7 @@ def test_the_contract_filter_is_a_search_as_you_type_picker(page, documents, adm
     sign_in(page, str(admin_a.phone))
     page.goto(page.base_url + "/documents/")
     expect(page.get_by_test_id("documents-table").locator("tbody tr")).to_have_count(7)
-    picker = page.get_by_role("combobox", name="Договор")
+    picker = page.get_by_role("combobox", name="Договор", exact=True)
     picker.fill("0090")
     listbox = page.get_by_role("listbox", name="Найденные договоры")
     expect(listbox.get_by_role("option")).to_have_count(2)

@@ -189,7 +189,8 @@ def test_on_a_phone_the_company_is_in_sight_rows_show_they_scroll_and_the_shop_i
     # The sections row is wider than the phone: a fade with an arrow says there is more.
     sections = page.locator(".kb-sections")
     expect(sections).to_have_class(re.compile(r"\bkb-more-end\b"))
-    assert sections.evaluate("el => getComputedStyle(el, '::after').opacity") == "1"
+    # The fade eases in (a CSS transition): wait for it to finish rather than read it mid-way.
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.kb-sections'), '::after').opacity === '1'")
     page.locator(".kb-sections [data-scroll-x]").evaluate("el => el.scrollTo({left: el.scrollWidth})")
     expect(sections).to_have_class(re.compile(r"\bkb-more-start\b"))
     expect(sections).not_to_have_class(re.compile(r"\bkb-more-end\b"))
