@@ -33,6 +33,7 @@ from kabinet.documents.models import Document
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
+    template = "admin/edit_inline/tabular_readonly.html"
 
     def has_add_permission(self, request, obj=None):
         return False
