@@ -188,11 +188,11 @@ def bulk_write(model, columns: list[tuple[str, str]], rows: list[tuple], *, inse
             source = "unnest(" + ", ".join(f"%s::{kind}[]" for _, kind in columns) + ")"
             # Names come from the model; values are parameters.
             if insert:
-                sql = f"INSERT INTO {table} ({', '.join(quoted)}) SELECT * FROM {source}"  # noqa: S608
+                sql = f"INSERT INTO {table} ({', '.join(quoted)}) SELECT * FROM {source}"  # noqa: S608  # nosec B608 (quoted model identifiers; values are bound parameters)
             else:
                 sets = ", ".join(f"{q} = v.{q}" for q in quoted[1:])
                 sql = (
-                    f"UPDATE {table} SET {sets} FROM {source} AS v({', '.join(quoted)}) "  # noqa: S608
+                    f"UPDATE {table} SET {sets} FROM {source} AS v({', '.join(quoted)}) "  # noqa: S608  # nosec B608 (quoted model identifiers; values are bound parameters)
                     f"WHERE {table}.{quoted[0]} = v.{quoted[0]}"
                 )
             cursor.execute(sql, arrays)
@@ -203,11 +203,11 @@ def bulk_write(model, columns: list[tuple[str, str]], rows: list[tuple], *, inse
             values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(batch))
             params = [value for row in batch for value in row]
             if insert:
-                sql = f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {values}"  # noqa: S608
+                sql = f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {values}"  # noqa: S608  # nosec B608 (quoted model identifiers; values are bound parameters)
             else:
                 sets = ", ".join(f"{q} = v.{q}" for q in quoted[1:])
                 sql = (
-                    f"WITH v({', '.join(quoted)}) AS (VALUES {values}) "  # noqa: S608
+                    f"WITH v({', '.join(quoted)}) AS (VALUES {values}) "  # noqa: S608  # nosec B608 (quoted model identifiers; values are bound parameters)
                     f"UPDATE {table} SET {sets} FROM v WHERE {table}.{quoted[0]} = v.{quoted[0]}"
                 )
             cursor.execute(sql, params)

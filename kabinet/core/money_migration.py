@@ -23,7 +23,7 @@ class DecimalToKopecks(migrations.AlterField):
             schema_editor.execute(sql)
             return
         expression = f"CAST(ROUND({column} * 100) AS INTEGER)" if to_integer else f"{column} / 100.0"
-        schema_editor.execute(f"UPDATE {table} SET {column} = {expression} WHERE {column} IS NOT NULL")  # noqa: S608 -- names quoted by the schema editor
+        schema_editor.execute(f"UPDATE {table} SET {column} = {expression} WHERE {column} IS NOT NULL")  # noqa: S608  # nosec B608 (names quoted by the schema editor)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         model = from_state.apps.get_model(app_label, self.model_name)
