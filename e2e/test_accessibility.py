@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from e2e.conftest import axe_running
 from e2e.test_journeys import sign_in
 from kabinet.audit.models import AuditEvent
 from kabinet.core.testing import ContractFactory, DebtFactory, LeasedItemFactory, ScheduledPaymentFactory
@@ -20,7 +21,8 @@ def serious_violations(page) -> list[str]:
         pytest.fail(f"{AXE} is missing: run `make install` (npm ci)")
     # Evaluated through the DevTools protocol: a <script> tag would be (rightly) refused by the portal's CSP.
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;void 0")
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    with axe_running(page.context):
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
