@@ -18,6 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -537,6 +538,7 @@ def _join_request_sent(registration: Registration, org: Organization, user: User
     """Tell whoever decides first: the company's administrators (e-mail; the request waits in
     «Сотрудники»), or the lessor's staff (the event feed the back office and the accounting system read)."""
     if registration.status == Registration.Status.AWAITING_ORG_ADMIN:
+        join_request_tell_administrators(org=org, user=user)
         admins = Membership.objects.filter(
             organization=org, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
         ).select_related("user")
@@ -555,6 +557,21 @@ def _join_request_sent(registration: Registration, org: Organization, user: User
         company=registration.company_name,
         full_name=user.full_name,
         phone=str(user.phone),
+    )
+
+
+def join_request_tell_administrators(*, org: Organization, user: User) -> None:
+    """A «Запрос на добавление» waits for the company's administrators: each sees it in «Уведомления»,
+    linking to «Сотрудники» where they approve or decline it."""
+    from kabinet.notifications.models import Notification
+    from kabinet.notifications.services import notify_administrators
+
+    notify_administrators(
+        org=org,
+        kind=Notification.Kind.JOIN_REQUEST,
+        title=_("%(name)s asks to join %(org)s") % {"name": user.full_name or user.phone_display, "org": org.name},
+        body=_("Approve or decline the request in Settings → Employees."),
+        link=reverse("organizations:settings") + "#employees",
     )
 
 
@@ -637,6 +654,8 @@ def registration_approve(
         )
         user = registration.user
         waits_for_admin = membership.status == Membership.Status.REQUESTED
+        if waits_for_admin:
+            join_request_tell_administrators(org=org, user=user)
         context = {"user": user, "organization": org, "waits_for_admin": waits_for_admin}
         if waits_for_admin:
             text = _("Kabinet: the request for %(org)s is approved and waits for its administrator.") % {

@@ -23,6 +23,7 @@ class Notification(OrgOwned):
         NEW_DOCUMENT = "new_document", _("New document")
         PAYMENT_DUE = "payment_due", _("Payment due soon")
         SUPPORT_REPLY = "support_reply", _("Support reply")
+        JOIN_REQUEST = "join_request", _("Request to join the organization")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"

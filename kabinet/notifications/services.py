@@ -40,6 +40,18 @@ def notify_members(*, org, kind: str, title: str, body: str = "", link: str = ""
     return notifications
 
 
+def notify_administrators(*, org, kind: str, title: str, body: str = "", link: str = "") -> list[Notification]:
+    """Tell only the organization's active administrators in the portal (e.g. a request to join, which
+    only they decide; they also get its own e-mail, so none is sent here)."""
+    admins = Membership.objects.filter(
+        organization=org, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+    ).values_list("user_id", flat=True)
+    return Notification.objects.bulk_create(
+        Notification(organization=org, user_id=user_id, kind=kind, title=title[:255], body=body, link=link)
+        for user_id in admins
+    )
+
+
 def notifications_mark_read(*, org, user, ids: list[int] | None = None) -> int:
     unread = Notification.objects.for_org(org).filter(user=user, read_at__isnull=True)
     if ids is not None:

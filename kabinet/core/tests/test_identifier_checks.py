@@ -46,9 +46,7 @@ def test_the_api_answers_400_naming_the_field(client):
 
     from kabinet.api.models import ApiToken
 
-    _, key = ApiToken.issue(
-        name="1C", can_read=True, can_write=True, staff_wide=True, can_change_requisites=True
-    )
+    _, key = ApiToken.issue(name="1C", can_read=True, can_write=True, staff_wide=True, can_change_requisites=True)
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     creditor = {
         "name": "ООО «Лизинг»",

@@ -261,3 +261,35 @@ def test_another_organizations_join_request_is_404(admin_client, org_b):
     foreign = MembershipFactory(organization=org_b, status="requested")
     assert admin_client.post(f"/settings/employees/{foreign.pk}/join/", {"decision": "approve"}).status_code == 404
     assert Membership.objects.get(pk=foreign.pk).status == "requested"
+
+
+def test_the_companys_administrators_are_told_in_the_portal_with_a_link_to_decide(
+    admin_client, org_a, admin_a, manager_a, user_b
+):
+    from kabinet.notifications.models import Notification
+
+    _ask_to_join(user_b, org_a)
+    told = Notification.objects.filter(organization=org_a, kind=Notification.Kind.JOIN_REQUEST)
+    assert [n.user for n in told] == [admin_a]  # the administrators decide; a manager is not asked
+    notification = told.get()
+    assert "Бетов Борис" in notification.title and notification.link == "/settings/#employees"
+    page = admin_client.get("/notifications/").content.decode()
+    assert "Бетов Борис" in page and "Запрос на добавление в организацию" in page
+    opened = admin_client.get(f"/notifications/{notification.pk}/")
+    assert opened.status_code == 302 and opened["Location"] == "/settings/#employees"
+    assert 'id="employees"' in admin_client.get("/settings/").content.decode()
+    assert "Бетов Борис" not in _signed_in(manager_a).get("/notifications/").content.decode()
+
+
+def test_administrators_are_told_when_staff_pass_a_request_on_to_them(org_a, admin_a, user_b, staff):
+    """A company without administrators at the time of the request: staff approve it first, and the
+    administrators it has by then are asked next (and told)."""
+    from kabinet.notifications.models import Notification
+
+    other = OrganizationFactory(name="ООО «Гамма»")
+    registration = _ask_to_join(user_b, other)
+    assert registration.status == Registration.Status.AWAITING_APPROVAL
+    MembershipFactory(user=admin_a, organization=other, role="admin")
+    account_services.registration_approve(registration_id=registration.pk, staff=staff)
+    assert Membership.objects.get(user=user_b, organization=other).status == "requested"
+    assert Notification.objects.filter(organization=other, user=admin_a, kind="join_request").count() == 1
