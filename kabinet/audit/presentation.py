@@ -35,6 +35,7 @@ ACTIONS: dict[str, Any] = {
     "invitation_accepted": _("Invitation accepted"),
     "invitation_declined": _("Invitation declined"),
     "invitation_revoked": _("Invitation revoked"),
+    "invitation_resent": _("Invitation sent again (the previous link no longer works)"),
     "join_request_approved": _("Request to join approved by the administrator"),
     "join_request_declined": _("Request to join declined by the administrator"),
     "join_request_sent_to_staff": _("Request to join approved and sent to the lessor"),

@@ -80,8 +80,6 @@ def employee_add(
     """«Добавить сотрудника»: send an invitation to the phone. Nobody is linked and nothing about the
     person is revealed: the answer is the same whether the phone has an account or not. An existing user
     accepts in the portal; a new one through the link, with the SMS code sent to that phone."""
-    from kabinet.accounts.services import email_later, sms_notify
-
     with transaction.atomic():
         user = User.objects.filter(phone=phone).first()
         if (
@@ -116,28 +114,7 @@ def employee_add(
             after={"phone": str(invitation.phone), "full_name": full_name, "role": role},
             request=request,
         )
-        link = invitation_link(token, base_url)
-        if user is not None:
-            # The person's own address, never the one the inviter typed.
-            sms_notify(
-                phone=phone,
-                text=_("Kabinet: an invitation to %(org)s. Sign in to accept or decline it.") % {"org": org.name},
-            )
-            email_later(
-                to=user.email,
-                template="invitation",
-                context={
-                    "user": user,
-                    "organization": org,
-                    "link": base_url.rstrip("/") + reverse("organizations:invitations"),
-                },
-            )
-        else:
-            sms_notify(
-                phone=phone,
-                text=_("Kabinet: an invitation to %(org)s. Accept it: %(link)s") % {"org": org.name, "link": link},
-            )
-            email_later(to=email, template="invitation", context={"user": None, "organization": org, "link": link})
+        _send_invitation(invitation, token=token, base_url=base_url, user=user)
     return invitation
 
 
@@ -218,6 +195,80 @@ def invitation_revoke(*, org, actor, invitation_id: int, request=None) -> Invita
             after={"phone": str(invitation.phone)},
             request=request,
         )
+    return invitation
+
+
+def _send_invitation(invitation: Invitation, *, token: str, base_url: str, user) -> None:
+    """The SMS and e-mail of an invitation: an existing user at their own address and to the portal; a new
+    phone gets the link (with the token) by SMS and at the address the inviter typed."""
+    from kabinet.accounts.services import email_later, sms_notify
+
+    org, phone = invitation.organization, str(invitation.phone)
+    if user is not None:
+        # The person's own address, never the one the inviter typed.
+        sms_notify(
+            phone=phone,
+            text=_("Kabinet: an invitation to %(org)s. Sign in to accept or decline it.") % {"org": org.name},
+        )
+        email_later(
+            to=user.email,
+            template="invitation",
+            context={
+                "user": user,
+                "organization": org,
+                "link": base_url.rstrip("/") + reverse("organizations:invitations"),
+            },
+        )
+        return
+    link = invitation_link(token, base_url)
+    sms_notify(
+        phone=phone,
+        text=_("Kabinet: an invitation to %(org)s. Accept it: %(link)s") % {"org": org.name, "link": link},
+    )
+    email_later(to=invitation.email, template="invitation", context={"user": None, "organization": org, "link": link})
+
+
+class ResendTooSoon(EmployeeError):
+    pass
+
+
+def invitation_resend(*, org, actor, invitation_id: int, base_url: str, request=None) -> Invitation:
+    """«Отправить приглашение повторно»: a new link (the old one stops working at once), the validity
+    starts again, the SMS and e-mail go out again. Limited per invitation (INVITATION_RESEND_LIMIT an hour,
+    counted by django-ratelimit), so nobody can flood a phone with SMS through it."""
+    from django_ratelimit.core import is_ratelimited
+
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("organization")
+            .filter(pk=invitation_id, organization=org, status=Invitation.Status.PENDING)
+            .first()
+        )
+        if invitation is None:
+            raise Http404
+        if request is not None and is_ratelimited(
+            request,
+            group="kabinet.invitation-resend",
+            key=lambda group, req: f"invitation:{invitation.pk}",
+            rate=(settings.INVITATION_RESEND_LIMIT, 3600),
+            increment=True,
+        ):
+            raise ResendTooSoon(_("The invitation has just been sent again. Try again in an hour."))
+        token = secrets.token_urlsafe(32)
+        invitation.token_hash = _token_hash(token)
+        invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS)
+        invitation.save(update_fields=["token_hash", "expires_at", "updated_at"])
+        audit_record(
+            action="invitation_resent",
+            organization=org,
+            actor=actor,
+            obj=invitation,
+            after={"phone": str(invitation.phone)},
+            request=request,
+        )
+        user = User.objects.filter(phone=invitation.phone).first()
+        _send_invitation(invitation, token=token, base_url=base_url, user=user)
     return invitation
 
 

@@ -25,6 +25,7 @@ from kabinet.audit import presentation
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
 from kabinet.core.models import get_object_for_org
+from kabinet.core.phones import format_phone
 from kabinet.core.views import org_required, page_numbers, paginate
 from kabinet.creditors.selectors import current_creditor
 from kabinet.organizations import employees
@@ -318,6 +319,30 @@ def invitation_revoke(request, pk: int):
     get_object_for_org(Invitation, request.org, pk=pk, status=Invitation.Status.PENDING)
     employees.invitation_revoke(org=request.org, actor=request.user, invitation_id=pk, request=request)
     messages.success(request, _("The invitation is revoked."))
+    return redirect("organizations:settings")
+
+
+@admin_required
+@require_POST
+def invitation_resend(request, pk: int):
+    """«Отправить приглашение повторно»: a new link replaces the old one (limited, see the service)."""
+    get_object_for_org(Invitation, request.org, pk=pk, status=Invitation.Status.PENDING)
+    try:
+        invitation = employees.invitation_resend(
+            org=request.org,
+            actor=request.user,
+            invitation_id=pk,
+            base_url=request.build_absolute_uri("/"),
+            request=request,
+        )
+    except employees.ResendTooSoon as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The invitation is sent again to %(phone)s; the previous link no longer works.")
+            % {"phone": format_phone(invitation.phone)},
+        )
     return redirect("organizations:settings")
 
 

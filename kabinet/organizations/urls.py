@@ -16,6 +16,7 @@ urlpatterns = [
     path("settings/employees/<int:pk>/remove/", settings_views.employee_remove, name="employee_remove"),
     path("settings/employees/<int:pk>/join/", settings_views.join_request_decide, name="join_decide"),
     path("settings/invitations/<int:pk>/revoke/", settings_views.invitation_revoke, name="invitation_revoke"),
+    path("settings/invitations/<int:pk>/resend/", settings_views.invitation_resend, name="invitation_resend"),
     path("settings/history/", settings_views.history, name="history"),
     path("invitation/<str:token>/", settings_views.invitation_accept, name="invitation"),
     path("invitations/", views.invitations, name="invitations"),

@@ -293,3 +293,51 @@ def test_administrators_are_told_when_staff_pass_a_request_on_to_them(org_a, adm
     account_services.registration_approve(registration_id=registration.pk, staff=staff)
     assert Membership.objects.get(user=user_b, organization=other).status == "requested"
     assert Notification.objects.filter(organization=other, user=admin_a, kind="join_request").count() == 1
+
+
+# 13 — «Отправить приглашение повторно»: a new link, the old one dead, limited, in the history
+
+
+def test_resending_an_invitation_makes_the_old_link_dead_and_is_in_the_history(
+    admin_client, org_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(admin_client, "+7 921 111-22-33", role="manager")
+    old_link = re.search(r"http://testserver(/invitation/\S+/)", mail.outbox[-1].body).group(1)
+    invitation = Invitation.objects.get(phone="+79211112233")
+    assert "Отправить приглашение повторно" in admin_client.get("/settings/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = admin_client.post(f"/settings/invitations/{invitation.pk}/resend/", follow=True).content.decode()
+    assert "Приглашение отправлено повторно" in page
+    new_link = re.search(r"http://testserver(/invitation/\S+/)", mail.outbox[-1].body).group(1)
+    assert new_link != old_link and new_link in sms.outbox[-1]["text"]
+    assert Client().get(old_link).status_code == 404
+    assert Client().get(new_link).status_code == 200
+    assert Invitation.objects.get(pk=invitation.pk).status == "pending"
+    assert AuditEvent.objects.filter(action="invitation_resent", organization=org_a).count() == 1
+    history = admin_client.get("/settings/history/").content.decode()
+    assert "Приглашение отправлено повторно" in history
+
+
+def test_resending_is_limited_per_invitation(admin_client, settings, django_capture_on_commit_callbacks):
+    settings.INVITATION_RESEND_LIMIT = 2
+    _invite(admin_client, "+7 921 111-22-33")
+    invitation = Invitation.objects.get(phone="+79211112233")
+    for _ in range(2):
+        admin_client.post(f"/settings/invitations/{invitation.pk}/resend/")
+    token_hash = Invitation.objects.get(pk=invitation.pk).token_hash
+    sent = len(sms.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = admin_client.post(f"/settings/invitations/{invitation.pk}/resend/", follow=True).content.decode()
+    assert "Попробуйте ещё раз через час" in page
+    assert len(sms.outbox) == sent and Invitation.objects.get(pk=invitation.pk).token_hash == token_hash
+    assert AuditEvent.objects.filter(action="invitation_resent").count() == 2
+
+
+def test_only_an_administrator_resends_and_only_a_pending_invitation(admin_client, manager_a, user_b):
+    _invite(admin_client, str(user_b.phone))
+    invitation = Invitation.objects.get(phone=user_b.phone)
+    assert _signed_in(manager_a).post(f"/settings/invitations/{invitation.pk}/resend/").status_code == 403
+    admin_client.post(f"/settings/invitations/{invitation.pk}/revoke/")
+    assert admin_client.post(f"/settings/invitations/{invitation.pk}/resend/").status_code == 404
+    assert not AuditEvent.objects.filter(action="invitation_resent").exists()
