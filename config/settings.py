@@ -277,6 +277,9 @@ PASSWORD_RESET_LIMIT_PER_PHONE = env_int("PASSWORD_RESET_LIMIT_PER_PHONE", 3)
 PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 20)
 # Company suggestions on the registration page (each may spend the paid DaData quota): per address a minute.
 COMPANY_LOOKUP_LIMIT_PER_IP = env_int("COMPANY_LOOKUP_LIMIT_PER_IP", 30)
+# Submitting the registration or «Добавить организацию» form (a registry lookup by INN each): an hour.
+COMPANY_SUBMIT_LIMIT_PER_IP = env_int("COMPANY_SUBMIT_LIMIT_PER_IP", 30)
+COMPANY_SUBMIT_LIMIT_PER_USER = env_int("COMPANY_SUBMIT_LIMIT_PER_USER", 10)
 # The local-memory cache is per process (E003) and Django's own RedisCache increments atomically
 # with INCR though django-ratelimit lists only django-redis (W001).
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + (["django_ratelimit.E003"] if not env_str("REDIS_URL", "") else [])

@@ -101,7 +101,28 @@ def resolve_company(text: str, chosen_inn: str) -> CompanyInfo:
     return company
 
 
-class RegistrationForm(forms.Form):
+class CompanyLookupMixin:
+    """A form that looks its company up in the registry (each lookup may spend the lessor's paid DaData
+    quota). A view that has counted too many submissions passes `lookup_refused` (the message): the
+    registry is then not asked at all and the company field says why."""
+
+    def __init__(self, *args, lookup_refused: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lookup_refused = lookup_refused
+
+    def resolve_company_into(self, data) -> None:
+        if "company" not in data:
+            return
+        if self.lookup_refused:
+            self.add_error("company", ValidationError(self.lookup_refused, code="limited"))
+            return
+        try:
+            self.company_info = resolve_company(data["company"], data.get("inn", ""))
+        except ValidationError as exc:
+            self.add_error("company", exc)
+
+
+class RegistrationForm(CompanyLookupMixin, forms.Form):
     company = CompanyField()
     inn = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-company-inn": ""}))
     full_name = forms.CharField(
@@ -137,11 +158,7 @@ class RegistrationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if "company" in data:
-            try:
-                self.company_info = resolve_company(data["company"], data.get("inn", ""))
-            except ValidationError as exc:
-                self.add_error("company", exc)
+        self.resolve_company_into(data)
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The passwords do not match."))
@@ -236,17 +253,13 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         return self.user
 
 
-class AddOrganizationForm(forms.Form):
+class AddOrganizationForm(CompanyLookupMixin, forms.Form):
     company = CompanyField()
     inn = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-company-inn": ""}))
 
     def clean(self):
         data = super().clean()
-        if "company" in data:
-            try:
-                self.company_info = resolve_company(data["company"], data.get("inn", ""))
-            except ValidationError as exc:
-                self.add_error("company", exc)
+        self.resolve_company_into(data)
         return data
 
 

@@ -71,10 +71,25 @@ class LogoutView(auth_views.LogoutView):
 # --- Registration --------------------------------------------------------------------------------
 
 
+def company_submit_refused(request) -> str:
+    """Submitting a form that looks the company up (registration, «Добавить организацию») is limited like
+    the suggestions: per address, and per account when signed in (django-ratelimit, counted in the
+    cache). Returns the message to show, or "" when the lookup may go ahead."""
+    checks = [("kabinet.company-submit-ip", "ip", settings.COMPANY_SUBMIT_LIMIT_PER_IP)]
+    if request.user.is_authenticated:
+        checks.append(("kabinet.company-submit-user", "user", settings.COMPANY_SUBMIT_LIMIT_PER_USER))
+    limited = False
+    for group, key, rate in checks:
+        # Every counter is incremented (no short-circuit), so one key cannot be used to spare the other.
+        limited |= is_ratelimited(request, group=group, key=key, rate=(rate, 3600), increment=True)
+    return _("Too many attempts to find an organization. Try again in an hour.") if limited else ""
+
+
 def register(request):
     if request.user.is_authenticated:
         return redirect("organizations:list")
-    form = forms.RegistrationForm(request.POST or None)
+    refused = company_submit_refused(request) if request.method == "POST" else ""
+    form = forms.RegistrationForm(request.POST or None, lookup_refused=refused)
     if request.method == "POST" and form.is_valid():
         data = services.RegistrationInput(
             full_name=form.cleaned_data["full_name"],
@@ -89,7 +104,12 @@ def register(request):
         else:
             request.session[REGISTRATION_KEY] = registration.pk
             return redirect("accounts:register_confirm")
-    return render(request, "accounts/register.html", {"form": form, "documents": services.current_consent_documents()})
+    return render(
+        request,
+        "accounts/register.html",
+        {"form": form, "documents": services.current_consent_documents()},
+        status=429 if refused else 200,
+    )
 
 
 def company_suggestions(request):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from kabinet.accounts import services as account_services
 from kabinet.accounts.forms import AddOrganizationForm
 from kabinet.accounts.models import Registration
+from kabinet.accounts.views import company_submit_refused
 from kabinet.organizations import employees
 from kabinet.organizations.middleware import SESSION_KEY
 from kabinet.organizations.models import Membership
@@ -63,7 +64,8 @@ def organization_list(request):
 @login_required
 def organization_add(request):
     """«Добавить организацию»: link another company by INN; staff approve it like a registration."""
-    form = AddOrganizationForm(request.POST or None)
+    refused = company_submit_refused(request) if request.method == "POST" else ""
+    form = AddOrganizationForm(request.POST or None, lookup_refused=refused)
     if request.method == "POST" and form.is_valid():
         try:
             account_services.organization_request(user=request.user, company=form.company_info, request=request)
@@ -72,7 +74,9 @@ def organization_add(request):
         else:
             messages.success(request, _("The request is sent. A manager of the creditor will check it."))
             return redirect("organizations:list")
-    return render(request, "organizations/add.html", {"form": form, "section": "organizations"})
+    return render(
+        request, "organizations/add.html", {"form": form, "section": "organizations"}, status=429 if refused else 200
+    )
 
 
 @login_required

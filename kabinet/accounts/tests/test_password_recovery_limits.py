@@ -95,3 +95,33 @@ def test_company_suggestions_are_limited_per_address(client, registry, settings)
     assert refused.status_code == 429 and not suggest.called
     assert "Слишком много поисков" in refused.content.decode()
     assert "Ромашка" in client.get(url, {"company": "ромаш"}, REMOTE_ADDR="198.51.100.4").content.decode()
+
+
+def test_submitting_the_add_organization_form_is_limited_per_account_and_address(client_a, registry, settings):
+    """Issue 13.11: each submission looks the INN up in the registry (a paid DaData call) — limited like
+    the suggestions, and past the limit the registry is not asked at all."""
+    settings.COMPANY_SUBMIT_LIMIT_PER_USER = 2
+    url = reverse("organizations:add")
+    for _ in range(2):
+        assert client_a.post(url, {"company": "7709876545"}, REMOTE_ADDR="198.51.100.5").status_code == 200
+    with mock.patch("kabinet.organizations.lookup.LocalRegistryLookup.find_by_inn") as find:
+        refused = client_a.post(url, {"company": "7801234564"}, REMOTE_ADDR="198.51.100.6")
+    assert refused.status_code == 429 and not find.called
+    assert "Слишком много попыток найти организацию" in refused.content.decode()
+    from kabinet.accounts.models import Registration
+
+    assert not Registration.objects.filter(inn="7801234564").exists()
+
+
+def test_submitting_the_registration_form_is_limited_per_address(client, registry, settings):
+    settings.COMPANY_SUBMIT_LIMIT_PER_IP = 2
+    url = reverse("accounts:register")
+    for _ in range(2):
+        assert client.post(url, {"company": "7801234564"}, REMOTE_ADDR="198.51.100.7").status_code == 200
+    with mock.patch("kabinet.organizations.lookup.LocalRegistryLookup.find_by_inn") as find:
+        refused = client.post(url, {"company": "7801234564"}, REMOTE_ADDR="198.51.100.7")
+    assert refused.status_code == 429 and not find.called
+    assert "Слишком много попыток найти организацию" in refused.content.decode()
+    with mock.patch("kabinet.organizations.lookup.LocalRegistryLookup.find_by_inn", return_value=None) as find:
+        client.post(url, {"company": "7801234564"}, REMOTE_ADDR="198.51.100.8")
+    assert find.called  # another address is not refused
