@@ -293,6 +293,8 @@ WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# dd.mm.yyyy everywhere, the back office included (config/formats/ru/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True

@@ -346,3 +346,29 @@ def test_a_client_at_the_back_office_is_told_and_not_looped(client_a):
     response = client_a.get("/admin/login/?next=/admin/")
     assert response.status_code == 403
     assert "нет доступа к бэк-офису" in response.content.decode()
+
+
+# 14.8 in the back office: dates dd.mm.yyyy in lists, read-only fields and forms, and read back so
+
+
+def test_back_office_dates_are_written_dd_mm_yyyy_in_lists_and_forms(staff_client, org_a, products, appeal):
+    from datetime import date
+
+    from kabinet.contracts.models import Contract
+
+    contract = ContractFactory(
+        organization=org_a, product=products["auto"], number="AL-26-DATES", start_date=date(2026, 1, 5)
+    )
+    listing = staff_client.get(reverse("admin:contracts_contract_changelist")).content.decode()
+    assert "05.01.2026" in listing
+    assert "2026-01-05" not in listing and "января 2026" not in listing
+    change = staff_client.get(reverse("admin:contracts_contract_change", args=[contract.pk])).content.decode()
+    assert 'value="05.01.2026"' in change and 'value="2026-01-05"' not in change
+    created = timezone.localtime(appeal.created_at)
+    appeals = staff_client.get(reverse("admin:appeals_appeal_changelist")).content.decode()
+    assert f"{created:%d.%m.%Y}" in appeals and "г." not in appeals
+    # A date typed as dd.mm.yyyy is read back as that date.
+    from django import forms
+
+    assert forms.DateField().clean("28.11.2026") == date(2026, 11, 28)
+    assert Contract.objects.get(pk=contract.pk).start_date == date(2026, 1, 5)
