@@ -361,6 +361,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kabinet <noreply@kabinet.loc
 # Documents: upload limits, extracted text, ZIP limits.
 DOCUMENT_UPLOAD_MAX_BYTES = env_int("DOCUMENT_UPLOAD_MAX_BYTES", 20 * 2**20)
 DOCUMENT_UPLOAD_MAX_FILES = env_int("DOCUMENT_UPLOAD_MAX_FILES", 10)
+# Files chosen in a form that came back with an error are kept for its author this long (the scheduler
+# removes older ones every hour; kabinet/documents/held.py).
+HELD_UPLOAD_TTL_HOURS = env_int("HELD_UPLOAD_TTL_HOURS", 24)
 DOCUMENT_TEXT_MAX_CHARS = env_int("DOCUMENT_TEXT_MAX_CHARS", 200_000)
 DOCUMENT_ZIP_MAX_FILES = env_int("DOCUMENT_ZIP_MAX_FILES", 500)
 DOCUMENT_ZIP_MAX_BYTES = env_int("DOCUMENT_ZIP_MAX_BYTES", 2 * 2**30)

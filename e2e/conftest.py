@@ -148,9 +148,7 @@ def _open(browser, live_server, **options):
 
 @pytest.fixture
 def page(browser, live_server):
-    context, page, violations, broken = _open(
-        browser, live_server, viewport={"width": 1440, "height": 900}
-    )
+    context, page, violations, broken = _open(browser, live_server, viewport={"width": 1440, "height": 900})
     yield page
     context.close()
     if violations:

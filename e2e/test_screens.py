@@ -121,11 +121,11 @@ def test_the_request_form_works_on_its_own_page(
     page.get_by_label("по", exact=True).fill("2025-12-31")
     page.get_by_label("Прикрепить документы").set_input_files(str(attachment))
     page.get_by_role("button", name="Отправить").click()
-    # The description is missing: the error is next to it and the lost file is named.
-    expect(page.get_by_test_id("lost-files")).to_contain_text("Письмо.pdf")
+    # The description is missing: the error is next to it and the chosen file is kept (not chosen again).
+    expect(page.get_by_test_id("kept-files")).to_contain_text("Письмо.pdf")
+    expect(page.get_by_role("checkbox", name=re.compile("Письмо.pdf"))).to_be_checked()
     expect(page.get_by_label("с", exact=True)).to_have_value("2025-01-01")
     page.get_by_label("Описание").fill("Нужен акт сверки за 2025 год")
-    page.get_by_label("Прикрепить документы").set_input_files(str(attachment))
     page.get_by_role("button", name="Отправить").click()
     expect(page.get_by_text(re.compile(r"Заявка UC-\d+ отправлена"))).to_be_visible()
     expect(page.get_by_text("с 01.01.2025 по 31.12.2025")).to_be_visible()

@@ -19,6 +19,7 @@ from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, paginate
 from kabinet.core.xlsx import Column, xlsx_response
 from kabinet.creditors.selectors import current_creditor
+from kabinet.documents.held import KeptFiles
 from kabinet.documents.models import Document
 
 
@@ -102,9 +103,11 @@ def appeal_new(request):
     template = "appeals/new.html#dialog" if request.htmx else "appeals/new.html"
     if kind not in AppealKind.values:
         return render(request, template, {"choose": True, "kinds": AppealKind.choices, "section": "appeals"})
+    kept_files = []
     if request.method == "POST":
         form = _form(request, kind, request.POST, request.FILES)
-        if form.is_valid():
+        kept = KeptFiles(request, form)
+        if form.is_valid() & kept.check():
             data = form.cleaned_data
             try:
                 appeal = services.appeal_create(
@@ -119,12 +122,13 @@ def appeal_new(request):
                         full_name=data.get("full_name", ""),
                         phone=data.get("phone", ""),
                         data=data.get("extra", {}),
-                        files=data.get("files") or [],
+                        files=kept.files(data.get("files")),
                     ),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
+                kept.release()
                 if request.htmx and request.htmx.target == DIALOG_TARGET:
                     response = render(request, "appeals/new.html#sent", {"appeal": appeal})
                     response["HX-Trigger"] = "appealCreated"
@@ -137,12 +141,11 @@ def appeal_new(request):
                     return response
                 return redirect("appeals:detail", pk=appeal.pk)
         status = 400
-        # A browser never sends chosen files again: say which ones must be attached once more.
-        lost_files = [f.name for f in request.FILES.getlist("files")]
+        # A browser never sends chosen files again: they are kept for this person (see documents.held).
+        kept_files = kept.keep()
     else:
         form = _form(request, kind)
         status = 200
-        lost_files = []
     return render(
         request,
         template,
@@ -150,7 +153,7 @@ def appeal_new(request):
             "form": form,
             "kind": kind,
             "kind_label": AppealKind(kind).label,
-            "lost_files": lost_files,
+            "kept_files": kept_files,
             "section": "appeals",
         },
         status=status,

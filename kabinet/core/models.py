@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+
+from kabinet.core.storage import held_upload_to
 
 if TYPE_CHECKING:
     from kabinet.organizations.models import Organization
@@ -113,3 +116,27 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.run_on}"
+
+
+class HeldUpload(OrgOwned):
+    """A file chosen in a form that came back with an error (a request, an appeal, a support message),
+    kept for the same person in the same organization until they send the form again — the page carries
+    only `token` in a hidden field, which is looked up together with the user and the organization, so
+    nobody can send another person's kept file. Rows older than HELD_UPLOAD_TTL_HOURS are removed with
+    their files by the scheduler (`kabinet.documents.held.purge_expired`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, editable=False)
+    file = models.FileField(upload_to=held_upload_to, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+
+    class Meta:
+        verbose_name = _("file kept after a form error")
+        verbose_name_plural = _("files kept after form errors")
+        constraints = [models.UniqueConstraint(fields=["organization", "token"], name="held_upload_token_per_org")]
+        indexes = [models.Index(fields=["created_at"], name="held_upload_created")]
+
+    def __str__(self) -> str:
+        return self.original_name

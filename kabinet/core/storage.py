@@ -40,3 +40,7 @@ def facsimile_upload_to(instance, filename: str) -> str:
 
 def invoice_upload_to(instance, filename: str) -> str:
     return private_upload_to("invoices")(instance, filename)
+
+
+def held_upload_to(instance, filename: str) -> str:
+    return private_upload_to("held")(instance, filename)

@@ -10,6 +10,7 @@ from kabinet.core.files import serve_private_file
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, paginate
 from kabinet.documents.forms import MultipleFileField
+from kabinet.documents.held import KeptFiles
 from kabinet.support import services
 from kabinet.support.models import SupportAttachment, SupportMessage, SupportThread, SupportThreadRead
 
@@ -46,24 +47,26 @@ def thread_list(request):
 @org_required
 def thread_new(request):
     form = ThreadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    kept = KeptFiles(request, form)
+    if request.method == "POST" and form.is_valid() & kept.check():
         try:
             thread = services.thread_create(
                 org=request.org,
                 user=request.user,
                 topic=form.cleaned_data["topic"],
                 body=form.cleaned_data["body"],
-                files=form.cleaned_data["files"],
+                files=kept.files(form.cleaned_data["files"]),
                 request=request,
             )
         except ValidationError as exc:
             form.add_error("files", exc)
         else:
+            kept.release()
             return redirect("support:thread", pk=thread.pk)
     return render(
         request,
         "support/new.html",
-        {"form": form, "section": "support"},
+        {"form": form, "kept_files": kept.keep() if request.method == "POST" else [], "section": "support"},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -73,20 +76,25 @@ def thread_detail(request, pk: int):
     """A thread as a chat; new messages arrive by polling the `messages` fragment every few seconds."""
     thread = get_object_for_org(SupportThread, request.org, pk=pk)
     form = MessageForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    kept = KeptFiles(request, form)
+    kept_files = []
+    if request.method == "POST" and form.is_valid() & kept.check():
         try:
             services.message_post(
                 org=request.org,
                 user=request.user,
                 thread_id=thread.pk,
                 body=form.cleaned_data["body"],
-                files=form.cleaned_data["files"],
+                files=kept.files(form.cleaned_data["files"]),
                 request=request,
             )
         except ValidationError as exc:
             form.add_error("files", exc)
         else:
+            kept.release()
             return redirect("support:thread", pk=thread.pk)
+    if request.method == "POST":
+        kept_files = kept.keep()
     messages_ = (
         SupportMessage.objects.for_org(request.org)
         .filter(thread=thread)
@@ -95,7 +103,7 @@ def thread_detail(request, pk: int):
         .order_by("created_at", "id")
     )
     services.mark_read(user=request.user, thread=thread)
-    context = {"thread": thread, "chat": messages_, "form": form, "section": "support"}
+    context = {"thread": thread, "chat": messages_, "form": form, "kept_files": kept_files, "section": "support"}
     if request.htmx and request.GET.get("poll"):
         return render(request, "support/thread.html#messages", context)
     return render(request, "support/thread.html", context, status=400 if form.errors else 200)

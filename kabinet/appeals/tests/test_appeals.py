@@ -146,7 +146,15 @@ def test_the_form_on_its_own_page_targets_itself_and_goes_to_the_card(client_a, 
     assert response["HX-Redirect"] == f"/requests/{appeal.pk}/"
 
 
-def test_files_chosen_before_an_error_are_named_for_choosing_again(client_a, contract, topics):
+def _held_tokens(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'name="held_files" value="([^"]+)"', html)
+
+
+def test_files_chosen_before_an_error_are_kept_and_sent_with_the_corrected_form(client_a, admin_a, contract, topics):
+    from kabinet.core.models import HeldUpload
+
     response = create(
         client_a,
         "contract",
@@ -155,7 +163,84 @@ def test_files_chosen_before_an_error_are_named_for_choosing_again(client_a, con
     )
     html = response.content.decode()
     assert response.status_code == 400
-    assert "Выберите файлы снова" in html and "Заявление.pdf" in html
+    assert "выбирать эти файлы заново не нужно" in html and "Заявление.pdf" in html
+    [token] = _held_tokens(html)
+    held = HeldUpload.objects.get(token=token)
+    assert held.user == admin_a and held.organization_id == contract.organization_id
+    stored = held.file.name
+    # Sent again without choosing the file: it is attached from the kept copy, then the copy is gone.
+    response = create(
+        client_a,
+        "contract",
+        {"topic": topics["act"].pk, "contract": contract.pk, "description": "Акт", "held_files": token},
+    )
+    assert response.status_code == 302
+    document = Document.objects.get(appeal=Appeal.objects.get())
+    assert document.original_name == "Заявление.pdf" and document.file.read() == PDF
+    assert not HeldUpload.objects.exists()
+    assert not held.file.storage.exists(stored)
+
+
+def test_a_kept_file_left_unticked_is_not_sent(client_a, contract, topics):
+    html = create(
+        client_a,
+        "contract",
+        {"topic": topics["act"].pk, "contract": contract.pk, "description": ""},
+        files=[SimpleUploadedFile("Лишний.pdf", PDF)],
+    ).content.decode()
+    assert _held_tokens(html)
+    create(client_a, "contract", {"topic": topics["act"].pk, "contract": contract.pk, "description": "Акт"})
+    assert not Document.objects.filter(appeal__isnull=False).exists()
+
+
+def test_a_file_kept_for_someone_else_is_refused(client_a, admin_a, contract, topics, org_b, user_b):
+    """A token is looked up with the person and the organization: another person's kept file (or the
+    same person's in another organization) is never attached — the form says so and nothing is sent."""
+    from kabinet.core.models import HeldUpload
+    from kabinet.core.testing import MembershipFactory
+    from kabinet.documents.held import hold
+
+    foreign = hold(
+        user=user_b, org=org_b, uploaded=SimpleUploadedFile("Чужой.pdf", PDF), content_type="application/pdf"
+    )
+    MembershipFactory(user=admin_a, organization=org_b, role="admin")
+    mine_elsewhere = hold(
+        user=admin_a, org=org_b, uploaded=SimpleUploadedFile("Из Беты.pdf", PDF), content_type="application/pdf"
+    )
+    for token in (foreign.token, mine_elsewhere.token, "made-up-token"):
+        response = create(
+            client_a,
+            "contract",
+            {"topic": topics["act"].pk, "contract": contract.pk, "description": "Акт", "held_files": token},
+        )
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "больше недоступен" in html and "Чужой.pdf" not in html and "Из Беты.pdf" not in html
+    assert not Appeal.objects.exists() and not Document.objects.filter(appeal__isnull=False).exists()
+    assert HeldUpload.objects.count() == 2  # untouched
+
+
+def test_kept_files_nobody_came_back_for_are_purged(client_a, contract, topics, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kabinet.core.models import HeldUpload
+    from kabinet.documents.tasks import purge_held_uploads
+
+    create(
+        client_a,
+        "contract",
+        {"topic": topics["act"].pk, "contract": contract.pk, "description": ""},
+        files=[SimpleUploadedFile("Старый.pdf", PDF)],
+    )
+    held = HeldUpload.objects.get()
+    stored, storage = held.file.name, held.file.storage
+    purge_held_uploads.enqueue()
+    assert HeldUpload.objects.count() == 1  # still fresh
+    HeldUpload.objects.update(created_at=timezone.now() - timedelta(hours=settings.HELD_UPLOAD_TTL_HOURS + 1))
+    purge_held_uploads.enqueue()
+    assert not HeldUpload.objects.exists() and not storage.exists(stored)
 
 
 def test_a_reconciliation_act_asks_for_a_whole_period(client_a, contract):

@@ -32,6 +32,8 @@ INDEX_EXCEPTIONS = {
     ("support_supportthread", ("status", "last_message_at")): "the staff queue across all organizations",
     ("contracts_scheduledpayment", ("contract_id", "is_paid", "due_date")): "the schedule of one contract: the "
     "ledger's per-contract queries do not name organization_id yet — step 1 adds it to them, then to this index",
+    ("core_heldupload", ("created_at",)): "the hourly purge of files kept after form errors runs across all "
+    "organizations (a multi-shard sweep, like the staff queues)",
 }
 
 # Only on one database engine (the stale-entry check skips them elsewhere).

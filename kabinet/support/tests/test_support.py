@@ -143,3 +143,33 @@ def test_the_client_sees_a_closed_thread_and_reopens_it_by_writing(client_a, thr
     thread.refresh_from_db()
     assert thread.status == SupportThread.Status.OPEN
     assert "Открыто" in client_a.get(f"/support/{thread.pk}/").content.decode()
+
+
+def test_files_chosen_before_an_error_are_kept_for_a_new_thread_and_a_message(client_a, thread, user_b, org_b):
+    """14.2: the file is not chosen again after an error; a token of another person is refused."""
+    from kabinet.core.models import HeldUpload
+    from kabinet.documents.held import hold
+
+    pdf = b"%PDF-1.4\n%support\n"
+    html = client_a.post(
+        "/support/new/", {"topic": "Вопрос", "body": "", "files": [SimpleUploadedFile("Скан.pdf", pdf)]}
+    ).content.decode()
+    [token] = re.findall(r'name="held_files" value="([^"]+)"', html)
+    assert "Скан.pdf" in html
+    response = client_a.post("/support/new/", {"topic": "Вопрос", "body": "Текст", "held_files": token})
+    assert response.status_code == 302
+    created = SupportThread.objects.exclude(pk=thread.pk).get()
+    assert [a.original_name for a in SupportAttachment.objects.filter(message__thread=created)] == ["Скан.pdf"]
+
+    url = f"/support/{thread.pk}/"
+    html = client_a.post(url, {"body": "", "files": [SimpleUploadedFile("Ответ.pdf", pdf)]}).content.decode()
+    [token] = re.findall(r'name="held_files" value="([^"]+)"', html)
+    foreign = hold(
+        user=user_b, org=org_b, uploaded=SimpleUploadedFile("Чужой.pdf", pdf), content_type="application/pdf"
+    )
+    refused = client_a.post(url, {"body": "Вот", "held_files": [token, foreign.token]})
+    assert refused.status_code == 400 and "больше недоступен" in refused.content.decode()
+    assert not SupportAttachment.objects.filter(original_name="Чужой.pdf", message__thread=thread).exists()
+    assert client_a.post(url, {"body": "Вот", "held_files": token}).status_code == 302
+    assert SupportAttachment.objects.filter(message__thread=thread, original_name="Ответ.pdf").exists()
+    assert list(HeldUpload.objects.all()) == [foreign]

@@ -1,5 +1,6 @@
 """Start the daily jobs at their time: the payment reminders (PAYMENTS_DUE_AT, days ahead PAYMENTS_DUE_DAYS);
-and every OUTBOX_SWEEP_INTERVAL seconds queue again the SMS and webhook deliveries whose task was lost."""
+every OUTBOX_SWEEP_INTERVAL seconds queue again the SMS and webhook deliveries whose task was lost; every
+hour remove the files kept after form errors that nobody came back for (HELD_UPLOAD_TTL_HOURS)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         from kabinet.accounts.services import sms_requeue_stale
         from kabinet.api.webhooks import requeue_stale as webhooks_requeue_stale
         from kabinet.contracts.tasks import payments_due
+        from kabinet.documents.tasks import purge_held_uploads
 
         running = True
 
@@ -34,7 +36,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Scheduler: payment reminders next at {due:%d.%m.%Y %H:%M}", ending="\n")
         self.stdout.flush()
         sweep_at = time.monotonic()
+        purge_at = time.monotonic()
         while running:
+            if time.monotonic() >= purge_at:
+                purge_at = time.monotonic() + 3600
+                try:
+                    purge_held_uploads.enqueue()
+                except Exception as exc:  # the queue is down: the next hour tries again
+                    self.stderr.write(f"Scheduler: held-upload purge not queued: {exc.__class__.__name__}")
             if timezone.now() >= due:
                 payments_due.enqueue(settings.PAYMENTS_DUE_DAYS)
                 due = next_run(timezone.now(), settings.PAYMENTS_DUE_AT)
