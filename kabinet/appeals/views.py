@@ -162,6 +162,10 @@ def appeal_new(request):
 
 @org_required
 def appeal_detail(request, pk: int):
+    return _detail_page(request, pk)
+
+
+def _detail_page(request, pk: int, *, answer_form=None, kept_files=(), status: int = 200):
     appeal = get_object_for_org(
         Appeal.objects.select_related("topic", "contract", "product", "created_by"), request.org, pk=pk
     )
@@ -186,9 +190,11 @@ def appeal_detail(request, pk: int):
             ],
             "can_withdraw": appeal.status in WITHDRAWABLE,
             "asks_client": appeal.status in ASKS_CLIENT,
-            "answer_form": AnswerForm(),
+            "answer_form": answer_form or AnswerForm(),
+            "kept_files": kept_files,
             "section": "appeals",
         },
+        status=status,
     )
 
 
@@ -210,23 +216,29 @@ def appeal_withdraw(request, pk: int):
 def appeal_answer(request, pk: int):
     appeal = get_object_for_org(Appeal, request.org, pk=pk)
     form = AnswerForm(request.POST, request.FILES)
-    if form.is_valid():
+    kept = KeptFiles(request, form)
+    if form.is_valid() & kept.check():
         try:
             services.appeal_client_answer(
                 org=request.org,
                 user=request.user,
                 appeal_id=appeal.pk,
                 body=form.cleaned_data["body"],
-                files=form.cleaned_data["files"] or [],
+                files=kept.files(form.cleaned_data["files"]),
                 request=request,
             )
-        except (services.TransitionRefused, ValidationError) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        except services.TransitionRefused as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            form.add_error("files", exc)
         else:
+            kept.release()
             messages.success(request, _("The answer is sent."))
-    else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return HttpResponseRedirect(reverse("appeals:detail", args=[appeal.pk]))
+            return HttpResponseRedirect(reverse("appeals:detail", args=[appeal.pk]))
+        if not form.errors:
+            return HttpResponseRedirect(reverse("appeals:detail", args=[appeal.pk]))
+    # The card again with what was typed, the errors in place and the chosen files kept.
+    return _detail_page(request, appeal.pk, answer_form=form, kept_files=kept.keep(), status=400)
 
 
 @org_required

@@ -484,3 +484,15 @@ def test_the_card_shows_the_staff_message_it_asks_to_answer(client_a, appeal, st
     html = client_a.get(f"/requests/{appeal.pk}/").content.decode()
     alert = html.split('data-testid="asks-client"')[1].split("</div>")[0]
     assert "Подтвердите период сверки" in alert
+
+
+def test_the_answer_form_keeps_the_text_and_the_files_after_an_error(client_a, appeal, staff):
+    services.appeal_change_status(appeal_id=appeal.pk, to_status="review", actor=staff)
+    services.appeal_change_status(appeal_id=appeal.pk, to_status="needs_confirmation", actor=staff, comment="?")
+    url = f"/requests/{appeal.pk}/answer/"
+    response = client_a.post(url, {"body": "", "files": [SimpleUploadedFile("Период.pdf", PDF)]})
+    html = response.content.decode()
+    assert response.status_code == 400 and "Период.pdf" in html and "Обязательное поле" in html
+    [token] = _held_tokens(html)
+    assert client_a.post(url, {"body": "Да, 2025", "held_files": token}).status_code == 302
+    assert Document.objects.filter(appeal=appeal, direction="uploaded", original_name="Период.pdf").exists()
