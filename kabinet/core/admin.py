@@ -7,7 +7,24 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from kabinet.core.models import JobRun
+from kabinet.core.models import HeldUpload, JobRun
+
+
+@admin.register(HeldUpload)
+class HeldUploadAdmin(admin.ModelAdmin):
+    """Files kept after form errors until their author sends the form again (purged hourly)."""
+
+    list_display = ("original_name", "organization", "user", "size", "created_at")
+    search_fields = ("original_name", "organization__name", "user__full_name")
+    list_select_related = ("organization", "user")
+    exclude = ("file",)
+    readonly_fields = ("original_name", "organization", "user", "content_type", "size", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(JobRun)

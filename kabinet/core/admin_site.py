@@ -42,6 +42,7 @@ NOUNS: dict[str, Noun] = {
     "auth.group": Noun(F, pgettext_lazy("accusative", "group")),
     "django_tasks_database.dbtaskresult": Noun(F, pgettext_lazy("accusative", "background task")),
     "core.jobrun": Noun(M),
+    "core.heldupload": Noun(M),
     "accounts.user": Noun(M, pgettext_lazy("accusative", "user")),
     "accounts.registration": Noun(F, pgettext_lazy("accusative", "registration request")),
     "accounts.consentdocument": Noun(M),
@@ -129,8 +130,45 @@ def _deleted(gender: str) -> str:
     }[gender]
 
 
+_PHONE_COLUMNS: dict[tuple[str, str], object] = {}
+
+
+def _phone_column(opts, name: str):
+    """A list column of a phone field written as everywhere in the portal, `+7 (900) 000-00-01`
+    (Django would print the stored `+79000000001`). Any other column is returned unchanged."""
+    from django.core.exceptions import FieldDoesNotExist
+    from phonenumber_field.modelfields import PhoneNumberField
+
+    from kabinet.core.phones import format_phone
+
+    try:
+        field = opts.get_field(name)
+    except FieldDoesNotExist:  # a method or an attribute: Django resolves it
+        return name
+    if not isinstance(field, PhoneNumberField):
+        return name
+    key = (opts.label, name)
+    if key not in _PHONE_COLUMNS:
+
+        @admin.display(description=field.verbose_name, ordering=name)
+        def column(obj):
+            value = getattr(obj, name)
+            return format_phone(str(value)) if value else "—"
+
+        column.__name__ = f"{name}_formatted"
+        _PHONE_COLUMNS[key] = column
+    return _PHONE_COLUMNS[key]
+
+
 class GrammarMixin:
-    """Titles and success messages with the right case and gender (see the module docstring)."""
+    """Titles and success messages with the right case and gender (see the module docstring); phone
+    columns written the portal's way."""
+
+    def get_list_display(self, request):
+        return [
+            _phone_column(self.opts, name) if isinstance(name, str) else name
+            for name in super().get_list_display(request)
+        ]
 
     def _grammar_titles(self, request) -> dict:
         acc = accusative(self.opts)

@@ -372,3 +372,18 @@ def test_back_office_dates_are_written_dd_mm_yyyy_in_lists_and_forms(staff_clien
 
     assert forms.DateField().clean("28.11.2026") == date(2026, 11, 28)
     assert Contract.objects.get(pk=contract.pk).start_date == date(2026, 1, 5)
+
+
+def test_back_office_lists_write_phones_the_portal_way(staff_client, admin_a):
+    from kabinet.accounts.services import challenge_issue
+    from kabinet.core.phones import format_phone
+
+    challenge_issue(phone=str(admin_a.phone), purpose="registration")
+    shown = format_phone(str(admin_a.phone))
+    assert shown.startswith("+7 (")
+    for name in ("admin:accounts_user_changelist", "admin:accounts_phonechallenge_changelist"):
+        html = staff_client.get(reverse(name)).content.decode()
+        assert shown in html and f">{admin_a.phone}<" not in html, name
+    # The phone column still sorts and the first column still opens the record.
+    html = staff_client.get(reverse("admin:accounts_phonechallenge_changelist") + "?o=1").content.decode()
+    assert "/change/" in html
