@@ -125,11 +125,13 @@ class HeldUpload(OrgOwned):
     nobody can send another person's kept file. Rows older than HELD_UPLOAD_TTL_HOURS are removed with
     their files by the scheduler (`kabinet.documents.held.purge_expired`)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
     token = models.CharField(max_length=64, editable=False)
-    file = models.FileField(upload_to=held_upload_to, max_length=255)
+    file = models.FileField(_("file"), upload_to=held_upload_to, max_length=255)
     original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
+    content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
 
     class Meta:
