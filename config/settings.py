@@ -169,7 +169,8 @@ SMS_DELIVERY_ATTEMPTS = env_int("SMS_DELIVERY_ATTEMPTS", 5)
 # Employees: an invitation is valid this many days; a request to join a company that has administrators
 # goes to them first, and then also to the lessor's staff when JOIN_STAFF_APPROVAL=1.
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7)
-# «Отправить приглашение повторно»: at most this many new links per invitation an hour (each is an SMS).
+# «Отправить приглашение повторно»: at most this many more invitation SMS to one phone from one organization
+# an hour after the first (sent again, or revoked and invited anew).
 INVITATION_RESEND_LIMIT = env_int("INVITATION_RESEND_LIMIT", 3)
 JOIN_STAFF_APPROVAL = env_bool("JOIN_STAFF_APPROVAL", False)
 

@@ -91,6 +91,10 @@ def employee_add(
             organization=org, phone=phone, status=Invitation.Status.PENDING, expires_at__gt=timezone.now()
         ).exists():
             raise EmployeeError(_("An invitation to this phone has already been sent."), field="phone")
+        if _invitation_sms_limited(request, org, str(phone)):
+            raise EmployeeError(
+                _("Too many invitations to this phone in the last hour. Try again later."), field="phone"
+            )
         # An expired one is closed, so the new one is the only pending invitation to the phone.
         Invitation.objects.filter(organization=org, phone=phone, status=Invitation.Status.PENDING).update(
             status=Invitation.Status.REVOKED, decided_at=timezone.now()
@@ -232,12 +236,26 @@ class ResendTooSoon(EmployeeError):
     pass
 
 
+def _invitation_sms_limited(request, org, phone: str) -> bool:
+    """Invitation SMS to one phone from one organization: the first one and INVITATION_RESEND_LIMIT more
+    an hour, whether sent again or revoked and invited anew (counted by django-ratelimit in the cache)."""
+    if request is None:
+        return False
+    from django_ratelimit.core import is_ratelimited
+
+    return is_ratelimited(
+        request,
+        group="kabinet.invitation-sms",
+        key=lambda group, req: f"{org.pk}:{phone}",
+        rate=(settings.INVITATION_RESEND_LIMIT + 1, 3600),
+        increment=True,
+    )
+
+
 def invitation_resend(*, org, actor, invitation_id: int, base_url: str, request=None) -> Invitation:
     """«Отправить приглашение повторно»: a new link (the old one stops working at once), the validity
     starts again, the SMS and e-mail go out again. Limited per invitation (INVITATION_RESEND_LIMIT an hour,
     counted by django-ratelimit), so nobody can flood a phone with SMS through it."""
-    from django_ratelimit.core import is_ratelimited
-
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()
@@ -247,13 +265,7 @@ def invitation_resend(*, org, actor, invitation_id: int, base_url: str, request=
         )
         if invitation is None:
             raise Http404
-        if request is not None and is_ratelimited(
-            request,
-            group="kabinet.invitation-resend",
-            key=lambda group, req: f"invitation:{invitation.pk}",
-            rate=(settings.INVITATION_RESEND_LIMIT, 3600),
-            increment=True,
-        ):
+        if _invitation_sms_limited(request, org, str(invitation.phone)):
             raise ResendTooSoon(_("The invitation has just been sent again. Try again in an hour."))
         token = secrets.token_urlsafe(32)
         invitation.token_hash = _token_hash(token)

@@ -319,7 +319,7 @@ def test_resending_an_invitation_makes_the_old_link_dead_and_is_in_the_history(
     assert "Приглашение отправлено повторно" in history
 
 
-def test_resending_is_limited_per_invitation(admin_client, settings, django_capture_on_commit_callbacks):
+def test_resending_is_limited_per_phone(admin_client, settings, django_capture_on_commit_callbacks):
     settings.INVITATION_RESEND_LIMIT = 2
     _invite(admin_client, "+7 921 111-22-33")
     invitation = Invitation.objects.get(phone="+79211112233")
@@ -341,3 +341,15 @@ def test_only_an_administrator_resends_and_only_a_pending_invitation(admin_clien
     admin_client.post(f"/settings/invitations/{invitation.pk}/revoke/")
     assert admin_client.post(f"/settings/invitations/{invitation.pk}/resend/").status_code == 404
     assert not AuditEvent.objects.filter(action="invitation_resent").exists()
+
+
+def test_revoking_and_inviting_again_does_not_get_round_the_limit(admin_client, settings):
+    settings.INVITATION_RESEND_LIMIT = 1
+    for _ in range(2):
+        _invite(admin_client, "+7 921 111-22-33")
+        invitation = Invitation.objects.get(phone="+79211112233", status="pending")
+        admin_client.post(f"/settings/invitations/{invitation.pk}/revoke/")
+    sent = len(sms.outbox)
+    page = _invite(admin_client, "+7 921 111-22-33").content.decode()
+    assert "Слишком много приглашений на этот номер" in page
+    assert len(sms.outbox) == sent and not Invitation.objects.filter(status="pending").exists()
