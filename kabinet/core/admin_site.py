@@ -130,43 +130,50 @@ def _deleted(gender: str) -> str:
     }[gender]
 
 
-_PHONE_COLUMNS: dict[tuple[str, str], object] = {}
+_FORMATTED_COLUMNS: dict[tuple[str, str], object] = {}
 
 
-def _phone_column(opts, name: str):
-    """A list column of a phone field written as everywhere in the portal, `+7 (900) 000-00-01`
-    (Django would print the stored `+79000000001`). Any other column is returned unchanged."""
+def _formatted_column(opts, name: str):
+    """A list column of a phone or money field written as everywhere in the portal (issue 14.8):
+    `+7 (900) 000-00-01` and `3 600 000,00 ₽` (Django would print `+79000000001` and `3600000,00`).
+    Any other column is returned unchanged."""
     from django.core.exceptions import FieldDoesNotExist
     from phonenumber_field.modelfields import PhoneNumberField
 
+    from kabinet.core.formatting import format_money
+    from kabinet.core.money import MoneyField
     from kabinet.core.phones import format_phone
 
     try:
         field = opts.get_field(name)
     except FieldDoesNotExist:  # a method or an attribute: Django resolves it
         return name
-    if not isinstance(field, PhoneNumberField):
+    if isinstance(field, PhoneNumberField):
+        formatter = lambda value: format_phone(str(value))  # noqa: E731
+    elif isinstance(field, MoneyField):
+        formatter = format_money
+    else:
         return name
     key = (opts.label, name)
-    if key not in _PHONE_COLUMNS:
+    if key not in _FORMATTED_COLUMNS:
 
         @admin.display(description=field.verbose_name, ordering=name)
         def column(obj):
             value = getattr(obj, name)
-            return format_phone(str(value)) if value else "—"
+            return formatter(value) if value not in (None, "") else "—"
 
         column.__name__ = f"{name}_formatted"
-        _PHONE_COLUMNS[key] = column
-    return _PHONE_COLUMNS[key]
+        _FORMATTED_COLUMNS[key] = column
+    return _FORMATTED_COLUMNS[key]
 
 
 class GrammarMixin:
     """Titles and success messages with the right case and gender (see the module docstring); phone
-    columns written the portal's way."""
+    and money columns written the portal's way."""
 
     def get_list_display(self, request):
         return [
-            _phone_column(self.opts, name) if isinstance(name, str) else name
+            _formatted_column(self.opts, name) if isinstance(name, str) else name
             for name in super().get_list_display(request)
         ]
 

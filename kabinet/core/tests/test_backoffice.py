@@ -374,7 +374,7 @@ def test_back_office_dates_are_written_dd_mm_yyyy_in_lists_and_forms(staff_clien
     assert Contract.objects.get(pk=contract.pk).start_date == date(2026, 1, 5)
 
 
-def test_back_office_lists_write_phones_the_portal_way(staff_client, admin_a):
+def test_back_office_lists_write_phones_and_money_the_portal_way(staff_client, admin_a, org_a, products):
     from kabinet.accounts.services import challenge_issue
     from kabinet.core.phones import format_phone
 
@@ -387,3 +387,6 @@ def test_back_office_lists_write_phones_the_portal_way(staff_client, admin_a):
     # The phone column still sorts and the first column still opens the record.
     html = staff_client.get(reverse("admin:accounts_phonechallenge_changelist") + "?o=1").content.decode()
     assert "/change/" in html
+    ContractFactory(organization=org_a, product=products["auto"], number="AL-26-MONEY", amount="3600000.00")
+    html = staff_client.get(reverse("admin:contracts_contract_changelist")).content.decode()
+    assert "3\u202f600\u202f000,00\u00a0₽" in html and "3600000,00" not in html
