@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.conftest import assert_images_loaded
+from e2e.test_accessibility import serious_violations
 from e2e.test_journeys import sign_in
 from kabinet.appeals.models import Appeal, AppealTopic
 from kabinet.audit.models import AuditEvent
@@ -124,6 +125,7 @@ def test_the_request_form_works_on_its_own_page(
     # The description is missing: the error is next to it and the chosen file is kept (not chosen again).
     expect(page.get_by_test_id("kept-files")).to_contain_text("Письмо.pdf")
     expect(page.get_by_role("checkbox", name=re.compile("Письмо.pdf"))).to_be_checked()
+    assert serious_violations(page) == []
     expect(page.get_by_label("с", exact=True)).to_have_value("2025-01-01")
     page.get_by_label("Описание").fill("Нужен акт сверки за 2025 год")
     page.get_by_role("button", name="Отправить").click()
