@@ -539,15 +539,6 @@ def _join_request_sent(registration: Registration, org: Organization, user: User
     «Сотрудники»), or the lessor's staff (the event feed the back office and the accounting system read)."""
     if registration.status == Registration.Status.AWAITING_ORG_ADMIN:
         join_request_tell_administrators(org=org, user=user)
-        admins = Membership.objects.filter(
-            organization=org, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
-        ).select_related("user")
-        for admin in admins:
-            email_later(
-                to=admin.user.email,
-                template="join_requested",
-                context={"user": admin.user, "organization": org, "full_name": user.full_name},
-            )
         return
     api_events.record(
         "registration.awaiting",
@@ -562,10 +553,21 @@ def _join_request_sent(registration: Registration, org: Organization, user: User
 
 def join_request_tell_administrators(*, org: Organization, user: User) -> None:
     """A «Запрос на добавление» waits for the company's administrators: each sees it in «Уведомления»,
-    linking to «Сотрудники» where they approve or decline it."""
+    linking to «Сотрудники» where they approve or decline it, and gets an e-mail unless they turned
+    this type off in the notification settings."""
     from kabinet.notifications.models import Notification
-    from kabinet.notifications.services import notify_administrators
+    from kabinet.notifications.services import notify_administrators, wants_email
 
+    admins = Membership.objects.filter(
+        organization=org, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE
+    ).select_related("user")
+    for admin in admins:
+        if wants_email(admin.user, Notification.Kind.JOIN_REQUEST):
+            email_later(
+                to=admin.user.email,
+                template="join_requested",
+                context={"user": admin.user, "organization": org, "full_name": user.full_name},
+            )
     notify_administrators(
         org=org,
         kind=Notification.Kind.JOIN_REQUEST,

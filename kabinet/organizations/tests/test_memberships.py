@@ -295,6 +295,19 @@ def test_administrators_are_told_when_staff_pass_a_request_on_to_them(org_a, adm
     assert Notification.objects.filter(organization=other, user=admin_a, kind="join_request").count() == 1
 
 
+def test_an_administrator_who_turned_the_type_off_gets_no_join_request_email(
+    org_a, admin_a, user_b, django_capture_on_commit_callbacks
+):
+    from kabinet.notifications.models import Notification
+    from kabinet.notifications.services import set_email_kinds
+
+    set_email_kinds(user=admin_a, kinds=[Notification.Kind.SUPPORT_REPLY])
+    with django_capture_on_commit_callbacks(execute=True):
+        _ask_to_join(user_b, org_a)
+    assert admin_a.email not in [m.to[0] for m in mail.outbox]
+    assert Notification.objects.filter(user=admin_a, kind="join_request").exists()  # still in the portal
+
+
 # 13 — «Отправить приглашение повторно»: a new link, the old one dead, limited, in the history
 
 
