@@ -52,6 +52,10 @@ class KeptFiles:
         self.held = [found[t] for t in self.tokens if t in found]
         self.refused = [t for t in self.tokens if t not in found]
         self._opened: list[File] = []
+        # A form that needs a file is satisfied by a kept one: the field checks only the new ones.
+        self.required = self.enabled and form.fields[field].required
+        if self.required and self.held:
+            form.fields[field].required = False
 
     def check(self) -> bool:
         """Add the form's errors for refused tokens and for too many files; True when there are none."""

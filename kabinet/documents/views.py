@@ -23,6 +23,7 @@ from kabinet.creditors.models import Product
 from kabinet.creditors.selectors import current_creditor
 from kabinet.documents import selectors, services
 from kabinet.documents.forms import DocumentFilterForm, UploadForm
+from kabinet.documents.held import KeptFiles
 from kabinet.documents.models import Document
 
 TABS = {"incoming": Document.Direction.INCOMING, "uploaded": Document.Direction.UPLOADED}
@@ -131,15 +132,21 @@ def document_list_xlsx(request, tab: str = "incoming"):
 def upload(request):
     appeals = _appeals(request)
     form = UploadForm(request.POST, request.FILES, org=request.org, appeals=appeals)
-    if form.is_valid():
+    kept = KeptFiles(request, form)
+    if form.is_valid() & kept.check():
         data = services.UploadInput(
             doc_type=form.cleaned_data["doc_type"],
             contract=form.cleaned_data["contract"],
             appeal=next((a for a in appeals if a.pk == form.cleaned_data["appeal"]), None),
         )
         documents = services.documents_upload(
-            org=request.org, user=request.user, files=form.cleaned_data["files"], data=data, request=request
+            org=request.org,
+            user=request.user,
+            files=kept.files(form.cleaned_data["files"]),
+            data=data,
+            request=request,
         )
+        kept.release()
         messages.success(request, _("Files sent: %(n)d.") % {"n": len(documents)})
         return HttpResponseRedirect(reverse("documents:uploaded"))
     direction = Document.Direction.UPLOADED
@@ -158,6 +165,7 @@ def upload(request):
             "selecting": False,
             "section": "documents",
             "upload_form": form,
+            "kept_files": kept.keep(),
             "zip_max": settings.DOCUMENT_ZIP_MAX_FILES,
         },
         status=400,

@@ -293,3 +293,25 @@ def test_staff_publish_several_files_and_the_members_are_told(
         },
     )
     assert "нет договора с таким номером" in wrong.content.decode()
+
+
+def test_a_file_chosen_before_an_error_is_kept_and_satisfies_the_required_field(client_a, library):
+    """14.2: a wrong contract number does not make the person choose the file again."""
+    import re
+
+    from kabinet.core.models import HeldUpload
+
+    response = upload(client_a, [SimpleUploadedFile("Платёжка 9.pdf", PDF)], contract="NO-SUCH")
+    html = response.content.decode()
+    assert response.status_code == 400 and "Платёжка 9.pdf" in html
+    [token] = re.findall(r'name="held_files" value="([^"]+)"', html)
+    response = client_a.post(
+        "/documents/upload/",
+        {"doc_type": "Платёжка", "contract": library["contract"].number, "held_files": token},
+    )
+    assert response.status_code == 302
+    document = Document.objects.get(original_name="Платёжка 9.pdf")
+    assert document.contract == library["contract"] and document.file.read() == PDF
+    assert not HeldUpload.objects.exists()
+    # Without a kept or a new file the field is still required.
+    assert upload(client_a, []).status_code == 400
