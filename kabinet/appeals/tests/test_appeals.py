@@ -90,6 +90,8 @@ def test_a_contract_appeal_asks_for_the_topics_fields_and_takes_attachments(clie
     assert appeal.data == {"date": "2027-01-15"}
     attachment = Document.objects.get(appeal=appeal)
     assert attachment.original_name == "Заявление.pdf" and attachment.direction == "uploaded"
+    card = client_a.get(f"/requests/{appeal.pk}/").content.decode()
+    assert "15.01.2027" in card and "2027-01-15" not in card  # 14.10: the topic's date as dd.mm.yyyy
 
 
 def test_the_topic_changes_the_fields_of_the_form(client_a, topics):
