@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.backends.signals import connection_created
-from django.db.models import CharField, Func
+from django.db.models import CharField, Func, Lookup
 
 
 def _register_sqlite_functions(sender, connection, **kwargs):
@@ -23,3 +23,17 @@ class Casefold(Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return super().as_sql(compiler, connection, function="kb_casefold", **extra_context)
+
+
+class AnyOfSubquery(Lookup):
+    """`lhs = ANY(ARRAY(subquery))` (PostgreSQL): the subquery runs once as an InitPlan and its ids stay an
+    index condition of `lhs`, even inside an OR, where `lhs IN (subquery)` becomes a hashed SubPlan filter.
+    Used as an expression: `.filter(AnyOfSubquery(F("contract_id"), queryset.values("pk")[:500]))`."""
+
+    lookup_name = "any_of_subquery"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)

@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connection
-from django.db.models import Exists, Q, QuerySet, TextField, Value
+from django.db.models import Exists, F, Q, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 
 from kabinet.contracts.models import Contract
-from kabinet.core.db import Casefold
+from kabinet.core.db import AnyOfSubquery, Casefold
 from kabinet.documents.models import Document
 
 # The commonest Russian inflections, longest first: enough for «договоры» to find «договор» without a
@@ -45,14 +45,22 @@ def search(documents: QuerySet, q: str, org) -> QuerySet:
         query = SearchQuery(q, config="russian", search_type="websearch")
         # No join inside the OR: each branch can use its own index (the full-text GIN, the trigram GINs,
         # and the contracts' trigram index in the subquery), combined by a bitmap OR.
-        # The matching contracts are fetched first (a handful of ids): a subquery here would hide the
-        # branches from the planner (measured 100 ms against 5 ms at 50,000 documents).
-        contract_ids = list(
-            Contract.objects.for_org(org).filter(number__icontains=q).values_list("pk", flat=True)[:500]
+        # The matching contracts are an ARRAY(…) of ids: PostgreSQL runs it once as an InitPlan and the
+        # branch stays an index condition (`contract_id = ANY($0)`) inside the bitmap OR — in the same
+        # query, where `contract_id IN (SELECT …)` would hide the branches from the planner (measured
+        # 100 ms against 5 ms at 50,000 documents).
+        contracts = (
+            Contract.objects.for_org(org)
+            .filter(number__icontains=q)
+            .values("pk")
+            .order_by()[:500]
         )
-        condition = Q(search_vector=query) | Q(title__icontains=q) | Q(original_name__icontains=q)
-        if contract_ids:
-            condition |= Q(contract_id__in=contract_ids)
+        condition = (
+            Q(search_vector=query)
+            | Q(title__icontains=q)
+            | Q(original_name__icontains=q)
+            | Q(AnyOfSubquery(F("contract_id"), contracts))
+        )
         return documents.filter(condition)
     words = [stem(w.casefold()) for w in q.split()][:8]
     haystack = Casefold(

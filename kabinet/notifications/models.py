@@ -41,7 +41,7 @@ class Notification(OrgOwned):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["organization", "user", "-created_at"], name="notif_org_user"),
+            models.Index(fields=["organization", "user", "-created_at", "-id"], name="notif_org_user_created"),
             models.Index(fields=["organization", "user", "read_at"], name="notif_org_user_unread"),
         ]
 

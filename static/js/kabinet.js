@@ -139,6 +139,16 @@
     setTimeout(function () { link.classList.remove("disabled"); link.removeAttribute("aria-busy"); spinner.remove(); }, 4000);
   });
 
+  // A filter form refreshes its results on `input` of its search box (with a delay) and on `change` of its
+  // other fields. The search box's own `change` (fired when it loses focus) would refresh the results a
+  // second time — e.g. just as «Выбрать документы» is clicked, wiping the first tick — so it stops here.
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("input[type=search]") && el.form && el.form.hasAttribute("hx-trigger")) {
+      event.stopPropagation();
+    }
+  }, true);
+
   // «Выбрать документы»: tick documents on the page (or everything the filter matches) → one ZIP.
   var selecting = false;
   function selectForm() { return document.querySelector("[data-select-form]"); }
