@@ -143,7 +143,7 @@ def main() -> int:
     try:
         wait_until_up(url, server)
         command = [
-            args.wapiti,
+            str(Path(args.wapiti).resolve()),
             "-u",
             url + "/",
             "--scope",
