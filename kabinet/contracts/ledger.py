@@ -10,7 +10,8 @@ Credits pay charges: first as the books said (`Allocation` rows of a payment), t
 oldest-due-first (by due date; lines before adjustments before penalties on one day; then number).
 What is left after every charge is paid is an advance (`unallocated`). `allocate()` is that rule as a
 pure function; every figure below is computed from it, and the copies kept on the rows for fast
-lists (`paid_amount`, `paid_date`, `is_paid` of lines, penalties and adjustments) are written by
+lists (`paid_amount`, `paid_date`, `is_paid` of lines, penalties and adjustments; the ledger's figure
+on the books' date on `BooksDebt`) are written by
 `kabinet.contracts.services.ledger_recompute` from the very same function in the same transaction
 as the ledger write (a test proves they are equal).
 
@@ -32,13 +33,20 @@ Public API (names are stable; other apps — invoices, the reconciliation statem
     of its outstanding; penalties are a line with rate None), `books` (the `BooksDebt` row or None) and
     `books_check` (BooksCheck: the books' figure vs the ledger's overdue on the books' date).
 
+`contract_card(contract, *, today=None) -> ContractLedger`
+    The same figures read from the row copies (2 queries): the contract card. `payments` holds only
+    the payments that count now, without splits. The property test checks it equals `contract_ledger`.
+
 `contract_debt_lines(contract, *, today=None) -> list[DebtLine]`
     `contract_ledger(contract).debt_lines`: what «Счёт на оплату задолженности» asks for.
 
 `org_debt(org, creditor=None, *, today=None) -> DebtSummary`
     The main page's «Просроченная задолженность»: `total`, `as_of` (today: the ledger is always
     current), `rows` (list[ContractDebt]: `contract`, `amount`, `lines` per VAT rate, `books`,
-    `books_check`), from the row copies in a constant number of queries.
+    `books_check`), from the row copies in two queries whatever the size of the organization: sums
+    per contract and VAT rate computed by the database (the VAT of each charge's outstanding rounded
+    as `money.vat_included` does), over the index `payment_org_overdue_sums`; the books' check from
+    the copy on the `BooksDebt` row (`ledger_amount`, `ledger_penalty`, kept by `ledger_recompute`).
 
 `calendar_page(org, creditor=None, *, after: str = "", limit: int = 10, today=None) -> CalendarPage`
     The payment calendar: unpaid schedule lines due today or later, ordered by (due_date, id), keyset
