@@ -10,7 +10,8 @@ Credits pay charges: first as the books said (`Allocation` rows of a payment), t
 oldest-due-first (by due date; lines before adjustments before penalties on one day; then number).
 What is left after every charge is paid is an advance (`unallocated`). `allocate()` is that rule as a
 pure function; every figure below is computed from it, and the copies kept on the rows for fast
-lists (`paid_amount`, `paid_date`, `is_paid` of lines, penalties and adjustments) are written by
+lists (`paid_amount`, `paid_date`, `is_paid` of lines, penalties and adjustments; the ledger's figure
+on the books' date on `BooksDebt`) are written by
 `kabinet.contracts.services.ledger_recompute` from the very same function in the same transaction
 as the ledger write (a test proves they are equal).
 
@@ -32,13 +33,20 @@ Public API (names are stable; other apps — invoices, the reconciliation statem
     of its outstanding; penalties are a line with rate None), `books` (the `BooksDebt` row or None) and
     `books_check` (BooksCheck: the books' figure vs the ledger's overdue on the books' date).
 
+`contract_card(contract, *, today=None) -> ContractLedger`
+    The same figures read from the row copies (2 queries): the contract card. `payments` holds only
+    the payments that count now, without splits. The property test checks it equals `contract_ledger`.
+
 `contract_debt_lines(contract, *, today=None) -> list[DebtLine]`
     `contract_ledger(contract).debt_lines`: what «Счёт на оплату задолженности» asks for.
 
 `org_debt(org, creditor=None, *, today=None) -> DebtSummary`
     The main page's «Просроченная задолженность»: `total`, `as_of` (today: the ledger is always
     current), `rows` (list[ContractDebt]: `contract`, `amount`, `lines` per VAT rate, `books`,
-    `books_check`), from the row copies in a constant number of queries.
+    `books_check`), from the row copies in two queries whatever the size of the organization: sums
+    per contract and VAT rate computed by the database (the VAT of each charge's outstanding rounded
+    as `money.vat_included` does), over the index `payment_org_overdue_sums`; the books' check from
+    the copy on the `BooksDebt` row (`ledger_amount`, `ledger_penalty`, kept by `ledger_recompute`).
 
 `calendar_page(org, creditor=None, *, after: str = "", limit: int = 10, today=None) -> CalendarPage`
     The payment calendar: unpaid schedule lines due today or later, ordered by (due_date, id), keyset
@@ -80,7 +88,21 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,7 +116,7 @@ from kabinet.contracts.models import (
     Penalty,
     ScheduledPayment,
 )
-from kabinet.core.money import vat_included
+from kabinet.core.money import MoneyField, vat_included
 
 ZERO = Decimal("0.00")
 LINE, ADJUSTMENT, PENALTY, PAYMENT = "line", "adjustment", "penalty", "payment"
@@ -396,9 +418,9 @@ def _apply(inputs: _Inputs, allocated: Allocated, today: date) -> None:
         payment.unallocated = credit.unallocated if credit else ZERO
 
 
-def _books_check(inputs: _Inputs, books: BooksDebt | None) -> BooksCheck | None:
-    if books is None:
-        return None
+def books_check_of(inputs: _Inputs, books: BooksDebt) -> BooksCheck:
+    """The books' figure against the ledger's on the books' date, computed from the whole ledger (what
+    `services.ledger_recompute` copies onto the `BooksDebt` row)."""
     charges, credits = _rule_inputs(inputs)
     allocated = allocate(charges, credits, on=books.as_of)
     overdue = [c for c in allocated.charges if c.due < books.as_of]
@@ -408,6 +430,24 @@ def _books_check(inputs: _Inputs, books: BooksDebt | None) -> BooksCheck | None:
         books_penalty=books.penalty,
         ledger_amount=sum((c.outstanding for c in overdue if c.kind != PENALTY), ZERO),
         ledger_penalty=sum((c.outstanding for c in overdue if c.kind == PENALTY), ZERO),
+    )
+
+
+def _books_check(inputs: _Inputs, books: BooksDebt | None) -> BooksCheck | None:
+    return books_check_of(inputs, books) if books is not None else None
+
+
+def _copied_books_check(books: BooksDebt | None) -> BooksCheck | None:
+    """The check from the copies on the row; None when there is no row or no copy yet (the caller
+    then computes it from the ledger)."""
+    if books is None or books.ledger_amount is None or books.ledger_penalty is None:
+        return None
+    return BooksCheck(
+        as_of=books.as_of,
+        books_amount=books.amount,
+        books_penalty=books.penalty,
+        ledger_amount=books.ledger_amount,
+        ledger_penalty=books.ledger_penalty,
     )
 
 
@@ -436,6 +476,97 @@ def contract_ledger(contract: Contract, *, today: date | None = None) -> Contrac
     return _ledger_from(contract, inputs, books, today)
 
 
+def contract_card(contract: Contract, *, today: date | None = None) -> ContractLedger:
+    """The contract card's figures from the row copies the ledger service keeps (two queries: the
+    schedule, and the penalties, adjustments, payments counted now and the books' row in one union).
+
+    The same `ContractLedger` as `contract_ledger` in every figure (`lines` with their copies and status,
+    `remaining`, `overdue`, `paid`, `penalties_outstanding`, `debt_lines`, `next_line`, `unpaid_lines`,
+    `unallocated`, `books_check`; the property test compares them after every step), but `payments`
+    holds only the payments that count now, without their splits: what a payment paid is
+    `contract_ledger`'s (the files and the statement use that one)."""
+    today = today or timezone.localdate()
+    org_id = contract.organization_id
+    lines = list(
+        ScheduledPayment.objects.for_org_id(org_id).filter(contract=contract).order_by("due_date", "number", "id")
+    )
+    money = MoneyField()
+    rate_field = DecimalField(max_digits=5, decimal_places=2)
+    # Typed NULLs: PostgreSQL resolves an untyped NULL column of a UNION as text.
+    none_money, none_rate = Cast(Value(None), output_field=money), Cast(Value(None), output_field=rate_field)
+    columns = ("k_kind", "k_id", "k_day", "k_amount", "k_paid", "k_rate", "k_x", "k_y")
+
+    def part(queryset, kind, day, paid, rate=none_rate, x=none_money, y=none_money):
+        return (
+            queryset.order_by()
+            .annotate(
+                k_kind=Value(kind),
+                k_id=F("pk"),
+                k_day=F(day),
+                k_amount=F("amount"),
+                k_paid=paid,
+                k_rate=rate,
+                k_x=x,
+                k_y=y,
+            )
+            .values_list(*columns)
+        )
+
+    def of(model):
+        return model.objects.for_org_id(org_id).filter(contract=contract)
+
+    side = part(of(Penalty), PENALTY, "accrued_on", F("paid_amount")).union(
+        part(of(Adjustment), ADJUSTMENT, "date", F("paid_amount"), F("vat_rate")),
+        part(of(PaymentReceived).filter(reversed_on__isnull=True), PAYMENT, "received_on", none_money),
+        part(of(BooksDebt), "books", "as_of", F("penalty"), x=F("ledger_amount"), y=F("ledger_penalty")),
+        all=True,
+    )
+    penalties, adjustments, payments, books = [], [], [], None
+    for kind, pk, day, amount, paid, rate, x, y in side:
+        common = {"pk": pk, "organization_id": org_id, "contract_id": contract.pk, "amount": amount}
+        if kind == PENALTY:
+            penalties.append(Penalty(**common, accrued_on=day, paid_amount=paid, is_paid=amount - paid <= 0))
+        elif kind == ADJUSTMENT:
+            adjustments.append(
+                Adjustment(**common, date=day, vat_rate=rate, paid_amount=paid, is_paid=amount <= 0 or amount <= paid)
+            )
+        elif kind == PAYMENT:
+            payments.append(PaymentReceived(**common, received_on=day))
+        else:
+            books = BooksDebt(**common, as_of=day, penalty=paid, ledger_amount=x, ledger_penalty=y)
+    penalties.sort(key=lambda p: (p.accrued_on, p.pk))
+    adjustments.sort(key=lambda a: (a.date, a.pk))
+    payments.sort(key=lambda p: (p.received_on, p.pk))
+    charges = [
+        Charge(LINE, line.pk, line.due_date, line.amount, line.vat_rate, line.number, line.paid_amount, line.paid_date)
+        for line in lines
+    ]
+    charges += [Charge(PENALTY, p.pk, p.accrued_on, p.amount, None, paid=p.paid_amount) for p in penalties]
+    charges += [
+        Charge(ADJUSTMENT, a.pk, a.date, a.amount, a.vat_rate, paid=a.paid_amount) for a in adjustments if a.amount > 0
+    ]
+    for line in lines:
+        line.status = _status(line, today)
+    for penalty in penalties:
+        penalty.outstanding = max(penalty.amount - penalty.paid_amount, ZERO)
+    credits = sum((p.amount for p in payments), ZERO) - sum((a.amount for a in adjustments if a.amount < 0), ZERO)
+    check = _copied_books_check(books)
+    if books is not None and check is None:
+        check = books_check_of(load(org_id, [contract.pk])[contract.pk], books)
+    return ContractLedger(
+        contract=contract,
+        today=today,
+        lines=lines,
+        penalties=penalties,
+        adjustments=adjustments,
+        payments=payments,
+        unallocated=credits - sum((c.paid for c in charges), ZERO),
+        charges=charges,
+        books=books,
+        books_check=check,
+    )
+
+
 def contract_debt_lines(contract: Contract, *, today: date | None = None) -> list[DebtLine]:
     return contract_ledger(contract, today=today).debt_lines
 
@@ -448,33 +579,89 @@ def _in_section(queryset: QuerySet, creditor, path: str = "contract__product__cr
     return queryset.filter(**{path: creditor}) if creditor is not None else queryset
 
 
-def _unpaid_charges(org, creditor, today: date) -> list[Charge]:
-    """Overdue charges with something outstanding, from the copies the ledger service keeps."""
-    out: list[Charge] = []
-    lines = _in_section(ScheduledPayment.objects.for_org(org), creditor).filter(is_paid=False, due_date__lt=today)
-    for pk, contract_id, due, amount, paid, rate, number in lines.values_list(
-        "pk", "contract_id", "due_date", "amount", "paid_amount", "vat_rate", "number"
-    ):
-        charge = Charge(LINE, pk, due, amount, rate, number, paid=paid)
-        charge.contract_id = contract_id  # type: ignore[attr-defined]
-        out.append(charge)
-    penalties = _in_section(Penalty.objects.for_org(org), creditor).filter(is_paid=False, accrued_on__lt=today)
-    for pk, contract_id, due, amount, paid in penalties.values_list(
-        "pk", "contract_id", "accrued_on", "amount", "paid_amount"
-    ):
-        charge = Charge(PENALTY, pk, due, amount, None, paid=paid)
-        charge.contract_id = contract_id  # type: ignore[attr-defined]
-        out.append(charge)
-    adjustments = _in_section(Adjustment.objects.for_org(org), creditor).filter(
-        is_paid=False, date__lt=today, amount__gt=0
+def _left_kopecks():
+    """What is left to pay on a charge row, from its copies, in kopecks (an integer expression)."""
+    return Cast("amount", BigIntegerField()) - Cast("paid_amount", BigIntegerField())
+
+
+def _vat_kopecks(left, rate):
+    """`money.vat_included(left, rate)` in SQL, in whole kopecks: left × R / (10000 + R) rounded half-up,
+    R the rate in hundredths of a percent. Split as q·R + (rem·R)/D so no product leaves 64 bits."""
+    hundredths = Cast(Round(rate * 100), BigIntegerField())
+    divisor = ExpressionWrapper(hundredths + 10000, output_field=BigIntegerField())
+    whole = ExpressionWrapper(left / divisor, output_field=BigIntegerField())
+    rem = ExpressionWrapper(left - whole * divisor, output_field=BigIntegerField())
+    return ExpressionWrapper(
+        whole * hundredths + (rem * hundredths * 2 + divisor) / (divisor * 2), output_field=BigIntegerField()
     )
-    for pk, contract_id, due, amount, paid, rate in adjustments.values_list(
-        "pk", "contract_id", "date", "amount", "paid_amount", "vat_rate"
+
+
+def _overdue_sums(org, creditor, today: date) -> list[tuple[int, Decimal | None, bool, Decimal, Decimal]]:
+    """The overdue debt from the row copies, summed in the database (one query, whatever the number
+    of contracts and lines): (contract id, VAT rate, penalties?, Σ outstanding, Σ VAT of each charge's
+    outstanding) per contract and rate, for every charge due before `today` with something left; and a
+    zero row for every contract with a positive debt by the books (listed even when the ledger has none)."""
+    money = MoneyField()
+    rate_field = DecimalField(max_digits=5, decimal_places=2)
+    parts = []
+    for model, due, has_rate, penalty in (
+        (ScheduledPayment, "due_date", True, False),
+        (Penalty, "accrued_on", False, True),
+        (Adjustment, "date", True, False),
     ):
-        charge = Charge(ADJUSTMENT, pk, due, amount, rate, paid=paid)
-        charge.contract_id = contract_id  # type: ignore[attr-defined]
-        out.append(charge)
-    return [c for c in out if c.outstanding > 0]
+        rows = _in_section(model.objects.for_org(org), creditor).filter(
+            is_paid=False, amount__gt=F("paid_amount"), **{f"{due}__lt": today}
+        )
+        if model is Adjustment:
+            rows = rows.filter(amount__gt=0)
+        rate = F("vat_rate") if has_rate else Cast(Value(None), output_field=rate_field)
+        vat = _vat_kopecks(_left_kopecks(), F("vat_rate")) if has_rate else Value(0, output_field=BigIntegerField())
+        parts.append(
+            rows.order_by()
+            .annotate(k_contract=F("contract_id"), k_rate=rate, k_penalty=Value(penalty, output_field=BooleanField()))
+            .values("k_contract", "k_rate", "k_penalty")
+            .annotate(
+                k_amount=Sum(_left_kopecks(), output_field=money),
+                k_vat=Sum(vat, output_field=money),
+            )
+            .values_list("k_contract", "k_rate", "k_penalty", "k_amount", "k_vat")
+        )
+    # A contract the books say is in debt is listed even when the ledger says it is not: a zero row.
+    books = _in_section(BooksDebt.objects.for_org(org), creditor).filter(Q(amount__gt=0) | Q(penalty__gt=0))
+    parts.append(
+        books.order_by()
+        .annotate(
+            k_contract=F("contract_id"),
+            k_rate=Cast(Value(None), output_field=rate_field),
+            k_penalty=Value(False, output_field=BooleanField()),
+            k_amount=Value(0, output_field=money),
+            k_vat=Value(0, output_field=money),
+        )
+        .values_list("k_contract", "k_rate", "k_penalty", "k_amount", "k_vat")
+    )
+    return [
+        (contract_id, rate, bool(penalty), amount or ZERO, vat or ZERO)
+        for contract_id, rate, penalty, amount, vat in parts[0].union(*parts[1:], all=True)
+    ]
+
+
+def _summed_debt_lines(sums: Iterable[tuple[Decimal | None, bool, Decimal, Decimal]]) -> list[DebtLine]:
+    """`_debt_lines` from sums per (rate, penalties?) instead of charges (the same lines)."""
+    amounts: dict[Decimal | None, Decimal] = defaultdict(Decimal)
+    vats: dict[Decimal | None, Decimal] = defaultdict(Decimal)
+    penalty_rates: set[Decimal | None] = set()
+    for rate, penalty, amount, vat in sums:
+        if amount <= 0:
+            continue
+        amounts[rate] += amount
+        vats[rate] += vat if rate is not None else ZERO
+        if penalty:
+            penalty_rates.add(rate)
+    order = sorted(amounts, key=lambda r: (r is None, r or 0))
+    return [
+        DebtLine(rate=rate, amount=amounts[rate], vat=vats[rate], is_penalty=rate is None and rate in penalty_rates)
+        for rate in order
+    ]
 
 
 @dataclass
@@ -504,29 +691,58 @@ class DebtSummary:
 
 
 def org_debt(org, creditor=None, *, today: date | None = None) -> DebtSummary:
+    """Two queries whatever the size of the organization (one without any debt): the sums from the copies
+    (`_overdue_sums`) and the contracts in debt (by the ledger or by the books) with the books' row, by
+    number. A books' row without its copy yet (written around the services) is checked on the ledger."""
     today = today or timezone.localdate()
-    by_contract: dict[int, list[Charge]] = defaultdict(list)
-    for charge in _unpaid_charges(org, creditor, today):
-        by_contract[charge.contract_id].append(charge)  # type: ignore[attr-defined]
-    books = {
-        b.contract_id: b
-        for b in _in_section(BooksDebt.objects.for_org(org), creditor).filter(Q(amount__gt=0) | Q(penalty__gt=0))
-    }
-    ids = set(by_contract) | set(books)
-    contracts = {c.pk: c for c in Contract.objects.for_org(org).filter(pk__in=ids).select_related("product__creditor")}
-    inputs = load(org.pk, list(books)) if books else {}
-    rows, books_only = [], []
-    for contract_id in sorted(ids, key=lambda pk: contracts[pk].number):
-        charges = by_contract.get(contract_id, [])
-        book = books.get(contract_id)
-        row = ContractDebt(
-            contract=contracts[contract_id],
-            amount=sum((c.outstanding for c in charges), ZERO),
-            lines=_debt_lines(charges),
-            books=book,
-            books_check=_books_check(inputs[contract_id], book) if book else None,
+    by_contract: dict[int, list[tuple[Decimal | None, bool, Decimal, Decimal]]] = defaultdict(list)
+    for contract_id, rate, penalty, amount, vat in _overdue_sums(org, creditor, today):
+        by_contract[contract_id].append((rate, penalty, amount, vat))
+    if not by_contract:
+        return DebtSummary(total=ZERO, as_of=None, rows=[])
+    contracts = list(
+        _in_section(Contract.objects.for_org(org), creditor, "product__creditor")
+        .select_related("product__creditor")
+        .annotate(
+            b_id=F("debts__id"),
+            b_amount=F("debts__amount"),
+            b_penalty=F("debts__penalty"),
+            b_as_of=F("debts__as_of"),
+            b_ledger_amount=F("debts__ledger_amount"),
+            b_ledger_penalty=F("debts__ledger_penalty"),
         )
-        (rows if charges else books_only).append(row)
+        .filter(pk__in=list(by_contract))
+        .order_by("number", "pk")
+    )
+    books = {}
+    for c in contracts:
+        if c.b_id is not None and (c.b_amount > 0 or c.b_penalty > 0):
+            books[c.pk] = BooksDebt(
+                pk=c.b_id,
+                organization_id=c.organization_id,
+                contract_id=c.pk,
+                amount=c.b_amount,
+                penalty=c.b_penalty,
+                as_of=c.b_as_of,
+                ledger_amount=c.b_ledger_amount,
+                ledger_penalty=c.b_ledger_penalty,
+            )
+    # Rows written around the services have no copy yet: those (only) are computed from the ledger.
+    uncopied = [pk for pk, book in books.items() if _copied_books_check(book) is None]
+    inputs = load(org.pk, uncopied) if uncopied else {}
+    rows, books_only = [], []
+    for contract in contracts:
+        sums = by_contract.get(contract.pk, [])
+        book = books.get(contract.pk)
+        lines = _summed_debt_lines(sums)
+        row = ContractDebt(
+            contract=contract,
+            amount=sum((line.amount for line in lines), ZERO),
+            lines=lines,
+            books=book,
+            books_check=(_copied_books_check(book) or books_check_of(inputs[contract.pk], book)) if book else None,
+        )
+        (rows if lines else books_only).append(row)
     total = sum((r.amount for r in rows), ZERO)
     return DebtSummary(total=total, as_of=today if rows or books_only else None, rows=rows, books_only=books_only)
 

@@ -138,6 +138,14 @@ class ScheduledPayment(OrgOwned):
             # The payment calendar: an organization's unpaid payments by due date, keyset (due_date, id).
             models.Index(fields=["organization", "is_paid", "due_date", "id"], name="payment_org_unpaid_due_id"),
             models.Index(fields=["contract", "is_paid", "due_date"], name="payment_contract_unpaid_due"),
+            # The overdue debt (`ledger.org_debt`): Σ of the unpaid lines due before a day, per contract and
+            # VAT rate, read from this index alone (PostgreSQL; elsewhere a partial index on the key).
+            models.Index(
+                fields=["organization", "due_date"],
+                include=["contract", "vat_rate", "amount", "paid_amount"],
+                condition=Q(is_paid=False),
+                name="payment_org_overdue_sums",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -294,6 +302,11 @@ class BooksDebt(OrgOwned):
     amount = MoneyField(_("overdue amount"))
     penalty = MoneyField(_("penalty"), default=Decimal("0"))
     as_of = models.DateField(_("as of"))
+    # The ledger's own figures on `as_of` (overdue without penalties, overdue penalties), kept by
+    # `services.ledger_recompute` in the transaction of every ledger write, like the copies on the lines.
+    # None: not computed yet (a row written around the services); the ledger computes it when read.
+    ledger_amount = MoneyField(_("overdue by the ledger"), null=True, blank=True, editable=False)
+    ledger_penalty = MoneyField(_("penalty by the ledger"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("debt by the books")

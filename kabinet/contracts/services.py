@@ -110,8 +110,9 @@ def ledger_recompute(*, org_id: int, contract_ids: list[int]) -> None:
     if not contract_ids:
         return
     inputs = ledger.load(org_id, contract_ids)
-    changed: dict[type, list] = {ScheduledPayment: [], Penalty: [], Adjustment: []}
-    for contract_inputs in inputs.values():
+    books = {b.contract_id: b for b in BooksDebt.objects.for_org_id(org_id).filter(contract_id__in=contract_ids)}
+    changed: dict[type, list] = {ScheduledPayment: [], Penalty: [], Adjustment: [], BooksDebt: []}
+    for contract_id, contract_inputs in inputs.items():
         charges, credits = ledger._rule_inputs(contract_inputs)
         state = {c.key: c for c in ledger.allocate(charges, credits).charges}
         for line in contract_inputs.lines:
@@ -131,6 +132,12 @@ def ledger_recompute(*, org_id: int, contract_ids: list[int]) -> None:
             if (adjustment.paid_amount, adjustment.is_paid) != values:
                 adjustment.paid_amount, adjustment.is_paid = values
                 changed[Adjustment].append(adjustment)
+        debt = books.get(contract_id)
+        if debt is not None:
+            check = ledger.books_check_of(contract_inputs, debt)
+            if (debt.ledger_amount, debt.ledger_penalty) != (check.ledger_amount, check.ledger_penalty):
+                debt.ledger_amount, debt.ledger_penalty = check.ledger_amount, check.ledger_penalty
+                changed[BooksDebt].append(debt)
     bulk_write(
         ScheduledPayment,
         [("id", "bigint"), ("paid_amount", "bigint"), ("paid_date", "date"), ("is_paid", "boolean")],
@@ -142,17 +149,24 @@ def ledger_recompute(*, org_id: int, contract_ids: list[int]) -> None:
             [("id", "bigint"), ("paid_amount", "bigint"), ("is_paid", "boolean")],
             [(p.pk, _kopecks(p.paid_amount), p.is_paid) for p in changed[model]],
         )
+    bulk_write(
+        BooksDebt,
+        [("id", "bigint"), ("ledger_amount", "bigint"), ("ledger_penalty", "bigint")],
+        [(d.pk, _kopecks(d.ledger_amount), _kopecks(d.ledger_penalty)) for d in changed[BooksDebt]],
+    )
 
 
 def _contracts_with_credits(contract_ids: list[int]) -> list[int]:
-    """Of these contracts, those whose lines may be paid at all (the rest have every copy at zero)."""
+    """Of these contracts, those whose copies may be anything but zero: lines may be paid at all, or the
+    books sent a debt figure (its ledger counterpart on the books' date changes with the schedule)."""
     with_payments = set(
         PaymentReceived.objects.filter(contract_id__in=contract_ids).values_list("contract_id", flat=True)
     )
     with_credits = set(
         Adjustment.objects.filter(contract_id__in=contract_ids, amount__lt=0).values_list("contract_id", flat=True)
     )
-    return sorted(with_payments | with_credits)
+    with_books = set(BooksDebt.objects.filter(contract_id__in=contract_ids).values_list("contract_id", flat=True))
+    return sorted(with_payments | with_credits | with_books)
 
 
 def _recompute_many(contracts: list[Contract]) -> None:
@@ -596,6 +610,8 @@ def books_debt_put(*, contract: Contract, amount: Decimal, penalty: Decimal, as_
             contract=contract,
             defaults={"amount": amount, "penalty": penalty, "as_of": as_of},
         )
+        ledger_recompute(org_id=contract.organization_id, contract_ids=[contract.pk])
+        debt.refresh_from_db(fields=["ledger_amount", "ledger_penalty"])
     return debt
 
 

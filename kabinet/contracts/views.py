@@ -161,7 +161,7 @@ def contract_detail(request, pk: int, tab: str = "main"):
         "contract_pk_text": str(contract.pk),
     }
     if tab == "main":
-        context["ledger"] = ledger.contract_ledger(contract, today=context["today"])
+        context["ledger"] = ledger.contract_card(contract, today=context["today"])
         context["items_count"] = LeasedItem.objects.for_org(request.org).filter(contract=contract).count()
         context.update(_buyout(request, contract, context["today"]))
     elif tab == "items":
@@ -186,7 +186,7 @@ def contract_detail(request, pk: int, tab: str = "main"):
         )
     if request.htmx and not request.htmx.boosted:
         return render(request, "contracts/contract_detail.html#tab", context)
-    card = context.get("ledger") or ledger.contract_ledger(contract, today=context["today"])
+    card = context.get("ledger") or ledger.contract_card(contract, today=context["today"])
     context["schedule"] = card.lines
     context["next_payment"] = card.next_line
     context["has_unpaid"] = bool(card.unpaid_lines)

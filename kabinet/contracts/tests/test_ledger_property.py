@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from kabinet.api.models import ApiToken
+from kabinet.contracts.ledger import contract_ledger, org_debt
 from kabinet.contracts.models import Contract, ScheduledPayment
 from kabinet.core.money import vat_included
 from kabinet.core.testing import ContractFactory, MembershipFactory, OrganizationFactory, ProductFactory
@@ -96,7 +97,9 @@ pay_op = st.tuples(
 )
 reverse_op = st.tuples(st.just("reverse"), st.integers(min_value=0, max_value=5))
 penalty_op = st.tuples(st.just("penalty"), st.sampled_from(["PEN-1", "PEN-2"]), st.one_of(st.just(ZERO), cents))
-operations = st.lists(st.one_of(schedule_op, pay_op, pay_op, reverse_op, penalty_op), min_size=1, max_size=6)
+# The books' own debt figure on a date (the portal shows the ledger's figure on that date next to it).
+books_op = st.tuples(st.just("books"), cents, st.one_of(st.just(ZERO), cents), st.sampled_from(DUE_DATES + PAY_DATES))
+operations = st.lists(st.one_of(schedule_op, pay_op, pay_op, reverse_op, penalty_op, books_op), min_size=1, max_size=6)
 
 
 def apply(api: Client, model: Model, op) -> None:
@@ -135,6 +138,11 @@ def apply(api: Client, model: Model, op) -> None:
         assert response.status_code == 200, response.content
         target["reversed"] = True
         # Explicit allocations to lines that are gone went back to the pool (the model skips them too).
+    elif kind == "books":
+        _, amount, penalty, day = op
+        payload = {"amount": str(amount), "penalty": str(penalty), "as_of": str(day)}
+        response = api.put("/api/v1/contracts/PT-1/debt/", payload, content_type="application/json")
+        assert response.status_code == 200, response.content
     elif kind == "penalty":
         _, key, amount = op
         day = TODAY - timedelta(days=2)
@@ -174,6 +182,25 @@ def check(client: Client, contract: Contract, model: Model) -> None:
     card = client.get(f"/contracts/{contract.pk}/").context["ledger"]
     assert (card.remaining, card.overdue) == (remaining, overdue)
     assert {p.number: p.outstanding for p in card.lines} == line_left
+
+    # The card and the main page read the copies the ledger service keeps; they equal the ledger
+    # computed from scratch (every charge, credit and allocation) in every figure.
+    full = contract_ledger(contract)
+    for name in ("remaining", "overdue", "paid", "unallocated", "penalties_outstanding", "debt_lines", "books_check"):
+        assert getattr(card, name) == getattr(full, name), name
+    state = [(p.pk, p.paid_amount, p.paid_date, p.is_paid, p.status) for p in card.lines]
+    assert state == [(p.pk, p.paid_amount, p.paid_date, p.is_paid, p.status) for p in full.lines]
+    assert (card.next_line and card.next_line.pk) == (full.next_line and full.next_line.pk)
+    assert [p.pk for p in card.unpaid_lines] == [p.pk for p in full.unpaid_lines]
+    summary = org_debt(contract.organization)
+    rows = [*summary.rows, *summary.books_only]
+    if full.overdue > 0 or (full.books and (full.books.amount > 0 or full.books.penalty > 0)):
+        (row,) = rows
+        assert (row.amount, row.lines) == (full.overdue, full.debt_lines)
+        shown = full.books_check if full.books and (full.books.amount > 0 or full.books.penalty > 0) else None
+        assert row.books_check == shown
+    else:
+        assert rows == []
 
     # The main page: debt block (one line per VAT rate, VAT = sum of the lines' VAT) and the calendar.
     page = client.get("/dashboard/")

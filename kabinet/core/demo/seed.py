@@ -633,12 +633,10 @@ class Seeder:
                 ]
             )
             from kabinet.contracts.ledger import contract_ledger
+            from kabinet.contracts.services import books_debt_put
 
             check = contract_ledger(contract).overdue
-            BooksDebt.objects.update_or_create(
-                contract=contract,
-                defaults=dict(organization=org, amount=check - penalty, penalty=penalty, as_of=self.today),
-            )
+            books_debt_put(contract=contract, amount=check - penalty, penalty=penalty, as_of=self.today)
             self._count("debts")
         else:
             BooksDebt.objects.filter(contract=contract).delete()

@@ -32,23 +32,9 @@ def tier_s(django_db_setup, django_db_blocker):
 
 
 CASES = [name for name, _url, _headers in pages(0, "", "", "")]
-# The calendar's own keyset query passes (issue 11 point 7 landed). What fails on these two pages is the
-# overdue-debt read of `kabinet.contracts.ledger` (`_unpaid_charges`, issue 11): it sorts every overdue
-# line of the organization by the contract's start date and number and joins contracts without the
-# organization (a full scan of contracts). Strict: once the ledger's read is fixed these pass and the
-# marks must go.
-CALENDAR = {"main", "calendar «Показать еще»"}
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="ledger overdue-debt read (issue 11)"))
-        if c in CALENDAR
-        else c
-        for c in CASES
-    ],
-)
+@pytest.mark.parametrize("case", CASES)
 def test_list_and_search_queries_use_organization_indexes_and_sort_no_more_than_a_page(tier_s, db, case):
     settings.STORAGES = {
         **settings.STORAGES,
