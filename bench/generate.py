@@ -373,7 +373,7 @@ SCHEDULE_SQL = {
     "vat_rate": "22",
     "vat_amount": "c.amount / t.term * 22 / 122",
     "paid_amount": f"CASE WHEN {PAID} THEN c.amount / t.term WHEN {HALF} THEN c.amount / t.term / 2 ELSE 0 END",
-    "paid_date": f"CASE WHEN {PAID} THEN {DUE} - mod(k, 3) WHEN {HALF} THEN {DUE} + 3 END",
+    "paid_date": f"CASE WHEN {PAID} THEN {DUE} - mod(k, 3) END",  # the ledger dates only lines paid in full
     "is_paid": PAID,
 }
 SCHEDULE_FROM = """
@@ -407,7 +407,7 @@ def fill_ledger(cursor, workers: Workers, now: datetime) -> int:
             "organization_id": "p.organization_id",
             "contract_id": "p.contract_id",
             "external_id": "'PR-' || p.id",
-            "received_on": "p.paid_date",
+            "received_on": "coalesce(p.paid_date, p.due_date + 3)",  # the half-paid lines: 3 days late
             "amount": "p.paid_amount",
             "document_number": "mod(p.id, 1000000)::text",
         },
