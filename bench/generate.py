@@ -1,21 +1,32 @@
-"""Generate a realistic, heavy-tailed data set on PostgreSQL with COPY (issue 12).
+"""Generate a realistic, heavy-tailed data set on PostgreSQL, made by the server (issue 12).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kabinet_bench .venv/bin/python bench/generate.py --tier M
 
-The database named in DATABASE_URL is dropped, created, migrated and filled. Tiers:
+The database named in DATABASE_URL is dropped, created, migrated and filled. Tiers (time measured on
+the shared 2-core machine, see bench/RESULTS.md):
 
-| tier | organizations | contracts | scheduled payments | documents | requests | largest organization |
-|---|---|---|---|---|---|---|
-| S (CI, seconds) | 300 | 3,000 | ~108,000 | 12,000 | 3,000 | 500 contracts, 3,000 documents |
-| M (`make bench-quick`) | 5,000 | 25,000 | ~900,000 | 150,000 | 25,000 | 5,000 contracts, 100,000 documents |
-| L (`make bench`) | 50,000 | 250,000 | ~9,000,000 | 5,000,000 | 500,000 | 5,000 contracts, 100,000 documents |
+| tier | organizations | contracts | scheduled payments | documents | requests | largest organization | time |
+|---|---|---|---|---|---|---|---|
+| S (CI, seconds) | 300 | 3,000 | ~108,000 | 12,000 | 3,000 | 500 contracts, 3,000 documents | ~20 s |
+| M (`make bench-quick`) | 5,000 | 25,000 | ~900,000 | 150,000 | 25,000 | 5,000 contracts, 100,000 documents | ~1 min |
+| L (`make bench`) | 50,000 | 250,000 | ~9,000,000 | 5,000,000 | 500,000 | 5,000 contracts, 100,000 documents | see RESULTS.md |
 
 Every organization but the largest gets a Pareto-like share (rank^-0.6) of the rest: a few hundred
 contracts for the next ones, one or two for most. Contracts run 12–60 months from start dates spread
 over five years (more of them recent), with a payment day of their own, so due dates spread over every
-day of the month and across years; payments due before today are paid (5 % of contracts are behind).
-Documents carry Russian text built from a pool of sentences of leasing paperwork with names, sums,
-dates, VINs and addresses filled in, and the same full-text vector the application builds.
+day of the month and across years. Lines due before today are paid, each by a payment received and
+its allocation; every 20th contract is behind (its last three months: one half paid, two unpaid), so
+the main page shows overdue debt, and the row copies equal what `services.ledger_recompute` computes.
+Documents carry Russian text: two paragraphs drawn from 50,000 made of a pool of 20,000 sentences of
+leasing paperwork with names, sums, dates, VINs and addresses filled in; titles from each type's
+template with its number, date, contract, make or insurer; the full-text vector is the application's
+(`document_reindex`), its text part concatenated from the paragraphs' vectors made once.
+
+How it is fast: organizations, users and contracts are COPY'd from Python; everything else is
+`INSERT … SELECT` from `generate_series` with `random()` picks, in batches on two connections
+(`Workers`); foreign-key triggers are off while loading (`session_replication_role = replica`: the
+rows are consistent by construction), TOAST uses lz4, secondary indexes are dropped first and built
+after the load (two at a time), then VACUUM ANALYZE. It prints rows/s per table and the database size.
 
 The largest organization's administrator signs in as +7 900 000-00-01 / `bench-password-1`.
 
