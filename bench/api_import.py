@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -26,6 +27,8 @@ def main() -> None:
     os.environ.setdefault("KABINET_VAR_DIR", tempfile.mkdtemp(prefix="kabinet-bench-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["ALLOWED_HOSTS"] = "testserver"
+    # A throw-away key: the settings refuse the development key when DEBUG is off.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
     os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.dummy.DummyBackend")
     import django
 

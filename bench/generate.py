@@ -1,21 +1,32 @@
-"""Generate a realistic, heavy-tailed data set on PostgreSQL with COPY (issue 12).
+"""Generate a realistic, heavy-tailed data set on PostgreSQL, made by the server (issue 12).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kabinet_bench .venv/bin/python bench/generate.py --tier M
 
-The database named in DATABASE_URL is dropped, created, migrated and filled. Tiers:
+The database named in DATABASE_URL is dropped, created, migrated and filled. Tiers (time measured on
+the shared 2-core machine, see bench/RESULTS.md):
 
-| tier | organizations | contracts | scheduled payments | documents | requests | largest organization |
-|---|---|---|---|---|---|---|
-| S (CI, seconds) | 300 | 3,000 | ~108,000 | 12,000 | 3,000 | 500 contracts, 3,000 documents |
-| M (`make bench-quick`) | 5,000 | 25,000 | ~900,000 | 150,000 | 25,000 | 5,000 contracts, 100,000 documents |
-| L (`make bench`) | 50,000 | 250,000 | ~9,000,000 | 5,000,000 | 500,000 | 5,000 contracts, 100,000 documents |
+| tier | organizations | contracts | scheduled payments | documents | requests | largest organization | time |
+|---|---|---|---|---|---|---|---|
+| S (CI, seconds) | 300 | 3,000 | ~108,000 | 12,000 | 3,000 | 500 contracts, 3,000 documents | ~20 s |
+| M (`make bench-quick`) | 5,000 | 25,000 | ~900,000 | 150,000 | 25,000 | 5,000 contracts, 100,000 documents | ~1 min |
+| L (`make bench`) | 50,000 | 250,000 | ~9,000,000 | 5,000,000 | 500,000 | 5,000 contracts, 100,000 documents | see RESULTS.md |
 
 Every organization but the largest gets a Pareto-like share (rank^-0.6) of the rest: a few hundred
 contracts for the next ones, one or two for most. Contracts run 12–60 months from start dates spread
 over five years (more of them recent), with a payment day of their own, so due dates spread over every
-day of the month and across years; payments due before today are paid (5 % of contracts are behind).
-Documents carry Russian text built from a pool of sentences of leasing paperwork with names, sums,
-dates, VINs and addresses filled in, and the same full-text vector the application builds.
+day of the month and across years. Lines due before today are paid, each by a payment received and
+its allocation; every 20th contract is behind (its last three months: one half paid, two unpaid), so
+the main page shows overdue debt, and the row copies equal what `services.ledger_recompute` computes.
+Documents carry Russian text: two paragraphs drawn from 50,000 made of a pool of 20,000 sentences of
+leasing paperwork with names, sums, dates, VINs and addresses filled in; titles from each type's
+template with its number, date, contract, make or insurer; the full-text vector is the application's
+(`document_reindex`), its text part concatenated from the paragraphs' vectors made once.
+
+How it is fast: organizations, users and contracts are COPY'd from Python; everything else is
+`INSERT … SELECT` from `generate_series` with `random()` picks, in batches on two connections
+(`Workers`); foreign-key triggers are off while loading (`session_replication_role = replica`: the
+rows are consistent by construction), TOAST uses lz4, secondary indexes are dropped first and built
+after the load (two at a time), then VACUUM ANALYZE. It prints rows/s per table and the database size.
 
 The largest organization's administrator signs in as +7 900 000-00-01 / `bench-password-1`.
 
@@ -206,7 +217,12 @@ def sentence_pool(rng, size: int) -> list[str]:
     return pool
 
 
-# --- COPY with the model's defaults for the columns not named ---------------------------------------
+def paragraphs(rng, sentences: list[str], size: int) -> list[str]:
+    """Paragraphs of 2–5 sentences of the pool: a document's text is two of them (4–10 sentences)."""
+    return [" ".join(rng.choice(sentences) for _ in range(rng.randint(2, 5))) for _ in range(size)]
+
+
+# --- COPY and INSERT … SELECT with the model's defaults for the columns not named --------------------
 
 
 def _defaults(model, named: list[str], now: datetime) -> tuple[list[str], list]:
@@ -246,39 +262,131 @@ def copy_rows(cursor, model, named: list[str], rows, now: datetime) -> int:
     return count
 
 
-def insert_select(cursor, model, expressions: dict[str, str], from_sql: str, params, now: datetime) -> int:
-    """INSERT … SELECT with SQL expressions for the named columns and the model's defaults for the rest."""
-    extra_columns, extra_values = _defaults(model, list(expressions), now)
+def insert_sql(cursor, model, expressions: dict[str, str], now: datetime, skip: tuple[str, ...] = ()) -> str:
+    """`INSERT INTO table (columns) SELECT expressions, defaults` without its FROM: the named columns from
+    SQL expressions, the others the model's defaults as literals (so the statement takes named params).
+    The expressions use `mod()`, never `%`: the statement goes through psycopg's parameter parsing."""
+    from psycopg import sql
+
+    extra_columns, extra_values = _defaults(model, [*expressions, *skip], now)
     columns = ", ".join(f'"{c}"' for c in [*expressions, *extra_columns])
-    select = ", ".join([*expressions.values(), *["%s"] * len(extra_values)])
-    cursor.execute(
-        f'INSERT INTO "{model._meta.db_table}" ({columns}) SELECT {select} {from_sql}', [*extra_values, *params]
-    )
-    return cursor.rowcount
+    literals = [sql.Literal(v).as_string(cursor).replace("%", "%%") for v in extra_values]
+    select = ", ".join([*expressions.values(), *literals])
+    return f'INSERT INTO "{model._meta.db_table}" ({columns}) SELECT {select}'
 
 
-# --- the schedule (adapt here when the ledger's columns change) -------------------------------------
+# --- loading in parallel -----------------------------------------------------------------------------
+
+# Session settings while loading. Foreign-key checks are triggers: `replica` skips them (the rows are
+# consistent by construction; the constraints stay and are valid), the rest is speed.
+SESSION = [
+    "SET synchronous_commit = off",
+    "SET work_mem = '256MB'",
+    "SET maintenance_work_mem = '1GB'",
+    "SET session_replication_role = replica",
+    "SET jit = off",  # compiling costs more than it saves on these statements
+    "SET default_toast_compression = lz4",  # documents' text and vector: pglz costs 1.7× the time
+]
+RESET = [
+    "RESET synchronous_commit",
+    "RESET work_mem",
+    "RESET maintenance_work_mem",
+    "RESET session_replication_role",
+    "RESET jit",
+    "RESET default_toast_compression",
+]
+
+
+class Workers:
+    """Statements run on `n` extra connections at once (2 cores: the server does the work); on the one
+    cursor when the caller holds a transaction (the EXPLAIN test) — others could not see its rows."""
+
+    def __init__(self, connection, cursor, n: int):
+        self.cursor = cursor
+        self.connections = []
+        if n > 1 and not connection.in_atomic_block:
+            from psycopg import ClientCursor
+
+            params = connection.get_connection_params()
+            for _ in range(n):
+                conn = connection.get_new_connection(params)
+                conn.autocommit = True
+                conn.cursor_factory = ClientCursor  # as Django's: parameters bound client-side
+                for statement in SESSION:
+                    conn.execute(statement)
+                self.connections.append(conn)
+
+    def run(self, jobs: list[tuple[str, dict]]) -> int:
+        if not self.connections:
+            total = 0
+            for statement, params in jobs:
+                self.cursor.execute(statement, params or None)
+                total += max(self.cursor.rowcount, 0)
+            return total
+        import threading
+
+        pending = list(reversed(jobs))
+        lock = threading.Lock()
+        totals, errors = [0], []
+
+        def work(conn):
+            with conn.cursor() as cursor:
+                while True:
+                    with lock:
+                        if not pending or errors:
+                            return
+                        statement, params = pending.pop()
+                    try:
+                        cursor.execute(statement, params or None)
+                    except Exception as error:  # re-raised below
+                        with lock:
+                            errors.append(error)
+                        return
+                    with lock:
+                        totals[0] += max(cursor.rowcount, 0)
+
+        threads = [threading.Thread(target=work, args=(conn,)) for conn in self.connections]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return totals[0]
+
+    def close(self) -> None:
+        for conn in self.connections:
+            conn.close()
+
+
+def ranges(low: int, high: int, step: int) -> list[tuple[int, int]]:
+    return [(start, min(start + step - 1, high)) for start in range(low, high + 1, step)]
+
+
+# --- the schedule and the ledger (adapt here when the ledger's columns change) ---------------------
 
 # One row per month of each contract's term, on the contract's own payment day. Payments due before
-# `today` are paid, except for the contracts that are behind (every 20th), whose last three are not.
-# Money is in kopecks (MoneyField). The ledger's payments received and allocations follow in
-# `fill_ledger`: one payment per paid line, allocated to it, so the flags match the ledger.
+# `today` are paid, except for the contracts that are behind (every 20th): of their last three months
+# the oldest is half paid and the other two are not paid. Money is in kopecks (MoneyField). The
+# ledger's payments received and allocations follow in `fill_ledger`: one payment per line with money
+# on it, allocated to that line, so the row copies (`paid_amount`, `paid_date`, `is_paid`) are what
+# `services.ledger_recompute` computes from them.
+DUE = "(c.start_date + make_interval(months => k))::date"
+BEHIND = f"(mod(c.id, 20) = 0 AND {DUE} >= %(today)s - 95)"
+PAID = f"({DUE} < %(today)s AND NOT {BEHIND})"
+HALF = f"({BEHIND} AND {DUE} < %(today)s - 65)"
 SCHEDULE_SQL = {
     "organization_id": "c.organization_id",
     "contract_id": "c.id",
     "number": "k",
-    "due_date": "(c.start_date + make_interval(months => k))::date",
+    "due_date": DUE,
     "amount": "c.amount / t.term",
     "vat_rate": "22",
     "vat_amount": "c.amount / t.term * 22 / 122",
-    "paid_amount": "CASE WHEN {paid} THEN c.amount / t.term ELSE 0 END",
-    "paid_date": "CASE WHEN {paid} THEN (c.start_date + make_interval(months => k))::date - (k %% 3) END",
-    "is_paid": "{paid}",
+    "paid_amount": f"CASE WHEN {PAID} THEN c.amount / t.term WHEN {HALF} THEN c.amount / t.term / 2 ELSE 0 END",
+    "paid_date": f"CASE WHEN {PAID} THEN {DUE} - mod(k, 3) END",  # the ledger dates only lines paid in full
+    "is_paid": PAID,
 }
-SCHEDULE_PAID = (
-    "((c.start_date + make_interval(months => k))::date < %(today)s "
-    "AND NOT (c.id %% 20 = 0 AND (c.start_date + make_interval(months => k))::date >= %(today)s - 95))"
-)
 SCHEDULE_FROM = """
 FROM contracts_contract c
 CROSS JOIN LATERAL (SELECT ((c.end_date - c.start_date) / 30)::int AS term) t
@@ -287,62 +395,175 @@ WHERE c.id BETWEEN %(low)s AND %(high)s
 """
 
 
-def fill_schedule(cursor, today: date, now: datetime) -> int:
+def fill_schedule(cursor, workers: Workers, today: date, now: datetime) -> int:
     from kabinet.contracts.models import ScheduledPayment
 
-    expressions = {column: sql.format(paid=SCHEDULE_PAID) for column, sql in SCHEDULE_SQL.items()}
+    insert = insert_sql(cursor, ScheduledPayment, SCHEDULE_SQL, now)
     cursor.execute("SELECT min(id), max(id) FROM contracts_contract")
     low, high = cursor.fetchone()
-    total, step = 0, 20_000
-    extra_columns, extra_values = _defaults(ScheduledPayment, list(expressions), now)
-    columns = ", ".join(f'"{c}"' for c in [*expressions, *extra_columns])
-    from psycopg import sql
-
-    literals = [sql.Literal(v).as_string(cursor).replace("%", "%%") for v in extra_values]
-    select = ", ".join([*expressions.values(), *literals])
-    for start in range(low, high + 1, step):
-        cursor.execute(
-            f'INSERT INTO "{ScheduledPayment._meta.db_table}" ({columns}) SELECT {select} {SCHEDULE_FROM}',
-            {"today": today, "low": start, "high": start + step - 1},
-        )
-        total += cursor.rowcount
-    return total
+    jobs = [(f"{insert} {SCHEDULE_FROM}", {"today": today, "low": a, "high": b}) for a, b in ranges(low, high, 10_000)]
+    return workers.run(jobs)
 
 
-def fill_ledger(cursor, now: datetime) -> int:
-    """Payments received and their allocations for the paid lines (what the ledger service would hold)."""
+def fill_ledger(cursor, workers: Workers, now: datetime) -> int:
+    """Payments received and their allocations for the lines with money on them (what the ledger service
+    would hold). A payment takes its line's id: the allocation needs no lookup."""
     from kabinet.contracts.models import Allocation, PaymentReceived
 
-    rows = insert_select(
+    received = insert_sql(
         cursor,
         PaymentReceived,
         {
+            "id": "p.id",
             "organization_id": "p.organization_id",
             "contract_id": "p.contract_id",
             "external_id": "'PR-' || p.id",
-            "received_on": "p.paid_date",
-            "amount": "p.amount",
-            "document_number": "(p.id %% 1000000)::text",
+            "received_on": "coalesce(p.paid_date, p.due_date + 3)",  # the half-paid lines: 3 days late
+            "amount": "p.paid_amount",
+            "document_number": "mod(p.id, 1000000)::text",
         },
-        "FROM contracts_scheduledpayment p WHERE p.is_paid",
-        [],
         now,
     )
-    rows += insert_select(
+    allocation = insert_sql(
         cursor,
         Allocation,
-        {
-            "organization_id": "p.organization_id",
-            "payment_id": "r.id",
-            "line_id": "p.id",
-            "amount": "p.amount",
-        },
-        "FROM contracts_paymentreceived r JOIN contracts_scheduledpayment p "
-        "ON p.organization_id = r.organization_id AND r.external_id = 'PR-' || p.id",
-        [],
+        {"organization_id": "p.organization_id", "payment_id": "p.id", "line_id": "p.id", "amount": "p.paid_amount"},
         now,
     )
+    cursor.execute("SELECT min(id), max(id) FROM contracts_scheduledpayment")
+    low, high = cursor.fetchone()
+    where = "FROM contracts_scheduledpayment p WHERE p.paid_amount > 0 AND p.id BETWEEN %(low)s AND %(high)s"
+    parts = ranges(low, high, 500_000)
+    rows = workers.run([(f"{received} {where}", {"low": a, "high": b}) for a, b in parts])
+    rows += workers.run([(f"{allocation} {where}", {"low": a, "high": b}) for a, b in parts])
+    cursor.execute(
+        "SELECT setval(pg_get_serial_sequence('contracts_paymentreceived', 'id'), "
+        "(SELECT coalesce(max(id), 1) FROM contracts_paymentreceived))"
+    )
     return rows
+
+
+# --- documents and requests, made by the server from word pools -------------------------------------
+
+
+def _title_sql() -> str:
+    """The document's title from its type's template (`DOC_TYPES`), placeholders filled in SQL."""
+    makes = ", ".join(f"'{make}'" for make, _ in MAKES)
+    models_ = ", ".join(f"'{model}'" for _, model in MAKES)
+    insurers = ", ".join(f"'{name}'" for name in INSURERS)
+    n = len(MAKES)
+    fills = {
+        "period": "((extract(month FROM d.day)::int - 1) / 3 + 1) || ' квартал ' || extract(year FROM d.day)::int"
+        " || ' года'",
+        "n": "d.n::text",
+        "date": "to_char(d.day, 'DD.MM.YYYY')",
+        "contract": "coalesce(c.number, '')",
+        "k": "(mod(d.n, 7) + 1)::text",
+        "make": f"(ARRAY[{makes}])[1 + mod(d.n, {n})]",
+        "model": f"(ARRAY[{models_}])[1 + mod(d.n, {n})]",
+        "insurer": f"(ARRAY[{insurers}])[1 + mod(d.n, {len(INSURERS)})]",
+    }
+    expression = "t.template"
+    for key, fill in fills.items():
+        expression = f"replace({expression}, '{{{key}}}', {fill})"
+    return f"left({expression}, 255)"
+
+
+def fill_documents(cursor, workers: Workers, today: date, now: datetime, paragraph_count: int) -> int:
+    """5M documents in batches of organizations: type, contract, date and two paragraphs (their vectors
+    made once in `bench_para`) picked at random; the vector is the application's (`document_reindex`:
+    title A, type B, file name B, text C) with the text's part concatenated from the paragraphs'."""
+    from kabinet.documents.models import Document
+
+    expressions = {
+        "organization_id": "x.org",
+        "direction": "CASE WHEN mod(x.n, 12) = 0 THEN 'uploaded' ELSE 'incoming' END",
+        "category": "x.category",
+        "doc_type": "x.doc_type",
+        "title": "x.title",
+        "contract_id": "x.cid",
+        "product_id": "x.product_id",
+        "document_date": "x.day",
+        "file": "'documents/bench/' || x.n || '.pdf'",
+        "original_name": "x.original_name",
+        "size": "x.size",
+        "text": "x.text",
+        "search_vector": "setweight(to_tsvector('russian', x.title), 'A') || x.type_vector"
+        " || setweight(to_tsvector('russian', x.original_name), 'B') || x.text_vector",
+    }
+    insert = insert_sql(cursor, Document, expressions, now)
+    title = _title_sql()
+    select = f"""
+    FROM (
+      SELECT y.*, CASE WHEN mod(y.n, 3) <> 0 THEN left(y.title, 200) || '.pdf'
+                       ELSE 'scan_' || lpad(y.n::text, 7, '0') || '.pdf' END AS original_name
+      FROM (
+        SELECT d.org, d.n, d.day, d.size, t.category, t.doc_type, t.vector AS type_vector, {title} AS title,
+               c.id AS cid, c.product_id, pa.text || ' ' || pb.text AS text, pa.vector || pb.vector AS text_vector
+        FROM (
+          SELECT o.org_id AS org, o.doc_offset + g AS n,
+                 1 + floor(random() * {len(DOC_TYPES)})::int AS type,
+                 CASE WHEN o.n_contracts > 0 THEN o.first_contract + floor(random() * o.n_contracts)::bigint END AS cid,
+                 %(today)s - floor(1825 * power(random(), 1.4))::int AS day,
+                 1 + floor(random() * {paragraph_count})::int AS pa,
+                 1 + floor(random() * {paragraph_count})::int AS pb,
+                 40000 + floor(random() * 860000)::bigint AS size
+          FROM bench_org o CROSS JOIN LATERAL generate_series(1, o.n_docs) AS g
+          WHERE o.org_id BETWEEN %(low)s AND %(high)s
+        ) d
+        JOIN bench_doc_type t ON t.id = d.type
+        LEFT JOIN contracts_contract c ON c.id = d.cid
+        JOIN bench_para pa ON pa.id = d.pa
+        JOIN bench_para pb ON pb.id = d.pb
+      ) y
+    ) x
+    """
+    cursor.execute("SELECT org_id, n_docs FROM bench_org ORDER BY org_id")
+    jobs, low, count = [], None, 0
+    for org_id, n_docs in cursor.fetchall():
+        low = org_id if low is None else low
+        count += n_docs
+        if count >= 50_000:
+            jobs.append((f"{insert} {select}", {"today": today, "low": low, "high": org_id}))
+            low, count = None, 0
+    if low is not None:
+        jobs.append((f"{insert} {select}", {"today": today, "low": low, "high": 2**31 - 1}))
+    return workers.run(jobs)
+
+
+def fill_requests(cursor, workers: Workers, now: datetime, sentence_count: int) -> int:
+    from kabinet.appeals.models import Appeal
+
+    insert = insert_sql(
+        cursor,
+        Appeal,
+        {
+            "organization_id": "d.org",
+            "number": "'UC-' || lpad(d.n::text, 7, '0')",
+            "kind": "(ARRAY['contract', 'insurance', 'new_leasing'])[1 + mod(d.n, 3)]",
+            "contract_id": "d.cid",
+            "description": "left(s.text, 500)",
+            "status": "(ARRAY['sent', 'in_progress', 'done', 'done', 'done', 'rejected'])[1 + mod(d.n, 6)]",
+            "created_at": "d.created",
+            "updated_at": "d.created",
+        },
+        now,
+    )
+    select = f"""
+    FROM (
+      SELECT o.org_id AS org, o.req_offset + g AS n,
+             CASE WHEN o.n_contracts > 0 THEN o.first_contract + floor(random() * o.n_contracts)::bigint END AS cid,
+             %(now)s - make_interval(days => floor(1500 * power(random(), 1.5))::int,
+                                     mins => floor(random() * 1440)::int) AS created,
+             1 + floor(random() * {sentence_count})::int AS sentence
+      FROM bench_org o CROSS JOIN LATERAL generate_series(1, o.n_requests) AS g
+      WHERE o.org_id BETWEEN %(low)s AND %(high)s
+    ) d
+    JOIN bench_sentence s ON s.id = d.sentence
+    """
+    cursor.execute("SELECT min(org_id), max(org_id) FROM bench_org")
+    low, high = cursor.fetchone()
+    return workers.run([(f"{insert} {select}", {"now": now, "low": a, "high": b}) for a, b in ranges(low, high, 5_000)])
 
 
 # --- indexes off while loading -----------------------------------------------------------------------
@@ -361,13 +582,17 @@ def drop_secondary_indexes(cursor, tables: list[str]) -> list[str]:
     found = cursor.fetchall()
     for name, _ in found:
         cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _, definition in found]
+    # The GIN index (the longest, not parallel) first, so the btrees share the other connection.
+    return sorted((definition for _, definition in found), key=lambda d: "USING gin" not in d)
+
+
+STAGING = ["bench_org", "bench_sentence", "bench_para", "bench_doc_type"]
 
 
 # --- the generator ------------------------------------------------------------------------------------
 
 
-def generate(connection, tier_name: str, *, seed: int = 12, out=print) -> dict:
+def generate(connection, tier_name: str, *, seed: int = 12, out=print, workers: int = 2) -> dict:
     """Fill a migrated, empty PostgreSQL database. Returns what it made (counts, the largest organization)."""
     from django.contrib.auth.hashers import make_password
     from stdnum.ru import inn as inn_check
@@ -413,6 +638,9 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print) -> dict:
 
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor  # psycopg's own cursor: COPY
+        for statement in SESSION:
+            cursor.execute(statement)
+        pool = Workers(connection, cursor, workers)
         tables = [
             m._meta.db_table
             for m in (
@@ -474,9 +702,10 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print) -> dict:
 
         cursor.execute("SELECT nextval(pg_get_serial_sequence('contracts_contract', 'id'))")
         first_contract = cursor.fetchone()[0] + 1
-        contract_meta: list[tuple[int, int, str, int]] = []  # (id, org id, number, product id)
+        contract_count = 0
 
         def contracts():
+            nonlocal contract_count
             cid = first_contract
             for org_id, n in zip(org_ids, contracts_per_org, strict=True):
                 for k in range(n):
@@ -489,10 +718,10 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print) -> dict:
                         f"{'АЛ' if product is products[0] else 'СТ'}-{start.year % 100:02d}-{org_id:05d}-{k + 1:05d}"
                     )
                     amount = rng.randint(1_200_000, 12_000_000) * 100  # kopecks
-                    contract_meta.append((cid, org_id, number, product.pk))
                     status = "closed" if end < today else "active"
                     yield (cid, org_id, number, product.pk, status, amount, start, start, end, now, now)
                     cid += 1
+            contract_count = cid - first_contract
 
         timed(
             "contracts",
@@ -517,177 +746,111 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print) -> dict:
             ),
         )
         cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('contracts_contract', 'id'), %s)",
-            [first_contract + len(contract_meta)],
+            "SELECT setval(pg_get_serial_sequence('contracts_contract', 'id'), %s)", [first_contract + contract_count]
         )
-
-        def items():
-            for cid, org_id, _number, _product in contract_meta:
-                make, model = MAKES[cid % len(MAKES)]
-                vin = f"XW8{cid:014d}"[:17]
-                plate = f"{LETTERS[cid % 12]}{cid % 1000:03d}{LETTERS[(cid // 12) % 12]}{LETTERS[(cid // 144) % 12]}{78 + (cid % 3) * 100}"
-                yield (org_id, cid, make, model, vin, plate, 2018 + cid % 8)
 
         timed(
             "leased items",
-            lambda: copy_rows(
-                cursor,
-                LeasedItem,
-                ["organization_id", "contract_id", "make", "model", "vin", "plate", "year"],
-                items(),
-                now,
+            lambda: pool.run(
+                [
+                    (
+                        insert_sql(
+                            cursor,
+                            LeasedItem,
+                            {
+                                "organization_id": "c.organization_id",
+                                "contract_id": "c.id",
+                                "make": f"(ARRAY[{', '.join(repr(m) for m, _ in MAKES)}])[1 + mod(c.id, {len(MAKES)})]",
+                                "model": f"(ARRAY[{', '.join(repr(m) for _, m in MAKES)}])[1 + mod(c.id, {len(MAKES)})]",
+                                "vin": "left('XW8' || lpad(c.id::text, 14, '0'), 17)",
+                                "plate": "substr(%(letters)s::text, (1 + mod(c.id, 12))::int, 1) || lpad(mod(c.id, 1000)::text, 3, '0')"
+                                " || substr(%(letters)s::text, (1 + mod(c.id / 12, 12))::int, 1)"
+                                " || substr(%(letters)s::text, (1 + mod(c.id / 144, 12))::int, 1) || (78 + mod(c.id, 3) * 100)",
+                                "year": "2018 + mod(c.id, 8)",
+                            },
+                            now,
+                        )
+                        + " FROM contracts_contract c WHERE c.id BETWEEN %(low)s AND %(high)s",
+                        {"letters": LETTERS, "low": first_contract, "high": first_contract + contract_count},
+                    )
+                ]
             ),
         )
-        timed("scheduled payments", lambda: fill_schedule(cursor, today, now))
-        timed("payments, allocations", lambda: fill_ledger(cursor, now))
+        timed("scheduled payments", lambda: fill_schedule(cursor, pool, today, now))
+        timed("payments, allocations", lambda: fill_ledger(cursor, pool, now))
         timed(
             "debts by the books",
-            lambda: insert_select(
-                cursor,
-                BooksDebt,
-                {
-                    "organization_id": "p.organization_id",
-                    "contract_id": "p.contract_id",
-                    "amount": "sum(p.amount - p.paid_amount)",
-                    "penalty": "sum(p.amount - p.paid_amount) / 100",
-                    "as_of": "CURRENT_DATE",
-                },
-                "FROM contracts_scheduledpayment p WHERE NOT p.is_paid AND p.due_date < %s "
-                "GROUP BY p.organization_id, p.contract_id",
-                [today],
-                now,
-            ),
-        )
-
-        by_org: dict[int, list[tuple[int, str, int]]] = {}
-        for cid, org_id, number, product in contract_meta:
-            by_org.setdefault(org_id, []).append((cid, number, product))
-        pool = sentence_pool(rng, 20_000)
-
-        def documents():
-            n_doc = 0
-            for org_id, count in zip(org_ids, documents_per_org, strict=True):
-                own = by_org.get(org_id, [])
-                for _ in range(count):
-                    n_doc += 1
-                    doc_type, category, title = DOC_TYPES[rng.randrange(len(DOC_TYPES))]
-                    cid, number, product = own[rng.randrange(len(own))] if own else (None, "", None)
-                    d = today - timedelta(days=int(1825 * rng.random() ** 1.4))
-                    make, model = MAKES[n_doc % len(MAKES)]
-                    name = title.format(
-                        period=f"{(d.month - 1) // 3 + 1} квартал {d.year} года",
-                        n=n_doc,
-                        date=d.strftime("%d.%m.%Y"),
-                        contract=number,
-                        k=n_doc % 7 + 1,
-                        make=make,
-                        model=model,
-                        insurer=INSURERS[n_doc % len(INSURERS)],
-                    )
-                    text = " ".join(pool[rng.randrange(len(pool))] for _ in range(rng.randint(4, 9)))
-                    direction = "uploaded" if n_doc % 12 == 0 else "incoming"
-                    yield (
-                        org_id,
-                        direction,
-                        category,
-                        doc_type,
-                        name[:255],
-                        cid,
-                        product,
-                        d,
-                        f"documents/bench/{n_doc}.pdf",
-                        f"{name[:200]}.pdf" if n_doc % 3 else f"scan_{n_doc:07d}.pdf",
-                        rng.randint(40_000, 900_000),
-                        text,
-                    )
-
-        def load_documents():
-            started_docs = time.perf_counter()
-            cursor.execute("CREATE UNLOGGED TABLE bench_document_stage (LIKE documents_document INCLUDING DEFAULTS)")
-            cursor.execute("ALTER TABLE bench_document_stage DROP COLUMN id, DROP COLUMN search_vector")
-            columns = [
-                "organization_id",
-                "direction",
-                "category",
-                "doc_type",
-                "title",
-                "contract_id",
-                "product_id",
-                "document_date",
-                "file",
-                "original_name",
-                "size",
-                "text",
-            ]
-            extra_columns, extra_values = _defaults(Document, columns, now)
-            extra_columns = [c for c in extra_columns if c != "search_vector"]
-            extra_values = extra_values[: len(extra_columns)]
-            names = ", ".join(f'"{c}"' for c in [*columns, *extra_columns])
-            count = 0
-            with cursor.copy(f"COPY bench_document_stage ({names}) FROM STDIN") as copy:
-                for row in documents():
-                    copy.write_row((*row, *extra_values))
-                    count += 1
-            copied = time.perf_counter()
-            # The application's vector (`document_reindex`), computed once while moving the rows in.
-            cursor.execute(
-                f"""
-                INSERT INTO documents_document ({names}, search_vector)
-                SELECT {names},
-                       setweight(to_tsvector('russian', coalesce(title, '')), 'A')
-                       || setweight(to_tsvector('russian', coalesce(doc_type, '')), 'B')
-                       || setweight(to_tsvector('russian', coalesce(original_name, '')), 'B')
-                       || setweight(to_tsvector('russian', coalesce(text, '')), 'C')
-                FROM bench_document_stage
-                """
-            )
-            cursor.execute("DROP TABLE bench_document_stage")
-            out(f"    (text and COPY {copied - started_docs:.1f} s, vectors {time.perf_counter() - copied:.1f} s)")
-            return count
-
-        timed("documents", load_documents)
-
-        kinds = ["contract", "insurance", "new_leasing"]
-        statuses = ["sent", "in_progress", "done", "done", "done", "rejected"]
-
-        def requests():
-            n = 0
-            for org_id, count in zip(org_ids, requests_per_org, strict=True):
-                own = by_org.get(org_id, [])
-                for _ in range(count):
-                    n += 1
-                    cid = own[rng.randrange(len(own))][0] if own else None
-                    created = now - timedelta(days=int(1500 * rng.random() ** 1.5), minutes=rng.randint(0, 1440))
-                    yield (
-                        org_id,
-                        f"UC-{n:07d}",
-                        kinds[n % 3],
-                        cid,
-                        pool[rng.randrange(len(pool))][:500],
-                        statuses[n % len(statuses)],
-                        created,
-                        created,
-                    )
-
-        timed(
-            "requests",
-            lambda: copy_rows(
-                cursor,
-                Appeal,
+            lambda: pool.run(
                 [
-                    "organization_id",
-                    "number",
-                    "kind",
-                    "contract_id",
-                    "description",
-                    "status",
-                    "created_at",
-                    "updated_at",
-                ],
-                requests(),
-                now,
+                    (
+                        insert_sql(
+                            cursor,
+                            BooksDebt,
+                            {
+                                "organization_id": "p.organization_id",
+                                "contract_id": "p.contract_id",
+                                "amount": "sum(p.amount - p.paid_amount)",
+                                "penalty": "sum(p.amount - p.paid_amount) / 100",
+                                "as_of": "%(today)s",
+                            },
+                            now,
+                        )
+                        + " FROM contracts_scheduledpayment p WHERE NOT p.is_paid AND p.due_date < %(today)s"
+                        " GROUP BY p.organization_id, p.contract_id",
+                        {"today": today},
+                    )
+                ]
             ),
         )
+
+        # Staging for the server-side generation: organizations' shares and contract ranges, the text pools.
+        started_pools = time.perf_counter()
+        for table in STAGING:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_org (org_id bigint PRIMARY KEY, first_contract bigint, n_contracts int,"
+            " n_docs int, doc_offset bigint, n_requests int, req_offset bigint)"
+        )
+        with cursor.copy("COPY bench_org FROM STDIN") as copy:
+            first, doc_offset, req_offset = first_contract, 0, 0
+            for org_id, n_c, n_d, n_r in zip(
+                org_ids, contracts_per_org, documents_per_org, requests_per_org, strict=True
+            ):
+                copy.write_row((org_id, first, n_c, n_d, doc_offset, n_r, req_offset))
+                first, doc_offset, req_offset = first + n_c, doc_offset + n_d, req_offset + n_r
+        sentences = sentence_pool(rng, 20_000)
+        paras = paragraphs(rng, sentences, min(50_000, max(2_000, tier.documents // 4)))
+        cursor.execute("CREATE UNLOGGED TABLE bench_sentence (id int PRIMARY KEY, text text)")
+        with cursor.copy("COPY bench_sentence FROM STDIN") as copy:
+            for i, text in enumerate(sentences, 1):
+                copy.write_row((i, text))
+        cursor.execute("CREATE UNLOGGED TABLE bench_para_text (id int, text text)")
+        with cursor.copy("COPY bench_para_text FROM STDIN") as copy:
+            for i, text in enumerate(paras, 1):
+                copy.write_row((i, text))
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_para AS SELECT id, text,"
+            " setweight(to_tsvector('russian', text), 'C') AS vector FROM bench_para_text"
+        )
+        cursor.execute("DROP TABLE bench_para_text")
+        cursor.execute("ALTER TABLE bench_para ADD PRIMARY KEY (id)")
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_doc_type (id int PRIMARY KEY, doc_type text, category text, template text,"
+            " vector tsvector)"
+        )
+        with cursor.copy("COPY bench_doc_type (id, doc_type, category, template) FROM STDIN") as copy:
+            for i, (doc_type, category, template) in enumerate(DOC_TYPES, 1):
+                copy.write_row((i, doc_type, category, template))
+        cursor.execute("UPDATE bench_doc_type SET vector = setweight(to_tsvector('russian', doc_type), 'B')")
+        for table in STAGING:
+            cursor.execute(f"ANALYZE {table}")
+        out(
+            f"  {'text pools':22} {len(sentences):>10,} sentences, {len(paras):,} paragraphs in "
+            f"{time.perf_counter() - started_pools:.1f} s"
+        )
+
+        timed("documents", lambda: fill_documents(cursor, pool, today, now, len(paras)))
+        timed("requests", lambda: fill_requests(cursor, pool, now, len(sentences)))
         admin = users[ADMIN_PHONE]
         timed(
             "notifications",
@@ -702,18 +865,28 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print) -> dict:
                 now,
             ),
         )
+        for table in STAGING:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
         from bench.bare import create_table
 
         timed("page B's table", lambda: create_table(cursor, 1_000_000 if tier_name != "S" else 20_000))
         started = time.perf_counter()
-        for definition in indexes:
-            cursor.execute(definition)
+        pool.run([(definition, {}) for definition in indexes])
         out(f"  {'indexes':22} {len(indexes):>10} built in {time.perf_counter() - started:7.1f} s")
         started = time.perf_counter()
         # VACUUM sets the visibility map (index-only scans); it cannot run inside a transaction.
-        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
+        if connection.in_atomic_block:
+            cursor.execute("ANALYZE")
+        else:
+            cursor.execute(
+                "SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'public' ORDER BY n_live_tup DESC"
+            )
+            pool.run([(f'VACUUM (ANALYZE) "{name}"', {}) for (name,) in cursor.fetchall()])
         out(f"  {'vacuum, analyze':22} {'':>10} done  in {time.perf_counter() - started:7.1f} s")
+        pool.close()
+        for statement in RESET:
+            cursor.execute(statement)
         cursor.execute("SELECT pg_database_size(current_database())")
         size = cursor.fetchone()[0]
 

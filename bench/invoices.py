@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
+import secrets
 import sys
 import tempfile
 import time
@@ -40,6 +40,8 @@ def main() -> None:
     os.environ.setdefault("KABINET_VAR_DIR", tmp)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["ALLOWED_HOSTS"] = "testserver"
+    # A throw-away key: the settings refuse the development key when DEBUG is off.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
     import django
 
     django.setup()
@@ -133,14 +135,9 @@ def fill(contracts_per_org: int, other_orgs: int):
     )
 
 
-def _percentiles(timings: list[float]) -> tuple[float, float]:
-    timings = sorted(timings)
-    return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)]
-
-
 def measure(connection, payments: list[int], contracts: list[tuple[int, str]], issue: int, repeat: int) -> None:
     from django.test import Client
-    from timing import time_pages
+    from timing import HEADER, count_queries, percentiles, row, time_pages, timed
 
     from kabinet.accounts.models import User
 
@@ -151,27 +148,19 @@ def measure(connection, payments: list[int], contracts: list[tuple[int, str]], i
     # Issuing: a POST per payment (each takes a number, freezes the snapshot, renders and stores the PDF).
     timings, queries, location = [], [], ""
     for payment_id in payments[:issue]:
-        executed: list[str] = []
-
-        def count(execute, sql, params, many, context, executed=executed):
-            executed.append(sql)
-            return execute(sql, params, many, context)
-
-        started = time.perf_counter()
-        with connection.execute_wrapper(count):
-            response = client.post(f"/invoices/payment/{payment_id}/")
-        timings.append((time.perf_counter() - started) * 1000)
+        with count_queries(connection) as executed:
+            response, ms = timed(lambda payment_id=payment_id: client.post(f"/invoices/payment/{payment_id}/"))
+        timings.append(ms)
         queries.append(len(executed))
         assert response.status_code == 302, response.status_code
         location = response["Location"]
-    median, p95 = _percentiles(timings)
+    median, p95 = percentiles(timings)
     print(f"database: {connection.vendor}")
-    print(f"{'request':36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
-    print(f"{'issue an invoice (POST, renders)':36} {median:10.1f} {p95:8.1f} {max(queries):8d}")
+    print(HEADER)
+    print(row("issue an invoice (POST, renders)", median, p95, max(queries)))
     # The same POST again returns the issued invoice (no number, no render).
-    started = time.perf_counter()
-    client.post(f"/invoices/payment/{payments[0]}/")
-    print(f"{'issue again (same invoice)':36} {(time.perf_counter() - started) * 1000:10.1f} {'':>8} {'':>8}")
+    _, ms = timed(lambda: client.post(f"/invoices/payment/{payments[0]}/"))
+    print(row("issue again (same invoice)", ms))
 
     # Downloads: GETs of the stored file, and the pages around it.
     statement_contract = contracts[0][1]
@@ -186,14 +175,17 @@ def measure(connection, payments: list[int], contracts: list[tuple[int, str]], i
         ],
         repeat,
     )
+
     # The download body is the stored file read back (the test client does not stream it otherwise).
-    started = time.perf_counter()
-    for _ in range(repeat):
+    def download() -> bytes:
         response = client.get(location)
         body = b"".join(response.streaming_content)
         response.close()
-    per = (time.perf_counter() - started) * 1000 / repeat
-    print(f"{'download incl. reading the body':36} {per:10.1f} {'':>8} {'':>8}  ({len(body) // 1024} KB PDF)")
+        return body
+
+    downloads = [timed(download) for _ in range(repeat)]
+    median, p95 = percentiles([ms for _, ms in downloads])
+    print(row("download incl. reading the body", median, p95, note=f"({len(downloads[0][0]) // 1024} KB PDF)"))
 
     from django.utils import timezone
 
@@ -204,19 +196,15 @@ def measure(connection, payments: list[int], contracts: list[tuple[int, str]], i
         (f"statement, all {len(contracts)} contracts, XLSX", "", "xlsx"),
         (f"statement, all {len(contracts)} contracts, PDF", "", "pdf"),
     ):
-        started = time.perf_counter()
-        response = client.post(
-            "/statements/",
-            {
-                "date_from": today.replace(month=1, day=1).isoformat(),
-                "date_to": today.isoformat(),
-                "contract": contract,
-                "format": fmt,
-            },
-        )
+        form = {
+            "date_from": today.replace(month=1, day=1).isoformat(),
+            "date_to": today.isoformat(),
+            "contract": contract,
+            "format": fmt,
+        }
+        response, ms = timed(lambda form=form: client.post("/statements/", form))
         assert response.status_code == 200 and "attachment" in response["Content-Disposition"], response.status_code
-        elapsed = (time.perf_counter() - started) * 1000
-        print(f"{label:36} {elapsed:10.1f} {'':>8} {'':>8}  ({len(response.content) // 1024} KB)")
+        print(row(label, ms, note=f"({len(response.content) // 1024} KB)"))
 
 
 if __name__ == "__main__":

@@ -1,32 +1,58 @@
-"""Shared by the page benchmarks: time GET requests and count their SQL queries."""
+"""Shared by the page benchmarks: time requests, count their SQL queries, print the rows."""
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
+from collections.abc import Callable, Iterator
+
+HEADER = f"{'request':36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}"
+
+
+@contextlib.contextmanager
+def count_queries(connection) -> Iterator[list[str]]:
+    """The SQL executed inside the block, appended to the yielded list as it runs."""
+    executed: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        yield executed
+
+
+def percentiles(timings: list[float]) -> tuple[float, float]:
+    """(median, p95) of the timings."""
+    timings = sorted(timings)
+    return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)]
+
+
+def timed(fn: Callable[[], object]) -> tuple[object, float]:
+    """fn's result and the milliseconds it took."""
+    started = time.perf_counter()
+    result = fn()
+    return result, (time.perf_counter() - started) * 1000
+
+
+def row(name: str, median: float, p95: float | None = None, queries: int | None = None, note: str = "") -> str:
+    """One line of the table under HEADER (blank where a figure does not apply)."""
+    p95_text = f"{p95:8.1f}" if p95 is not None else f"{'':>8}"
+    queries_text = f"{queries:8d}" if queries is not None else f"{'':>8}"
+    return f"{name:36} {median:10.1f} {p95_text} {queries_text}" + (f"  {note}" if note else "")
 
 
 def time_pages(client, connection, cases: list[tuple[str, str]], repeat: int) -> None:
     """Print the median and p95 latency and the query count of each (name, url)."""
     print(f"database: {connection.vendor}; {repeat} requests each")
-    print(f"{'request':36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    print(HEADER)
     for name, url in cases:
-        executed: list[str] = []
-
-        def count(execute, sql, params, many, context, executed=executed):
-            executed.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(count):
+        with count_queries(connection) as executed:
             assert client.get(url).status_code == 200, url
-        timings = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-        print(f"{name:36} {statistics.median(timings):10.1f} {p95:8.1f} {len(executed):8d}")
+        timings = [timed(lambda url=url: client.get(url))[1] for _ in range(repeat)]
+        median, p95 = percentiles(timings)
+        print(row(name, median, p95, len(executed)))
 
 
 def time_pages_signed_in(phone: str, connection, cases: list[tuple[str, str]], repeat: int) -> None:
