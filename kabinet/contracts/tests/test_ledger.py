@@ -381,3 +381,31 @@ def test_the_card_query_count_does_not_grow_with_the_ledger(api, contract, clien
     with CaptureQueriesContext(connection) as large:
         client_a.get(f"/contracts/{contract.pk}/")
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        Decimal("0.01"),
+        Decimal("1.00"),
+        Decimal("6.00"),  # 6 × 20/120 = 1.00 exactly
+        Decimal("0.06"),  # 0.01 exactly at 20 %
+        Decimal("0.03"),  # 0.005 at 20 %: half a kopeck rounds up
+        Decimal("12345.67"),
+        Decimal("99999999999999.99"),  # the largest amount: no 64-bit overflow on the way
+    ],
+)
+@pytest.mark.parametrize("rate", [Decimal("20"), Decimal("22"), Decimal("10"), Decimal("0"), Decimal("12.34")])
+def test_the_debt_blocks_vat_summed_by_the_database_equals_the_rule(org_a, products, amount, rate):
+    """`org_debt` computes each charge's VAT in SQL; it must round exactly as `money.vat_included`."""
+    from kabinet.core.money import vat_included
+
+    today = timezone.localdate()
+    contract = ContractFactory(organization=org_a, product=products["auto"])
+    ScheduledPaymentFactory(
+        contract=contract, number=1, due_date=today - timedelta(days=3), amount=amount, vat_rate=rate
+    )
+    (row,) = ledger.org_debt(org_a).rows
+    (line,) = row.lines
+    assert (line.rate, line.amount, line.vat) == (rate, amount, vat_included(amount, rate))
+    assert row.lines == ledger.contract_ledger(contract).debt_lines
