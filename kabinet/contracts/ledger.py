@@ -40,10 +40,12 @@ Public API (names are stable; other apps — invoices, the reconciliation statem
 `contract_debt_lines(contract, *, today=None) -> list[DebtLine]`
     `contract_ledger(contract).debt_lines`: what «Счёт на оплату задолженности» asks for.
 
-`org_debt(org, creditor=None, *, today=None) -> DebtSummary`
-    The main page's «Просроченная задолженность»: `total`, `as_of` (today: the ledger is always
-    current), `rows` (list[ContractDebt]: `contract`, `amount`, `lines` per VAT rate, `books`,
-    `books_check`), from the row copies in two queries whatever the size of the organization: sums
+`org_debt(org, creditor=None, *, today=None, after="", limit=None) -> DebtSummary`
+    The main page's «Просроченная задолженность»: `total` and `count` (over every contract in debt),
+    `as_of` (today: the ledger is always current), `rows` (list[ContractDebt]: `contract`, `amount`,
+    `lines` per VAT rate, `books`, `books_check`; largest debt first, then by contract id), `books_only`
+    (in debt by the books only, last), keyset paged with `limit` and `after` (`next_cursor`, "" at the
+    end), from the row copies in two queries whatever the size of the organization or the page: sums
     per contract and VAT rate computed by the database (the VAT of each charge's outstanding rounded
     as `money.vat_included` does), over the index `payment_org_overdue_sums`; the books' check from
     the copy on the `BooksDebt` row (`ledger_amount`, `ledger_penalty`, kept by `ledger_recompute`).
@@ -684,36 +686,81 @@ class DebtSummary:
     rows: list[ContractDebt]
     # Contracts where the books report a debt the ledger does not have (shown, never hidden).
     books_only: list[ContractDebt] = field(default_factory=list)
+    # Every contract listed (in debt by the ledger or by the books), whatever the page shows.
+    count: int = 0
+    # The cursor of the next page ("" at the end, and always "" without `limit`).
+    next_cursor: str = ""
 
     @property
     def has_differences(self) -> bool:
         return any(r.books_check and not r.books_check.agrees for r in [*self.rows, *self.books_only])
 
 
-def org_debt(org, creditor=None, *, today: date | None = None) -> DebtSummary:
+def _debt_cursor(amount: Decimal, pk: int) -> str:
+    return f"{amount}_{pk}"
+
+
+def _parse_debt_cursor(after: str) -> tuple[Decimal, int] | None:
+    try:
+        amount, pk = after.split("_", 1)
+        value = Decimal(amount)
+        return (value, int(pk)) if value.is_finite() else None
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+
+
+def org_debt(
+    org, creditor=None, *, today: date | None = None, after: str = "", limit: int | None = None
+) -> DebtSummary:
     """Two queries whatever the size of the organization (one without any debt): the sums from the copies
-    (`_overdue_sums`) and the contracts in debt (by the ledger or by the books) with the books' row, by
-    number. A books' row without its copy yet (written around the services) is checked on the ledger."""
+    (`_overdue_sums`) and the contracts of the page (in debt by the ledger or by the books) with the books'
+    row. A books' row without its copy yet (written around the services) is checked on the ledger.
+
+    Order: the largest debt first, then by contract id (the books-only contracts, with no debt by the
+    ledger, last); the order is known from the sums alone, so paging needs no more queries. With `limit`,
+    the page holds at most `limit` contracts after the keyset cursor `after` ("<amount>_<contract id>" of
+    the last row shown, `next_cursor` of the previous page): walking the pages never repeats or skips a
+    contract. `total` and `count` are always over every contract in debt."""
     today = today or timezone.localdate()
     by_contract: dict[int, list[tuple[Decimal | None, bool, Decimal, Decimal]]] = defaultdict(list)
     for contract_id, rate, penalty, amount, vat in _overdue_sums(org, creditor, today):
         by_contract[contract_id].append((rate, penalty, amount, vat))
     if not by_contract:
         return DebtSummary(total=ZERO, as_of=None, rows=[])
-    contracts = list(
-        _in_section(Contract.objects.for_org(org), creditor, "product__creditor")
-        .select_related("product__creditor")
-        .annotate(
-            b_id=F("debts__id"),
-            b_amount=F("debts__amount"),
-            b_penalty=F("debts__penalty"),
-            b_as_of=F("debts__as_of"),
-            b_ledger_amount=F("debts__ledger_amount"),
-            b_ledger_penalty=F("debts__ledger_penalty"),
-        )
-        .filter(pk__in=list(by_contract))
-        .order_by("number", "pk")
+    lines_of = {pk: _summed_debt_lines(sums) for pk, sums in by_contract.items()}
+    amount_of = {pk: sum((line.amount for line in lines), ZERO) for pk, lines in lines_of.items()}
+    total = sum(amount_of.values(), ZERO)
+    order = sorted(amount_of, key=lambda pk: (-amount_of[pk], pk))
+    position = _parse_debt_cursor(after) if after else None
+    if position:
+        key = (-position[0], position[1])
+        order = [pk for pk in order if (-amount_of[pk], pk) > key]
+    next_cursor = ""
+    if limit is not None:
+        if len(order) > limit:
+            last = order[limit - 1] if limit > 0 else None
+            next_cursor = _debt_cursor(amount_of[last], last) if last is not None else ""
+        order = order[: max(limit, 0)]
+    fetched = (
+        {
+            c.pk: c
+            for c in _in_section(Contract.objects.for_org(org), creditor, "product__creditor")
+            .select_related("product__creditor")
+            .annotate(
+                b_id=F("debts__id"),
+                b_amount=F("debts__amount"),
+                b_penalty=F("debts__penalty"),
+                b_as_of=F("debts__as_of"),
+                b_ledger_amount=F("debts__ledger_amount"),
+                b_ledger_penalty=F("debts__ledger_penalty"),
+            )
+            .filter(pk__in=order)
+            .order_by()
+        }
+        if order
+        else {}
     )
+    contracts = [fetched[pk] for pk in order if pk in fetched]
     books = {}
     for c in contracts:
         if c.b_id is not None and (c.b_amount > 0 or c.b_penalty > 0):
@@ -732,19 +779,19 @@ def org_debt(org, creditor=None, *, today: date | None = None) -> DebtSummary:
     inputs = load(org.pk, uncopied) if uncopied else {}
     rows, books_only = [], []
     for contract in contracts:
-        sums = by_contract.get(contract.pk, [])
+        lines = lines_of[contract.pk]
         book = books.get(contract.pk)
-        lines = _summed_debt_lines(sums)
         row = ContractDebt(
             contract=contract,
-            amount=sum((line.amount for line in lines), ZERO),
+            amount=amount_of[contract.pk],
             lines=lines,
             books=book,
             books_check=(_copied_books_check(book) or books_check_of(inputs[contract.pk], book)) if book else None,
         )
         (rows if lines else books_only).append(row)
-    total = sum((r.amount for r in rows), ZERO)
-    return DebtSummary(total=total, as_of=today if rows or books_only else None, rows=rows, books_only=books_only)
+    return DebtSummary(
+        total=total, as_of=today, rows=rows, books_only=books_only, count=len(amount_of), next_cursor=next_cursor
+    )
 
 
 @dataclass

@@ -24,12 +24,18 @@ from kabinet.documents.models import Document
 from kabinet.documents.selectors import contract_document_types, contract_documents
 
 CALENDAR_STEP = 10
+DEBT_STEP = 10
 
 
 @org_required
 def dashboard(request):
-    """«Главная»: the payment calendar (keyset pages of ten) and, when there is any, the overdue debt."""
+    """«Главная»: the payment calendar and the overdue debt's contracts, each in keyset pages of ten
+    («Показать еще» appends the next page in place with htmx; without JS it is a plain link)."""
     creditor = section_filter(request)
+    debt_after = request.GET.get("debt_after", "")[:60]
+    if request.htmx and debt_after:
+        debt = ledger.org_debt(request.org, creditor, after=debt_after, limit=DEBT_STEP)
+        return render(request, "contracts/dashboard.html#debt-more", {"debt": debt})
     after = request.GET.get("after", "")[:40]
     page = ledger.calendar_page(request.org, creditor, after=after, limit=CALENDAR_STEP)
     context = {
@@ -42,7 +48,8 @@ def dashboard(request):
     section = current_creditor(request)
     context.update(
         data_as_of=selectors.data_as_of(request.org),
-        debt=ledger.org_debt(request.org, creditor),
+        debt=ledger.org_debt(request.org, creditor, after=debt_after, limit=DEBT_STEP),
+        debt_after=debt_after,
         info_creditor=section,
         appeal_cards=[
             ("new_leasing", _("New leasing request"), _("Get equipment in leasing")),

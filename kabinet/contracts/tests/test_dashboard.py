@@ -13,8 +13,10 @@ from kabinet.core.testing import ContractFactory, DebtFactory, ScheduledPaymentF
 def _calendar(org_a, products, count):
     contract = ContractFactory(organization=org_a, product=products["auto"], number="AL-CAL-1")
     today = timezone.localdate()
-    ScheduledPaymentFactory(contract=contract, due_date=today - timedelta(days=1), amount=Decimal("7.00"))
-    ScheduledPaymentFactory(contract=contract, due_date=today + timedelta(days=1), is_paid=True, amount=Decimal("8.00"))
+    ScheduledPaymentFactory(contract=contract, number=1, due_date=today - timedelta(days=1), amount=Decimal("7.00"))
+    ScheduledPaymentFactory(
+        contract=contract, number=2, due_date=today + timedelta(days=1), is_paid=True, amount=Decimal("8.00")
+    )
     for n in range(count):
         ScheduledPaymentFactory(
             contract=contract, number=n + 10, due_date=today + timedelta(days=n + 2), amount=Decimal(100 + n)
@@ -149,3 +151,73 @@ def test_the_reference_page_has_copyable_requisites_and_a_free_sum_qr(client_a, 
     src = re.search(r'<img src="(data:image/svg\+xml[^"]+)"', html).group(1)
     svg = unquote(src.split(",", 1)[1])
     assert svg.startswith("<svg") and "xmlns='http://www.w3.org/2000/svg'" in svg.replace('"', "'")
+
+
+def _debts(org_a, products, count):
+    """`count` contracts in debt by the ledger (an overdue line each, some of equal amounts)."""
+    today = timezone.localdate()
+    contracts = []
+    for n in range(count):
+        contract = ContractFactory(organization=org_a, product=products["auto"], number=f"AL-D-{n:03d}")
+        ScheduledPaymentFactory(contract=contract, due_date=today - timedelta(days=5), amount=Decimal(100 + n % 7))
+        contracts.append(contract)
+    return contracts
+
+
+def _debt_more(html):
+    found = re.search(r'hx-get="\?debt_after=([^"]+)"', html)
+    return unquote(found.group(1)) if found else ""
+
+
+def test_the_debt_block_shows_ten_contracts_and_show_more_walks_to_all(client_a, org_a, products):
+    contracts = _debts(org_a, products, 25)
+    response = client_a.get("/dashboard/")
+    debt = response.context["debt"]
+    html = response.content.decode()
+    assert debt.total == sum((Decimal(100 + n % 7) for n in range(25)), Decimal(0))
+    assert debt.count == 25 and "Договоров с просрочкой: 25" in html
+    assert len(debt.rows) == 10 and html.count('data-testid="debt-row"') == 10
+    # Largest debt first; equal debts by contract.
+    assert [(-r.amount, r.contract_id) for r in debt.rows] == sorted((-r.amount, r.contract_id) for r in debt.rows)
+    seen = [r.contract_id for r in debt.rows]
+    cursor = _debt_more(html)
+    pages = 1
+    while cursor:
+        fragment = client_a.get("/dashboard/", {"debt_after": cursor}, headers={"HX-Request": "true"})
+        part = fragment.content.decode()
+        assert "<html" not in part and "Платежный календарь" not in part
+        ids = [int(pk) for pk in re.findall(r'<a href="/contracts/(\d+)/">AL-D-', part)]
+        assert part.count('data-testid="debt-row"') == len(ids) <= 10
+        seen += ids
+        cursor = _debt_more(part)
+        pages += 1
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 25 and set(seen) == {c.pk for c in contracts}
+    amounts = {c.pk: Decimal(100 + n % 7) for n, c in enumerate(contracts)}
+    assert seen == sorted(seen, key=lambda pk: (-amounts[pk], pk))
+
+
+def test_show_more_of_the_debt_works_without_javascript(client_a, org_a, products):
+    _debts(org_a, products, 12)
+    cursor = _debt_more(client_a.get("/dashboard/").content.decode())
+    response = client_a.get("/dashboard/", {"debt_after": cursor})
+    html = response.content.decode()
+    assert "<html" in html and '<details class="mt-2" open>' in html
+    assert len(response.context["debt"].rows) == 2 and response.context["debt"].count == 12
+    assert "Показать еще" not in html.split('id="debt"')[1].split("</table>")[0]
+
+
+def test_the_debt_fragment_query_count_does_not_grow_with_contracts(client_a, org_a, products):
+    _debts(org_a, products, 12)
+    client_a.get("/dashboard/")
+    cursor = _debt_more(client_a.get("/dashboard/").content.decode())
+    with CaptureQueriesContext(connection) as small:
+        client_a.get("/dashboard/", {"debt_after": cursor}, headers={"HX-Request": "true"})
+    for _ in range(40):
+        contract = ContractFactory(organization=org_a, product=products["auto"])
+        ScheduledPaymentFactory(contract=contract, due_date=timezone.localdate() - timedelta(days=3))
+    cursor = _debt_more(client_a.get("/dashboard/").content.decode())
+    with CaptureQueriesContext(connection) as large:
+        response = client_a.get("/dashboard/", {"debt_after": cursor}, headers={"HX-Request": "true"})
+    assert response.content.decode().count('data-testid="debt-row"') == 10
+    assert len(large.captured_queries) == len(small.captured_queries)
