@@ -221,3 +221,13 @@ def test_the_debt_fragment_query_count_does_not_grow_with_contracts(client_a, or
         response = client_a.get("/dashboard/", {"debt_after": cursor}, headers={"HX-Request": "true"})
     assert response.content.decode().count('data-testid="debt-row"') == 10
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_debt_pages_show_nothing_of_another_organization(client_a, org_a, products, contract_b):
+    ScheduledPaymentFactory(contract=contract_b, due_date=timezone.localdate() - timedelta(days=2), amount=100)
+    _debts(org_a, products, 11)
+    html = client_a.get("/dashboard/").content.decode()
+    assert "Договоров с просрочкой: 11" in html
+    part = client_a.get("/dashboard/", {"debt_after": _debt_more(html)}, headers={"HX-Request": "true"})
+    assert contract_b.number not in html + part.content.decode()
+    assert part.content.decode().count('data-testid="debt-row"') == 1
