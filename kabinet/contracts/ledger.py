@@ -693,6 +693,7 @@ class DebtSummary:
 
     @property
     def has_differences(self) -> bool:
+        """Over the rows of this page (all of them without `limit`)."""
         return any(r.books_check and not r.books_check.agrees for r in [*self.rows, *self.books_only])
 
 
