@@ -98,7 +98,8 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kabinet_bench
 bench-tools:
 	command -v wrk >/dev/null 2>&1 || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk)
 
-# Tier M: 5,000 organizations, ~900,000 payments, 150,000 documents; about 8 minutes on 2 cores.
+# Tier M: 5,000 organizations, ~900,000 payments, 150,000 documents; 8 min 46 s end to end on 2 shared cores
+# (load average ~12): collectstatic, generation 65 s, load run 291 s.
 bench-quick: assets bench-tools
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/generate.py --tier M
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load.py --tier M --seconds 6 --seconds-c1 3

@@ -792,6 +792,10 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print, workers: 
                                 "amount": "sum(p.amount - p.paid_amount)",
                                 "penalty": "sum(p.amount - p.paid_amount) / 100",
                                 "as_of": "%(today)s",
+                                # The ledger's copies on the books' date (`ledger_recompute` keeps them): the
+                                # same sums, as the books agree with the ledger; no penalties are generated.
+                                "ledger_amount": "sum(p.amount - p.paid_amount)",
+                                "ledger_penalty": "0",
                             },
                             now,
                         )

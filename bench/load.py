@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -106,6 +107,15 @@ def warm_up(base: str, cookie: str, urls: list[str]) -> None:
                 response.read()
 
 
+def calendar_cursor(org_id: int) -> str:
+    """The cursor «Показать еще» sends for the calendar's second page (the dashboard's first page's)."""
+    from kabinet.contracts import ledger
+    from kabinet.contracts.views import CALENDAR_STEP
+    from kabinet.organizations.models import Organization
+
+    return ledger.calendar_page(Organization.objects.get(pk=org_id), None, limit=CALENDAR_STEP).next_cursor
+
+
 def machine() -> str:
     cpu = ""
     with contextlib.suppress(OSError, StopIteration), open("/proc/cpuinfo") as info:
@@ -162,7 +172,7 @@ def main() -> None:
         ("documents, ?q=договор", "/documents/?q=%D0%B4%D0%BE%D0%B3%D0%BE%D0%B2%D0%BE%D1%80", False),
         ("contract card", f"/contracts/{contract_id}/", False),
         ("card tab fragment", f"/contracts/{contract_id}/items/", True),
-        ("calendar «Показать еще»", "/dashboard/?shown=20", True),
+        ("calendar «Показать еще»", f"/dashboard/?after={quote(calendar_cursor(org_id))}", True),
     ]
     bare = ("B", "/bench/bare/", False)
     client = Client()
