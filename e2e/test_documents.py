@@ -105,6 +105,8 @@ def test_documents_read_well_at_phone_and_desktop_widths(browser, live_server, d
         contract=documents,
         name="scan_0001.pdf",
     )
+    # A file name that only repeats the document's name (less its «№») is not a line of its own.
+    make_document(org_a, title="Счёт № 77", doc_type="Счёт", contract=documents, name="Счёт 77.pdf")
     context = browser.new_context(viewport={"width": width, "height": 900}, locale="ru-RU")
     page = context.new_page()
     page.base_url = live_server.url
@@ -113,7 +115,8 @@ def test_documents_read_well_at_phone_and_desktop_widths(browser, live_server, d
         page.goto(page.base_url + "/documents/")
         table = page.get_by_test_id("documents-table")
         rows = table.locator("tbody tr")
-        expect(rows).to_have_count(7)
+        expect(rows).to_have_count(8)
+        expect(rows.filter(has_text="Счёт № 77")).not_to_contain_text("Счёт 77.pdf")
         row = rows.filter(has_text="Акт приёма-передачи предмета лизинга")
         name = row.locator(".kb-doc-name .fw-semibold")
         # The whole name is shown: not cut with an ellipsis, not clipped.
@@ -130,6 +133,10 @@ def test_documents_read_well_at_phone_and_desktop_widths(browser, live_server, d
             expect(row.get_by_role("cell", name="Договор: AL-26-00900")).to_be_visible()
             expect(row.get_by_text("скачать")).to_be_visible()
             expect(row.locator(".kb-doc-product")).to_be_hidden()
+            # «скачать» sits under the card's text, so the name has the card's whole width.
+            link = row.get_by_role("link", name=re.compile("Скачать")).bounding_box()
+            assert link["y"] >= box["y"] + box["height"]
+            assert box["width"] > 250
             assert page.evaluate("document.documentElement.scrollWidth") <= width
         _doc_screenshot(page, f"documents-{width}")
         page.get_by_role("link", name="Выбрать документы").click()

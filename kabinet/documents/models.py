@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -7,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.models import OrgOwned
 from kabinet.core.storage import document_upload_to
+
+
+def _letters_and_digits(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
 
 
 class Document(OrgOwned):
@@ -77,4 +83,5 @@ class Document(OrgOwned):
     def shows_file_name(self) -> bool:
         """The file name is worth a line of its own only when it says more than the name."""
         stem = self.original_name.rsplit(".", 1)[0] if "." in self.original_name else self.original_name
-        return stem.strip().casefold() != self.title.strip().casefold()
+        # «Акт № AL-1» and «Акт AL-1.pdf» say the same: only letters and digits are compared.
+        return _letters_and_digits(stem) != _letters_and_digits(self.title)

@@ -315,3 +315,15 @@ def test_a_file_chosen_before_an_error_is_kept_and_satisfies_the_required_field(
     assert not HeldUpload.objects.exists()
     # Without a kept or a new file the field is still required.
     assert upload(client_a, []).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("title", "name", "shown"),
+    [
+        ("Акт приема-передачи № AL-26-10000", "Акт приема-передачи AL-26-10000.pdf", False),
+        ("Счёт № 5", "счёт_5.PDF", False),
+        ("Счёт № 5", "scan_0042.pdf", True),
+    ],
+)
+def test_the_file_name_line_is_shown_only_when_it_says_more_than_the_name(title, name, shown):
+    assert Document(title=title, original_name=name).shows_file_name is shown
