@@ -8,6 +8,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from kabinet.core.header_cache import HeaderCacheManager, HeaderCacheQuerySetMixin
 from kabinet.core.models import OrgScopedQuerySet, TimeStamped
+from kabinet.core.phones import format_phone
 from kabinet.core.validators import identifier_errors, validate_inn, validate_kpp, validate_ogrn, validate_okved
 
 
@@ -184,4 +185,4 @@ class Invitation(TimeStamped):
         indexes = [models.Index(fields=["phone", "status"], name="invitation_phone_status")]
 
     def __str__(self) -> str:
-        return f"{self.phone} → {self.organization}"
+        return f"{format_phone(str(self.phone))} → {self.organization}"

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kabinet.audit.models import AuditEvent
 from kabinet.core.testing import PASSWORD, MembershipFactory, UserFactory
+from kabinet.organizations import employees
 from kabinet.organizations.models import Membership, Organization
 from kabinet.organizations.settings_views import SUDO_KEY
 
@@ -155,6 +156,20 @@ def test_the_history_shows_who_changed_what_and_filters(admin_client, manager_a,
     assert re.search(r"Роль:</span>\s*<del[^>]*>Менеджер</del>.*?<ins[^>]*>Администратор</ins>", table, re.S)
     filtered = admin_client.get("/settings/history/", {"action": "employee_invited"})
     assert "Изменена роль сотрудника" not in filtered.content.decode().split("<tbody>")[1]
+
+
+def test_an_invitation_in_the_history_shows_the_phone_formatted(admin_client, org_a, admin_a):
+    employees.employee_add(
+        org=org_a,
+        actor=admin_a,
+        phone="+79001234567",
+        full_name="Петрова Анна",
+        email="",
+        role="manager",
+        base_url="http://testserver",
+    )
+    table = admin_client.get("/settings/history/").content.decode().split("<tbody>")[1]
+    assert "+7 (900) 123-45-67 → " in table and "+79001234567" not in table
 
 
 def test_the_lessors_staff_are_named_by_the_creditor_without_their_address(admin_client, org_a, creditor, staff):
