@@ -16,7 +16,7 @@ from e2e.test_journeys import sign_in
 from kabinet.appeals.models import Appeal, AppealTopic
 from kabinet.audit.models import AuditEvent
 from kabinet.contracts.services import payments_due_notify
-from kabinet.core.testing import ContractFactory, MembershipFactory, ScheduledPaymentFactory
+from kabinet.core.testing import ContractFactory, DebtFactory, MembershipFactory, ScheduledPaymentFactory
 from kabinet.organizations import employees
 from kabinet.organizations.models import Membership
 from kabinet.support import services as support_services
@@ -258,3 +258,36 @@ def test_the_debt_block_expands_and_says_collapse_when_open(
     expect(page.get_by_role("link", name="AL-26-00555").first).to_be_visible()
     toggle.click()
     expect(toggle).to_have_text("Развернуть", use_inner_text=True)
+
+
+def test_on_a_phone_the_contract_card_sentences_wrap_and_the_next_payment_label_sits_by_its_status(
+    phone_page, transactional_db, admin_a, org_a, products
+):
+    page = phone_page
+    contract = ContractFactory(organization=org_a, product=products["auto"], number="AL-26-00654")
+    today = timezone.localdate()
+    overdue = Decimal("244629.73")
+    ScheduledPaymentFactory(contract=contract, number=1, due_date=today - timedelta(days=20), amount=overdue)
+    ScheduledPaymentFactory(contract=contract, number=2, due_date=today + timedelta(days=10))
+    DebtFactory(contract=contract, amount=overdue)
+    sign_in(page, str(admin_a.phone))
+    page.goto(page.base_url + f"/contracts/{contract.pk}/")
+    # «По данным учёта на …: …» under «Просрочено» wraps inside its card instead of running past it.
+    check = page.get_by_test_id("books-check")
+    expect(check).to_be_visible()
+    inside = "e => e.getBoundingClientRect().right <= e.closest('dd').getBoundingClientRect().right + 0.5"
+    assert check.evaluate(inside)
+    assert check.evaluate("e => getComputedStyle(e).whiteSpace") != "nowrap"
+    # The schedule's two dates have two names: when it is due and when it came in.
+    expect(page.locator("td[data-label='Дата поступления']").first).to_be_attached()
+    # «ближайший» stays with its status badge at the value side (not split to both edges, not under the
+    # label), and the badge keeps a badge's height.
+    nearest = page.locator("tr.table-primary").get_by_text("ближайший", exact=True)
+    badge = page.locator("tr.table-primary .badge")
+    nearest_box, badge_box = nearest.bounding_box(), badge.bounding_box()
+    nearest_right, badge_right = nearest_box["x"] + nearest_box["width"], badge_box["x"] + badge_box["width"]
+    same_line = abs(nearest_box["y"] - badge_box["y"]) < 8 and 0 <= nearest_box["x"] - badge_right < 16
+    stacked_right = nearest_box["y"] > badge_box["y"] and abs(nearest_right - badge_right) < 2
+    assert same_line or stacked_right, (nearest_box, badge_box)
+    assert badge_box["height"] < 30
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -52,4 +52,4 @@ def test_the_schedule_shows_what_was_paid_and_when(client_a, org_a, products):
     assert amounts[0].endswith("50\u202f000,00") and amounts[1].endswith("30\u202f000,00")
     # The date a payment was paid in full; a part-paid one has none yet.
     assert "15.01.2026" in dates[0] and "—" in dates[1]
-    assert "Оплачено, ₽" in html and "Дата оплаты" in html
+    assert "Оплачено, ₽" in html and "Дата оплаты" in html and "Дата поступления" in html
