@@ -90,6 +90,9 @@ def test_staff_work_a_request_in_the_back_office(page, browser, live_server, sta
     queue.get_by_role("link", name=re.compile("Новые")).click()
     page.get_by_role("link", name=appeal.number).click()
     expect(page.get_by_role("heading", name="Изменить заявку")).to_be_visible()
+    # The file list starts where the other fields' values do, not 160 px further (the admin's list indent).
+    files = page.locator("ul.kb-files")
+    assert files.evaluate("e => getComputedStyle(e).marginLeft") == "0px"
     with page.expect_download() as download:
         page.get_by_role("link", name="Заявление клиента.pdf").click()
     assert download.value.suggested_filename == "Заявление клиента.pdf"
