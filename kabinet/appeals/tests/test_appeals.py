@@ -67,6 +67,16 @@ def test_a_new_leasing_request_is_prefilled_from_the_profile_and_sent(client_a, 
     assert list(appeal.history.values_list("to_status", flat=True)) == ["sent"]
 
 
+def test_the_list_names_a_request_without_a_product_once(client_a, admin_a):
+    create(
+        client_a,
+        "new_leasing",
+        {"full_name": admin_a.full_name, "phone": "+7 921 000-00-01", "description": "Нужен самосвал"},
+    )
+    row = client_a.get("/requests/").content.decode().split("<tbody>")[1].split("</tr>")[0]
+    assert row.count("Заявка на новый лизинг") == 1
+
+
 def test_a_contract_appeal_asks_for_the_topics_fields_and_takes_attachments(client_a, contract, topics):
     missing = create(
         client_a, "contract", {"topic": topics["buyout"].pk, "contract": contract.pk, "description": "Хотим выкупить"}
