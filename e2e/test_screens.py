@@ -291,3 +291,10 @@ def test_on_a_phone_the_contract_card_sentences_wrap_and_the_next_payment_label_
     assert same_line or stacked_right, (nearest_box, badge_box)
     assert badge_box["height"] < 30
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # In the contracts list the next payment's date and amount stay inside the card.
+    page.goto(page.base_url + "/contracts/")
+    cut = page.evaluate(
+        "[...document.querySelectorAll('.kb-stack td')]"
+        ".filter(td => td.scrollWidth > td.clientWidth + 1).map(td => td.dataset.label)"
+    )
+    assert cut == []
