@@ -487,7 +487,9 @@ class Seeder:
                 status, months_ago = Contract.Status.ACTIVE, 2 + (n * 3) % 30
             start = add_months(self.today, -months_ago).replace(day=min(28, 3 + (n * 5) % 25))
             end = add_months(start, 36)
-            amount = Decimal(r.randrange(1_200_000, 18_000_000, 10_000))
+            price = Decimal(r.randrange(1_200_000, 18_000_000, 10_000))
+            # «Сумма договора» is every payment under the contract (VAT and buyout included): the schedule's total.
+            amount = self.monthly_payment(price) * 36
             number = f"{code}-{start.year % 100:02d}-{10000 + org_index * 1000 + n:05d}"
             contract, _ = Contract.objects.update_or_create(
                 external_id=f"demo-{spec.key}-{n}",
@@ -507,7 +509,7 @@ class Seeder:
             self.items(org, contract, product_name, n, spec.showcase_plate if n == 0 else None)
             overdue = status == Contract.Status.ACTIVE and n < spec.overdue_contracts
             if status != Contract.Status.NO_DATA:
-                self.schedule(org, contract, amount, start, overdue=overdue, closed=status == Contract.Status.CLOSED)
+                self.schedule(org, contract, price, start, overdue=overdue, closed=status == Contract.Status.CLOSED)
             else:
                 ScheduledPayment.objects.filter(contract=contract).delete()
                 BooksDebt.objects.filter(contract=contract).delete()
@@ -556,14 +558,19 @@ class Seeder:
                     ),
                 )
 
+    @staticmethod
+    def monthly_payment(price: Decimal) -> Decimal:
+        """One of 36 equal lease payments for equipment of this price (the lessor's margin included)."""
+        return (price * Decimal("1.18") / 36).quantize(CENT, rounding=ROUND_HALF_UP)
+
     def schedule(
-        self, org: Organization, contract: Contract, amount: Decimal, start: date, *, overdue: bool, closed: bool
+        self, org: Organization, contract: Contract, price: Decimal, start: date, *, overdue: bool, closed: bool
     ) -> None:
         """The schedule (charges), the payments the books received for it, a penalty on overdue
         contracts and the buyout value schedule: all through the ledger, as the integration API does."""
         from kabinet.contracts.services import buyout_replace, ledger_recompute, payments_record, penalties_upsert
 
-        monthly = (amount * Decimal("1.18") / 36).quantize(CENT, rounding=ROUND_HALF_UP)
+        monthly = self.monthly_payment(price)
         rows = []
         paid_numbers = []
         past_unpaid = []

@@ -98,3 +98,15 @@ def test_the_demo_loads_again_after_clients_used_it():
     seed_demo(today=date(2026, 11, 28))
     assert ScheduledPayment.objects.filter(pk=payment.pk).exists()
     assert ScheduledPayment.objects.count() == 828
+
+
+@pytest.mark.django_db
+def test_each_demo_contracts_amount_is_the_total_of_its_schedule():
+    """«Сумма договора» is every payment under the contract, so «Осталось оплатить» never exceeds it."""
+    from django.db.models import Sum
+
+    seed_demo()
+    contracts = Contract.objects.annotate(scheduled=Sum("payments__amount")).exclude(scheduled=None)
+    assert contracts.count() > 10
+    for contract in contracts:
+        assert contract.amount == contract.scheduled, contract.number
