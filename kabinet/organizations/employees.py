@@ -80,6 +80,7 @@ def employee_add(
     """«Добавить сотрудника»: send an invitation to the phone. Nobody is linked and nothing about the
     person is revealed: the answer is the same whether the phone has an account or not. An existing user
     accepts in the portal; a new one through the link, with the SMS code sent to that phone."""
+    _check_choice(Membership, "role", role)
     with transaction.atomic():
         user = User.objects.filter(phone=phone).first()
         if (
@@ -333,8 +334,18 @@ def _locked(org, membership_id: int) -> Membership:
     return Membership.objects.select_for_update().select_related("user").get(pk=membership_id, organization=org)
 
 
+def _check_choice(model, field: str, value: str) -> None:
+    """A role or status the portal does not know is refused (forms offer only known ones; this guards callers
+    such as the shell or a future API from writing a value the history and the screens cannot name)."""
+    if value not in {choice for choice, _label in model._meta.get_field(field).choices}:
+        raise EmployeeError(
+            _("Select a valid choice. %(value)s is not one of the available choices.") % {"value": value}, field=field
+        )
+
+
 def _change(*, org, actor, membership_id: int, field: str, value: str, action: str, check, request) -> Membership:
     """Lock the membership, apply the rules (`check` raises EmployeeError), save one field, audit it."""
+    _check_choice(Membership, field, value)
     with transaction.atomic():
         membership = _locked(org, membership_id)
         check(membership)

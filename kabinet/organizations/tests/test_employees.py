@@ -227,3 +227,38 @@ def test_query_counts_do_not_grow(admin_client, org_a, url):
             organization=org_a, actor=member.user, action="employee_added", object_repr=str(member)
         )
     assert count() == before
+
+
+@pytest.mark.django_db
+def test_a_role_or_status_the_portal_does_not_know_is_refused_and_nothing_is_written(org_a, admin_a):
+    other = MembershipFactory(organization=org_a, role="manager")
+    before = AuditEvent.objects.count()
+    for call, field in (
+        (
+            lambda: employees.employee_change_role(org=org_a, actor=admin_a, membership_id=other.pk, role="accountant"),
+            "role",
+        ),
+        (
+            lambda: employees.employee_set_status(org=org_a, actor=admin_a, membership_id=other.pk, status="blocked"),
+            "status",
+        ),
+        (
+            lambda: employees.employee_add(
+                org=org_a,
+                actor=admin_a,
+                phone="+79001112233",
+                full_name="Иванов",
+                email="",
+                role="accountant",
+                base_url="http://testserver",
+            ),
+            "role",
+        ),
+    ):
+        with pytest.raises(employees.EmployeeError) as error:
+            call()
+        assert error.value.field == field
+        assert "Выберите корректный вариант" in str(error.value.message)
+    other.refresh_from_db()
+    assert (other.role, other.status) == ("manager", "active")
+    assert AuditEvent.objects.count() == before
