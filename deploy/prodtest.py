@@ -303,6 +303,15 @@ class Cluster:
         wait_for_port(self.ports[app], timeout=60)
         wait_until(lambda: _get(f"http://127.0.0.1:{self.ports[app]}/healthz").status_code == 200, 30, f"{app} up")
 
+    def restart_app_after_kill(self, app: str, killed_at: float) -> None:
+        """Start a killed app again and wait until nginx takes it back: nginx keeps a server that failed out
+        of rotation for the template's `fail_timeout`, so a later scenario must not find both apps out
+        (nginx answers 502 "no live upstreams" then, which is right for production and wrong for a test)."""
+        self.start_app(app)
+        template = (BASE_DIR / "deploy" / "nginx" / "kabinet.conf.template").read_text()
+        fail_timeout = int(re.search(r"fail_timeout=(\d+)s", template).group(1))
+        time.sleep(max(0.0, killed_at + fail_timeout + 0.5 - time.monotonic()))
+
     def start_worker(self) -> None:
         self.spawn(
             "worker",
@@ -730,7 +739,7 @@ def app_kill_get(c: Cluster, b: Browser):
         inflight.error or inflight.response.status_code
     )
     failover = inflight.finished_at - killed_at
-    c.start_app(victim)
+    c.restart_app_after_kill(victim, killed_at)
     return f"{victim} killed; the same GET answered 200 by {other} {failover:.2f} s after the kill"
 
 
@@ -755,6 +764,7 @@ def app_kill_post(c: Cluster, b: Browser):
         inflight.start()
         first = wait_until(lambda: waiting_backends(c), 20, "the POST reached the database")
         victim = "app-a" if "app-a" in first[0][1] else "app-b"
+        killed_at = time.monotonic()
         c.kill9(victim)
         inflight.join(30)
     finally:
@@ -764,7 +774,7 @@ def app_kill_post(c: Cluster, b: Browser):
     time.sleep(0.5)
     after = c.sql("SELECT count(*) FROM documents_document")[0][0]
     assert after == documents, f"{after - documents} half-written document rows"
-    c.start_app(victim)
+    c.restart_app_after_kill(victim, killed_at)
     return f"{victim} killed mid-transaction: 502 to the browser, not sent twice; document rows {documents} → {after}"
 
 
