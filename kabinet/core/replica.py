@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import got_request_exception
 from django.db import DatabaseError, connections
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ _PRIMARY_ONLY_APPS = {"sessions", "django_tasks_db"}
 class _RequestState:
     replica_allowed: bool = False
     wrote: bool = False
+    # A database error was raised while this request could read the replica (see ReplicaMiddleware).
+    failed: bool = False
 
 
 _state: contextvars.ContextVar[_RequestState | None] = contextvars.ContextVar("kabinet_replica_state", default=None)
@@ -59,6 +62,13 @@ class _ReplicaHealth:
     def reset(self) -> None:
         with self._lock:
             self._checked_at = -1e9
+
+    def mark_down(self, error: str) -> None:
+        """A page just failed on the replica: read the primary until the next probe says otherwise."""
+        with self._lock:
+            self._usable = False
+            self._checked_at = time.monotonic()
+            self.last_error = error
 
     def usable(self) -> bool:
         now = time.monotonic()
@@ -144,11 +154,15 @@ class ReplicaMiddleware:
 
     def __call__(self, request):
         state = _RequestState(replica_allowed=self._may_read_replica(request))
-        token = _state.set(state)
-        try:
-            response = self.get_response(request)
-        finally:
-            _state.reset(token)
+        response = self._respond(request, state)
+        if state.failed and not state.wrote and _replica_failed():
+            # The replica died since this process last probed it (the probe is cached for
+            # REPLICA_RETRY_SECONDS): the page failed on it. A GET writes nothing, so it is served again,
+            # from the primary, instead of the error page; later pages go to the primary at once.
+            health.mark_down("OperationalError")
+            logger.warning("Replica failed during a page, served again from the primary")
+            state = _RequestState(replica_allowed=False)
+            response = self._respond(request, state)
         if not replica_configured():
             return response
         # Which server this page's reads came from (for operators and the multi-process test).
@@ -164,6 +178,13 @@ class ReplicaMiddleware:
             )
         return response
 
+    def _respond(self, request, state: _RequestState):
+        token = _state.set(state)
+        try:
+            return self.get_response(request)
+        finally:
+            _state.reset(token)
+
     def _may_read_replica(self, request) -> bool:
         if not replica_configured() or request.method not in ("GET", "HEAD"):
             return False
@@ -172,3 +193,28 @@ class ReplicaMiddleware:
         if any(request.path.startswith(prefix) for prefix in settings.REPLICA_EXCLUDED_PATHS):
             return False
         return health.usable()
+
+
+def _replica_failed() -> bool:
+    """Is the replica unreachable right now? (A fresh probe: the page's error may have been another one.)"""
+    try:
+        replica_lag_seconds()
+    except DatabaseError:
+        return True
+    return False
+
+
+def _note_database_error(sender, request=None, **kwargs) -> None:
+    """`got_request_exception`: remember that a page that could read the replica raised a database error."""
+    state = _state.get()
+    if state is not None and state.replica_allowed and isinstance(_current_exception(), DatabaseError):
+        state.failed = True
+
+
+def _current_exception() -> BaseException | None:
+    import sys
+
+    return sys.exception()
+
+
+got_request_exception.connect(_note_database_error, dispatch_uid="kabinet.core.replica")

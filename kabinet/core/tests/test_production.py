@@ -267,6 +267,49 @@ def test_after_a_write_the_browser_reads_the_primary_for_a_short_while(replica_a
     assert middleware_decision(rf.get("/admin/")) == ("default", None)
 
 
+def test_a_page_that_fails_on_a_replica_that_just_died_is_served_again_from_the_primary(replica_alias, monkeypatch):
+    """The probe is cached for REPLICA_RETRY_SECONDS: a replica that dies in between fails a page. That GET is
+    served again from the primary (not the error page), and the process stops reading the replica at once."""
+    from django.core.handlers.exception import convert_exception_to_response
+    from django.db import OperationalError
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    routes = []
+
+    def view(request):
+        route = replica.ReplicaRouter().db_for_read(Model)
+        routes.append(route)
+        if route == "replica":
+            raise OperationalError("server closed the connection unexpectedly")
+        return HttpResponse("from the primary")
+
+    monkeypatch.setattr(replica, "_replica_failed", lambda: True)
+    marked = []
+    monkeypatch.setattr(replica.health, "mark_down", lambda error: marked.append(error))
+    response = replica.ReplicaMiddleware(convert_exception_to_response(view))(RequestFactory().get("/contracts/"))
+    assert routes == ["replica", "default"]
+    assert response.status_code == 200 and response.content == b"from the primary"
+    assert response["X-Kabinet-Read"] == "primary"
+    assert marked == ["OperationalError"]
+
+
+def test_a_page_error_with_the_replica_alive_is_not_retried(replica_alias, monkeypatch):
+    from django.core.handlers.exception import convert_exception_to_response
+    from django.db import OperationalError
+    from django.test import RequestFactory
+
+    calls = []
+
+    def view(request):
+        calls.append(1)
+        raise OperationalError("a bug of the page, not the replica")
+
+    monkeypatch.setattr(replica, "_replica_failed", lambda: False)
+    response = replica.ReplicaMiddleware(convert_exception_to_response(view))(RequestFactory().get("/contracts/"))
+    assert response.status_code == 500 and len(calls) == 1
+
+
 def test_a_replica_that_does_not_answer_sends_pages_to_the_primary(settings, monkeypatch):
     monkeypatch.setattr(settings, "REPLICA_RETRY_SECONDS", 0)
 
