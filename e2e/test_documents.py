@@ -30,6 +30,8 @@ def test_select_documents_and_download_one_zip(page, documents, admin_a, tmp_pat
     sign_in(page, str(admin_a.phone))
     page.get_by_role("link", name="Документы").first.click()
     expect(page.get_by_test_id("documents-table").locator("tbody tr")).to_have_count(6)
+    # htmx (a deferred script) listens for typing only once the page has loaded: the rows appear before.
+    page.wait_for_load_state("load")
     page.get_by_label("Поиск по документам").fill("акт сверки")
     expect(page).to_have_url(re.compile(r"q="))
     expect(page.get_by_test_id("documents-table").locator("tbody tr")).to_have_count(5)
