@@ -8,7 +8,9 @@ from django.core.cache import cache
 
 from kabinet.accounts import sms
 from kabinet.accounts.models import ConsentDocument
-from kabinet.core.testing import (
+from kabinet.organizations.models import Membership
+from kabinet.organizations.services import registry_import_csv
+from kabinet.testing.factories import (
     ContractFactory,
     CreditorFactory,
     MembershipFactory,
@@ -16,8 +18,6 @@ from kabinet.core.testing import (
     ProductFactory,
     UserFactory,
 )
-from kabinet.organizations.models import Membership
-from kabinet.organizations.services import registry_import_csv
 
 
 @pytest.fixture(autouse=True)

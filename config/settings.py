@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kabinet.support",
     "kabinet.audit",
     "kabinet.api",
+    "kabinet.demo",
     "csp",
     "django_ratelimit",
     "rest_framework",

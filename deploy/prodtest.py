@@ -42,7 +42,7 @@ import urllib3
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from kabinet.core.testing_services import RedisServer, free_port, wait_for_port  # noqa: E402
+from kabinet.testing.services import RedisServer, free_port, wait_for_port  # noqa: E402
 
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))

@@ -9,9 +9,9 @@ import pytest
 from e2e.conftest import axe_running
 from e2e.test_journeys import sign_in
 from kabinet.audit.models import AuditEvent
-from kabinet.core.testing import ContractFactory, DebtFactory, LeasedItemFactory, ScheduledPaymentFactory
 from kabinet.organizations.models import Membership
 from kabinet.support import services as support_services
+from kabinet.testing.factories import ContractFactory, DebtFactory, LeasedItemFactory, ScheduledPaymentFactory
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 

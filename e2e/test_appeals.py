@@ -11,7 +11,7 @@ from e2e.test_contract_card import settled
 from e2e.test_journeys import sign_in
 from kabinet.appeals import services
 from kabinet.appeals.models import Appeal, AppealTopic
-from kabinet.core.testing import PASSWORD, ContractFactory
+from kabinet.testing.factories import PASSWORD, ContractFactory
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from e2e.test_journeys import sign_in
 from kabinet.appeals import services as appeal_services
-from kabinet.core.testing import PASSWORD, ContractFactory, LeasedItemFactory
 from kabinet.documents.models import Document
+from kabinet.testing.factories import PASSWORD, ContractFactory, LeasedItemFactory
 
 
 def staff_sign_in(page, staff) -> None:

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 
 from e2e.test_journeys import sign_in
 from kabinet.contracts.models import InsurancePolicy
-from kabinet.core.testing import ContractFactory, DebtFactory, LeasedItemFactory, ScheduledPaymentFactory
 from kabinet.documents.models import Document
+from kabinet.testing.factories import ContractFactory, DebtFactory, LeasedItemFactory, ScheduledPaymentFactory
 
 TODAY = timezone.localdate()
 

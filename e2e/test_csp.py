@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import _open
-from kabinet.core.testing import PASSWORD
+from kabinet.testing.factories import PASSWORD
 
 
 def test_the_watch_catches_an_inline_style_and_an_inline_script(browser, live_server, db):

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from e2e.test_contract_card import settled
 from e2e.test_journeys import sign_in
-from kabinet.core.testing import ContractFactory
 from kabinet.documents.tests.conftest import make_document
+from kabinet.testing.factories import ContractFactory
 
 
 @pytest.fixture

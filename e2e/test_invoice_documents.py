@@ -12,8 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from e2e.test_journeys import sign_in
-from kabinet.core.testing import ContractFactory, ScheduledPaymentFactory
 from kabinet.invoices.models import Invoice
+from kabinet.testing.factories import ContractFactory, ScheduledPaymentFactory
 
 TODAY = timezone.localdate()
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kabinet.core.testing import PASSWORD, ContractFactory, LeasedItemFactory, MembershipFactory
 from kabinet.organizations.models import Membership
+from kabinet.testing.factories import PASSWORD, ContractFactory, LeasedItemFactory, MembershipFactory
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from e2e.test_journeys import sign_in
 from kabinet.accounts import sms
 from kabinet.accounts.models import ConsentDocument
-from kabinet.core.testing import PASSWORD
 from kabinet.organizations.services import registry_import_csv
+from kabinet.testing.factories import PASSWORD
 
 NEW_PASSWORD = "Brand-New-Pass-2026"
 

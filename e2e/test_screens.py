@@ -16,11 +16,11 @@ from e2e.test_journeys import sign_in
 from kabinet.appeals.models import Appeal, AppealTopic
 from kabinet.audit.models import AuditEvent
 from kabinet.contracts.services import payments_due_notify
-from kabinet.core.testing import ContractFactory, DebtFactory, MembershipFactory, ScheduledPaymentFactory
 from kabinet.organizations import employees
 from kabinet.organizations.models import Membership
 from kabinet.support import services as support_services
 from kabinet.support.models import SupportThread
+from kabinet.testing.factories import ContractFactory, DebtFactory, MembershipFactory, ScheduledPaymentFactory
 
 WIDTHS = ["page", "phone_page"]
 

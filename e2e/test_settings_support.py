@@ -10,9 +10,9 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from e2e.test_journeys import sign_in
-from kabinet.core.testing import PASSWORD
 from kabinet.support import services
 from kabinet.support.models import SupportThread
+from kabinet.testing.factories import PASSWORD
 
 
 @pytest.fixture

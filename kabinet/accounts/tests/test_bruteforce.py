@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from kabinet.accounts import services, sms
-from kabinet.core.testing import PASSWORD, UserFactory
+from kabinet.testing.factories import PASSWORD, UserFactory
 
 LOGIN = "/login/"
 THROTTLED = "Слишком много неудачных попыток"

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from kabinet.core.testing import PASSWORD, UserFactory
+from kabinet.testing.factories import PASSWORD, UserFactory
 
 WRONG = "Неверный номер телефона или пароль. Проверьте их и попробуйте ещё раз."
 

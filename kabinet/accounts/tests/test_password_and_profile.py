@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from kabinet.accounts import sms
 from kabinet.accounts.models import User
-from kabinet.core.testing import PASSWORD, UserFactory
+from kabinet.testing.factories import PASSWORD, UserFactory
 
 NEW = "Another-Strong-Pass-77"
 

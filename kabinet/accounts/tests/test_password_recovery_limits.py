@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from kabinet.core.testing import UserFactory
+from kabinet.testing.factories import UserFactory
 
 RESET = "/password/reset/"
 SENT = "/password/reset/sent/"

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from kabinet.accounts.models import User
 from kabinet.accounts.tests.test_registration import FORM
-from kabinet.core.testing import PASSWORD
+from kabinet.testing.factories import PASSWORD
 
 
 @pytest.mark.parametrize("password", ["+79215551234", "+7 921 555-12-34", "89215551234x", "9215551234abc"])

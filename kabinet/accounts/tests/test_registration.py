@@ -9,8 +9,8 @@ from django.urls import reverse
 from kabinet.accounts import services, sms
 from kabinet.accounts.models import Consent, Registration, User
 from kabinet.audit.models import AuditEvent
-from kabinet.core.testing import ContractFactory, MembershipFactory, UserFactory
 from kabinet.organizations.models import Membership, Organization
+from kabinet.testing.factories import ContractFactory, MembershipFactory, UserFactory
 
 FORM = {
     "company": "ООО «Ромашка», ИНН 7801234564",

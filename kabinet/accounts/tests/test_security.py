@@ -12,7 +12,7 @@ from kabinet.accounts.middleware import DEADLINE_KEY
 from kabinet.accounts.models import ConsentDocument
 from kabinet.audit.models import AuditEvent
 from kabinet.core.net import client_ip
-from kabinet.core.testing import PASSWORD
+from kabinet.testing.factories import PASSWORD
 
 LOGIN = "/login/"
 THROTTLED = "Слишком много неудачных попыток"

@@ -3,7 +3,7 @@
 import pytest
 
 from kabinet.accounts.sms import FileBackend, SmscBackend, SmsError, SmsRuBackend
-from kabinet.core.testing_http import FakeServer, Reply
+from kabinet.testing.http import FakeServer, Reply
 
 PHONE = "+79001234567"
 

@@ -222,7 +222,7 @@ def test_the_openapi_document_and_the_docs_page(api, client):
 
 def test_a_contract_status_change_through_the_api_notifies(api, base, org_a):
     org = Organization.objects.get(external_id="ORG-1")
-    from kabinet.core.testing import MembershipFactory
+    from kabinet.testing.factories import MembershipFactory
 
     member = MembershipFactory(organization=org)
     put(api, "/api/v1/contracts/C-1/", {**base["contract"], "status": "closed"})
@@ -329,7 +329,7 @@ def test_the_feed_loses_and_repeats_nothing_under_concurrent_writes(settings, or
 
 def test_items_policies_debts_and_creditors_are_upserted_and_shown_to_the_client(api, base, org_a):
     from kabinet.contracts.models import BooksDebt, InsurancePolicy, LeasedItem
-    from kabinet.core.testing import MembershipFactory
+    from kabinet.testing.factories import MembershipFactory
 
     item = {"contract": "C-1", "make": "Kia", "model": "Rio", "vin": "Z94C241BBLR123456", "plate": "А123ВС78"}
     assert put(api, "/api/v1/leased-items/I-1/", item).status_code == 201

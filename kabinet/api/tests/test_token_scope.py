@@ -18,7 +18,10 @@ from kabinet.api.scoping import ScopedAPIView
 from kabinet.appeals.models import Appeal, AppealKind
 from kabinet.audit.models import AuditEvent
 from kabinet.contracts.models import BooksDebt, Contract, InsurancePolicy, LeasedItem, PaymentReceived
-from kabinet.core.testing import (
+from kabinet.creditors.models import Creditor, Product
+from kabinet.documents.models import Document
+from kabinet.organizations.models import Membership, Organization
+from kabinet.testing.factories import (
     ContractFactory,
     CreditorFactory,
     DebtFactory,
@@ -30,10 +33,7 @@ from kabinet.core.testing import (
     UserFactory,
     pay_line,
 )
-from kabinet.core.testing_urls import row_counts, url_patterns
-from kabinet.creditors.models import Creditor, Product
-from kabinet.documents.models import Document
-from kabinet.organizations.models import Membership, Organization
+from kabinet.testing.routes import row_counts, url_patterns
 
 # Views under /api/v1/ that hold no creditor's data (the OpenAPI document and its page).
 NO_DATA_VIEWS = (SpectacularAPIView, SpectacularSwaggerView)

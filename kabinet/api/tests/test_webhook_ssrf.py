@@ -9,7 +9,7 @@ import pytest
 from kabinet.api.models import ApiEvent, ApiToken, WebhookDelivery
 from kabinet.api.webhooks import deliver
 from kabinet.core.net import address_is_public
-from kabinet.core.testing_http import FakeServer, Reply
+from kabinet.testing.http import FakeServer, Reply
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.test import Client
 from kabinet.api.models import ApiEvent, ApiToken, WebhookDelivery
 from kabinet.api.webhooks import deliver
 from kabinet.appeals import services as appeal_services
-from kabinet.core.testing_http import FakeServer, Reply
+from kabinet.testing.http import FakeServer, Reply
 
 
 @pytest.fixture(autouse=True)

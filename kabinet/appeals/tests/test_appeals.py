@@ -20,9 +20,9 @@ from kabinet.appeals.models import (
     AppealTopic,
     transition_allowed,
 )
-from kabinet.core.testing import ContractFactory
 from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
+from kabinet.testing.factories import ContractFactory
 
 PDF = b"%PDF-1.4\n%test\n"
 
@@ -209,8 +209,8 @@ def test_a_file_kept_for_someone_else_is_refused(client_a, admin_a, contract, to
     """A token is looked up with the person and the organization: another person's kept file (or the
     same person's in another organization) is never attached — the form says so and nothing is sent."""
     from kabinet.core.models import HeldUpload
-    from kabinet.core.testing import MembershipFactory
     from kabinet.documents.held import hold
+    from kabinet.testing.factories import MembershipFactory
 
     foreign = hold(
         user=user_b, org=org_b, uploaded=SimpleUploadedFile("Чужой.pdf", PDF), content_type="application/pdf"

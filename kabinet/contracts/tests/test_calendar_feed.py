@@ -14,8 +14,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from kabinet.contracts.models import CalendarFeed
-from kabinet.core.testing import ContractFactory, ScheduledPaymentFactory
 from kabinet.organizations.models import Membership
+from kabinet.testing.factories import ContractFactory, ScheduledPaymentFactory
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from kabinet.core.testing import ContractFactory, ScheduledPaymentFactory
+from kabinet.testing.factories import ContractFactory, ScheduledPaymentFactory
 
 
 def test_the_card_explains_the_contract_amount_and_what_remains(client_a, org_a, products):

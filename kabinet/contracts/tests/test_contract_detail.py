@@ -12,9 +12,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from kabinet.contracts.models import InsurancePolicy
-from kabinet.core.testing import ContractFactory, DebtFactory, LeasedItemFactory, ScheduledPaymentFactory
 from kabinet.documents.models import Document
 from kabinet.documents.services import document_reindex
+from kabinet.testing.factories import ContractFactory, DebtFactory, LeasedItemFactory, ScheduledPaymentFactory
 
 TODAY = timezone.localdate()
 

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kabinet.contracts.models import Contract
-from kabinet.core.testing import ContractFactory, LeasedItemFactory, ScheduledPaymentFactory
+from kabinet.testing.factories import ContractFactory, LeasedItemFactory, ScheduledPaymentFactory
 
 
 @pytest.fixture

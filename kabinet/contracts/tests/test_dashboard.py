@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kabinet.core.testing import ContractFactory, DebtFactory, ScheduledPaymentFactory
+from kabinet.testing.factories import ContractFactory, DebtFactory, ScheduledPaymentFactory
 
 
 def _calendar(org_a, products, count):

@@ -21,7 +21,7 @@ from kabinet.api.models import ApiToken
 from kabinet.appeals.models import Appeal
 from kabinet.contracts import ledger
 from kabinet.contracts.models import Contract, PaymentReceived, Penalty, ScheduledPayment
-from kabinet.core.testing import ContractFactory, ScheduledPaymentFactory
+from kabinet.testing.factories import ContractFactory, ScheduledPaymentFactory
 
 TODAY = timezone.localdate()
 

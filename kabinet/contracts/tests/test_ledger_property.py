@@ -23,7 +23,7 @@ from kabinet.api.models import ApiToken
 from kabinet.contracts.ledger import contract_ledger, org_debt
 from kabinet.contracts.models import Contract, ScheduledPayment
 from kabinet.core.money import vat_included
-from kabinet.core.testing import ContractFactory, MembershipFactory, OrganizationFactory, ProductFactory
+from kabinet.testing.factories import ContractFactory, MembershipFactory, OrganizationFactory, ProductFactory
 
 TODAY = timezone.localdate()
 DUE_DATES = [

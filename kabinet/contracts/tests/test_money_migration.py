@@ -12,7 +12,7 @@ BEFORE = [("contracts", "0001_initial"), ("invoices", "0001_initial")]
 
 @pytest.mark.django_db(transaction=True)
 def test_decimal_roubles_become_exact_kopecks():
-    from kabinet.core.testing import OrganizationFactory, ProductFactory
+    from kabinet.testing.factories import OrganizationFactory, ProductFactory
 
     # Rows of the apps the migration does not touch are made with today's models, first.
     org_id, product_id = OrganizationFactory().pk, ProductFactory().pk

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib import admin
 
-from kabinet.core.demo.seed import seed_demo
+from kabinet.demo.seed import seed_demo
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ from kabinet.appeals import services
 from kabinet.appeals.models import Appeal, AppealTopic, ReplyTemplate, StaffNote
 from kabinet.audit.models import AuditEvent
 from kabinet.core.admin_site import NOUNS
-from kabinet.core.testing import ContractFactory, UserFactory
 from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
+from kabinet.testing.factories import ContractFactory, UserFactory
 
 PDF = b"%PDF-1.4\n%test\n"
 LATIN_WORD = re.compile(r"\b[A-Za-z]{4,}\b")

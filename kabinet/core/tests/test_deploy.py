@@ -271,7 +271,7 @@ def test_nginx_serves_a_private_file_only_through_the_apps_x_accel_redirect(tmp_
     import requests
     import urllib3
 
-    from kabinet.core.testing_services import free_port, wait_for_port
+    from kabinet.testing.services import free_port, wait_for_port
 
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     media = tmp_path / "media"

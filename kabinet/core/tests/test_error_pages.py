@@ -13,8 +13,8 @@ from django.urls import path
 from django.views import defaults
 
 from config.urls import urlpatterns as portal_urlpatterns
-from kabinet.core.testing import MembershipFactory
 from kabinet.organizations.models import Membership
+from kabinet.testing.factories import MembershipFactory
 
 
 def _boom(request):

@@ -16,9 +16,9 @@ from openpyxl import load_workbook
 
 from kabinet.appeals import services as appeal_services
 from kabinet.appeals.models import StaffNote
-from kabinet.core.testing import ContractFactory, ScheduledPaymentFactory
 from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
+from kabinet.testing.factories import ContractFactory, ScheduledPaymentFactory
 
 
 def sheet(response):

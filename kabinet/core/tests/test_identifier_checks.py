@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from kabinet.core.testing import CreditorFactory, OrganizationFactory
 from kabinet.core.validators import correspondent_account_errors, identifier_errors, validate_bic_region
+from kabinet.testing.factories import CreditorFactory, OrganizationFactory
 
 
 def test_inn_kpp_and_ogrn_describe_one_kind_of_taxpayer():

@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from kabinet.appeals.models import Appeal, AppealKind
 from kabinet.contracts.models import InsurancePolicy
-from kabinet.core.testing import (
+from kabinet.documents.models import Document
+from kabinet.invoices.services import invoice_issue_for_payment
+from kabinet.notifications.models import Notification
+from kabinet.organizations.models import Invitation, Membership
+from kabinet.organizations.settings_views import SUDO_KEY
+from kabinet.support.services import thread_create
+from kabinet.testing.factories import (
     ContractFactory,
     DebtFactory,
     LeasedItemFactory,
@@ -24,13 +30,7 @@ from kabinet.core.testing import (
     ScheduledPaymentFactory,
     UserFactory,
 )
-from kabinet.core.testing_urls import row_counts, url_patterns
-from kabinet.documents.models import Document
-from kabinet.invoices.services import invoice_issue_for_payment
-from kabinet.notifications.models import Notification
-from kabinet.organizations.models import Invitation, Membership
-from kabinet.organizations.settings_views import SUDO_KEY
-from kabinet.support.services import thread_create
+from kabinet.testing.routes import row_counts, url_patterns
 
 # Patterns with parameters that are not an organization's objects, and why.
 NOT_ORGANIZATION_OWNED = {

@@ -22,9 +22,9 @@ from kabinet.accounts import sms
 from kabinet.accounts.models import SmsMessage
 from kabinet.accounts.services import sms_deliver, sms_notify, sms_requeue_stale
 from kabinet.core import replica, tasklog
-from kabinet.core.testing import PASSWORD
-from kabinet.core.testing_http import FakeServer, Reply
-from kabinet.core.testing_services import RedisServer, free_port
+from kabinet.testing.factories import PASSWORD
+from kabinet.testing.http import FakeServer, Reply
+from kabinet.testing.services import RedisServer, free_port
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 PROBE = """

@@ -19,18 +19,18 @@ from django.utils import timezone
 
 from kabinet.contracts.models import InsurancePolicy
 from kabinet.contracts.services import ledger_recompute
-from kabinet.core.testing import (
+from kabinet.creditors.models import Creditor
+from kabinet.documents.tests.conftest import make_document
+from kabinet.notifications.models import Notification
+from kabinet.notifications.services import notifications_mark_read, notify_members
+from kabinet.organizations.models import Membership, Organization
+from kabinet.testing.factories import (
     ContractFactory,
     CreditorFactory,
     DebtFactory,
     LeasedItemFactory,
     ScheduledPaymentFactory,
 )
-from kabinet.creditors.models import Creditor
-from kabinet.documents.tests.conftest import make_document
-from kabinet.notifications.models import Notification
-from kabinet.notifications.services import notifications_mark_read, notify_members
-from kabinet.organizations.models import Membership, Organization
 
 TODAY = timezone.localdate()
 

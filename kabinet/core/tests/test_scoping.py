@@ -3,7 +3,7 @@ from django.http import Http404
 
 from kabinet.contracts.models import Contract
 from kabinet.core.models import get_object_for_org
-from kabinet.core.testing import ContractFactory
+from kabinet.testing.factories import ContractFactory
 
 
 def test_the_scoped_accessor_returns_own_objects(org_a, products):
@@ -25,7 +25,7 @@ def test_without_an_organization_nothing_is_visible(contract_b):
 def test_a_row_cannot_point_at_another_organizations_row(org_a, contract_b):
     from django.core.exceptions import ValidationError
 
-    from kabinet.core.testing import LeasedItemFactory
+    from kabinet.testing.factories import LeasedItemFactory
 
     item = LeasedItemFactory.build(contract=contract_b, organization=org_a)
     with pytest.raises(ValidationError) as error:

@@ -14,8 +14,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from kabinet.appeals import services as appeal_services
-from kabinet.core.testing import ContractFactory, LeasedItemFactory
 from kabinet.documents.models import Document
+from kabinet.testing.factories import ContractFactory, LeasedItemFactory
 
 
 def make_document(org, title, contract=None):

@@ -3,9 +3,9 @@ from datetime import date
 import pytest
 from django.core.files.base import ContentFile
 
-from kabinet.core.testing import ContractFactory
 from kabinet.documents.models import Document
 from kabinet.documents.services import document_reindex
+from kabinet.testing.factories import ContractFactory
 
 
 def make_document(

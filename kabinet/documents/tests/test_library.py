@@ -11,11 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kabinet.audit.models import AuditEvent
-from kabinet.core.testing import ContractFactory
 from kabinet.documents.models import Document
 from kabinet.documents.services import zip_stream
 from kabinet.documents.tests.conftest import make_document
 from kabinet.notifications.models import Notification
+from kabinet.testing.factories import ContractFactory
 
 
 def titles(response) -> list[str]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from kabinet.core.testing import ContractFactory
 from kabinet.documents.models import Document
 from kabinet.documents.tests.conftest import make_document
+from kabinet.testing.factories import ContractFactory
 
 
 def test_the_filter_has_no_list_of_every_contract_but_a_picker(client_a, org_a, products, library):

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from kabinet.contracts.models import ScheduledPayment
 from kabinet.core.money import amount_in_words, vat_included, vat_rate_on
-from kabinet.core.testing import ContractFactory, DebtFactory, ScheduledPaymentFactory
 from kabinet.invoices import qr, services
 from kabinet.invoices.models import Invoice
+from kabinet.testing.factories import ContractFactory, DebtFactory, ScheduledPaymentFactory
 
 
 @pytest.fixture
@@ -197,7 +197,7 @@ def test_the_calendar_the_card_and_the_invoice_agree_to_the_kopeck(django_db_blo
     with django_db_blocker.unblock():
         from django.db import transaction
 
-        from kabinet.core.testing import CreditorFactory, OrganizationFactory, ProductFactory
+        from kabinet.testing.factories import CreditorFactory, OrganizationFactory, ProductFactory
 
         with transaction.atomic():
             org = OrganizationFactory()

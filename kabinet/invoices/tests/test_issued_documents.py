@@ -13,11 +13,11 @@ from kabinet.audit.models import AuditEvent
 from kabinet.contracts.models import ScheduledPayment
 from kabinet.contracts.services import penalties_upsert, schedules_replace
 from kabinet.core.money import vat_included
-from kabinet.core.testing import ContractFactory, ProductFactory, ScheduledPaymentFactory, pay_line
 from kabinet.creditors.models import Product
 from kabinet.invoices import services
 from kabinet.invoices.models import Invoice, InvoiceCounter
 from kabinet.invoices.tests.test_invoices import pdf_qr, pdf_text
+from kabinet.testing.factories import ContractFactory, ProductFactory, ScheduledPaymentFactory, pay_line
 
 TODAY = timezone.localdate()
 

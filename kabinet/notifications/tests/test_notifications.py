@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from kabinet.contracts.services import payments_due_notify
 from kabinet.core.formatting import format_date
-from kabinet.core.testing import ContractFactory, ScheduledPaymentFactory
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
+from kabinet.testing.factories import ContractFactory, ScheduledPaymentFactory
 
 
 def test_the_page_filters_searches_sorts_and_marks_unread(client_a, org_a, admin_a):

@@ -9,10 +9,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from kabinet.audit.models import AuditEvent
-from kabinet.core.testing import PASSWORD, MembershipFactory, UserFactory
 from kabinet.organizations import employees
 from kabinet.organizations.models import Membership, Organization
 from kabinet.organizations.settings_views import SUDO_KEY
+from kabinet.testing.factories import PASSWORD, MembershipFactory, UserFactory
 
 
 def sudo(client):

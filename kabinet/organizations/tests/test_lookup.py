@@ -7,11 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.ru import inn as stdnum_inn
 
-from kabinet.core.testing_http import FakeServer, Reply
 from kabinet.core.validators import validate_inn
 from kabinet.organizations.lookup import DadataLookup, LocalRegistryLookup, LookupError_
 from kabinet.organizations.models import RegistryCompany
 from kabinet.organizations.services import registry_import_csv
+from kabinet.testing.http import FakeServer, Reply
 
 
 def party(inn="7707083893", status="ACTIVE", branch="MAIN", kind="LEGAL", name="ПАО СБЕРБАНК"):

@@ -16,10 +16,10 @@ from kabinet.accounts import sms
 from kabinet.accounts.models import Registration, User
 from kabinet.api.models import ApiEvent
 from kabinet.audit.models import AuditEvent
-from kabinet.core.testing import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 from kabinet.organizations.lookup import CompanyInfo
 from kabinet.organizations.models import Invitation, Membership
 from kabinet.organizations.settings_views import SUDO_KEY
+from kabinet.testing.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 
 
 @pytest.fixture

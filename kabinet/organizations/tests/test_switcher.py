@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from kabinet.core.testing import ContractFactory, MembershipFactory, OrganizationFactory
 from kabinet.organizations.middleware import SESSION_KEY
 from kabinet.organizations.models import Membership, Organization
+from kabinet.testing.factories import ContractFactory, MembershipFactory, OrganizationFactory
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_a_requested_membership_gives_no_access(client, org_a, products):
 
 
 def test_with_several_creditors_each_section_shows_its_own_contracts(client_a, org_a, products):
-    from kabinet.core.testing import CreditorFactory, ProductFactory
+    from kabinet.testing.factories import CreditorFactory, ProductFactory
 
     other = CreditorFactory(short_name="ФАКТОР+", is_default=False)
     ContractFactory(organization=org_a, product=products["auto"], number="BALT-1")

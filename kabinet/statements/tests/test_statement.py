@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from kabinet.audit.models import AuditEvent
 from kabinet.contracts.services import payments_record
-from kabinet.core.testing import ContractFactory, ScheduledPaymentFactory
 from kabinet.invoices.tests.test_invoices import pdf_text
+from kabinet.testing.factories import ContractFactory, ScheduledPaymentFactory
 
 YEAR = timezone.localdate().year - 1
 START, END = date(YEAR, 2, 1), date(YEAR, 3, 31)

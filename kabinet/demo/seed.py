@@ -31,9 +31,9 @@ from kabinet.contracts.models import (
     Penalty,
     ScheduledPayment,
 )
-from kabinet.core.demo.pdf import simple_pdf
 from kabinet.core.money import vat_included, vat_rate_on
 from kabinet.creditors.models import Creditor, LeasingRulesEdition, Product
+from kabinet.demo.pdf import simple_pdf
 from kabinet.documents.models import Document
 from kabinet.documents.services import document_reindex
 from kabinet.notifications.models import Notification

@@ -8,10 +8,10 @@ from stdnum.ru import inn, ogrn
 
 from kabinet.accounts.models import User
 from kabinet.contracts.models import BooksDebt, Contract, LeasedItem, ScheduledPayment
-from kabinet.core.demo.seed import DEMO_PASSWORD, seed_demo
 from kabinet.core.formatting import plate_key
 from kabinet.core.money import vat_included
 from kabinet.creditors.models import Creditor
+from kabinet.demo.seed import DEMO_PASSWORD, seed_demo
 from kabinet.organizations.models import Membership, Organization
 
 
