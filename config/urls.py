@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 
 from kabinet.core.health import healthz, readyz
 from kabinet.core.metrics import metrics_view
-from kabinet.core.search import header_search
+from kabinet.web.search import header_search
 
 # 403, 400 and 500 are Django's own handlers drawing templates/403.html, 400.html, 500.html.
 handler404 = "kabinet.core.errors.page_not_found"
@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("kabinet.appeals.urls")),
     path("", include("kabinet.notifications.urls")),
     path("", include("kabinet.support.urls")),
+    path("", include("kabinet.web.urls")),
 ]

@@ -24,7 +24,6 @@ from kabinet.accounts.models import (
     User,
 )
 from kabinet.core.phones import format_phone
-from kabinet.organizations.models import Membership
 
 
 class KabinetUserCreationForm(UserCreationForm):
@@ -39,15 +38,6 @@ class KabinetUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    fk_name = "user"
-    extra = 0
-    autocomplete_fields = ["organization"]
-    fields = ("organization", "role", "status", "created_at")
-    readonly_fields = ("created_at",)
-
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = KabinetUserChangeForm
@@ -56,7 +46,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("full_name", "phone", "email", "is_active", "is_staff", "last_login", "date_joined")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("full_name", "phone", "email")
-    inlines = [MembershipInline]
+    inlines: list = []  # the user's memberships: added by kabinet.organizations.admin (a floor above)
     fieldsets = (
         (None, {"fields": ("phone", "password")}),
         (_("Personal data"), {"fields": ("full_name", "email")}),

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.sessions.models import Session
@@ -32,6 +34,25 @@ from kabinet.core.phones import format_phone
 
 class PersonalDataError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Section:
+    """What an app above accounts keeps about a person (the requests they filed, the support messages
+    they wrote), contributed from its AppConfig.ready() with `register()`, so this module imports no
+    app above it. `export` gives the section's rows for the copy of the data; `erase`, if given,
+    removes the person's contact data from those rows and returns how many rows it changed."""
+
+    key: str
+    export: Callable[[User], list[dict[str, Any]]]
+    erase: Callable[[User], int] | None = None
+
+
+_SECTIONS: dict[str, Section] = {}
+
+
+def register(section: Section) -> None:
+    _SECTIONS[section.key] = section
 
 
 def consents_of(user: User) -> list[Consent]:
@@ -73,24 +94,22 @@ def consent_withdraw(*, user: User, consent_id: int, request=None) -> ConsentWit
     return withdrawal
 
 
-def _when(value) -> str:
+def when(value) -> str:
+    """A moment as the copy of the data shows it (local time, «28.11.2026 09:15»)."""
     return timezone.localtime(value).strftime("%d.%m.%Y %H:%M") if value else ""
 
 
 def personal_data(user: User) -> dict[str, Any]:
     """Everything the portal keeps about the person (not about their organizations), readable by a human."""
-    from kabinet.appeals.models import Appeal
-    from kabinet.support.models import SupportMessage
-
     memberships = user.memberships.select_related("organization").order_by("organization__name")
     return {
-        "generated_at": _when(timezone.now()),
+        "generated_at": when(timezone.now()),
         "profile": {
             "full_name": user.full_name,
             "phone": format_phone(str(user.phone)),
             "email": user.email,
-            "registered_at": _when(user.date_joined),
-            "last_sign_in": _when(user.last_login),
+            "registered_at": when(user.date_joined),
+            "last_sign_in": when(user.last_login),
             "notifications_by_email": list(user.email_notification_kinds or []),
         },
         "organizations": [
@@ -106,9 +125,9 @@ def personal_data(user: User) -> dict[str, Any]:
             {
                 "document": c.document.title,
                 "version": c.version,
-                "accepted_at": _when(c.accepted_at),
+                "accepted_at": when(c.accepted_at),
                 "ip": c.ip or "",
-                "withdrawn_at": _when(c.withdrawal.withdrawn_at) if hasattr(c, "withdrawal") else "",
+                "withdrawn_at": when(c.withdrawal.withdrawn_at) if hasattr(c, "withdrawal") else "",
             }
             for c in consents_of(user)
         ],
@@ -120,29 +139,14 @@ def personal_data(user: User) -> dict[str, Any]:
                 "phone": format_phone(str(r.phone)),
                 "email": r.email,
                 "status": r.get_status_display(),
-                "created_at": _when(r.created_at),
+                "created_at": when(r.created_at),
                 "ip": r.ip or "",
             }
             for r in Registration.objects.filter(user=user).order_by("created_at")
         ],
-        "requests": [
-            {
-                "number": a.number,
-                "created_at": _when(a.created_at),
-                "full_name": a.full_name,
-                "phone": format_phone(a.phone) if a.phone else "",
-                "description": a.description,
-            }
-            for a in Appeal.objects.filter(created_by=user).order_by("created_at")
-        ],
-        "support_messages": [
-            {"thread": m.thread.number, "created_at": _when(m.created_at), "text": m.body}
-            for m in SupportMessage.objects.filter(author=user, from_staff=False)
-            .select_related("thread")
-            .order_by("created_at")
-        ],
+        **{key: section.export(user) for key, section in _SECTIONS.items()},
         "sign_ins_and_actions": [
-            {"action": e.action, "at": _when(e.created_at), "ip": e.ip or ""}
+            {"action": e.action, "at": when(e.created_at), "ip": e.ip or ""}
             for e in AuditEvent.objects.filter(actor=user).order_by("-created_at")[:500]
         ],
     }
@@ -181,8 +185,6 @@ def deletion_execute(*, data_request_id: int, staff: User, request=None) -> Data
     account, their registrations, requests and codes; their sessions end. What the law makes us keep
     (the organizations' contracts and documents, and the record that consent was given) stays, without
     the person's contact data. The act goes to the audit."""
-    from kabinet.appeals.models import Appeal
-
     with transaction.atomic():
         data_request = DataRequest.objects.select_for_update().get(pk=data_request_id)
         if data_request.status != DataRequest.Status.NEW:
@@ -202,7 +204,7 @@ def deletion_execute(*, data_request_id: int, staff: User, request=None) -> Data
             "registrations": Registration.objects.filter(user=user).update(
                 full_name="", email="", ip=None, user_agent=""
             ),
-            "requests": Appeal.objects.filter(created_by=user).update(full_name="", phone=""),
+            **{key: section.erase(user) for key, section in _SECTIONS.items() if section.erase is not None},
             "sms_codes": PhoneChallenge.objects.filter(Q(user=user) | Q(phone=phone)).delete()[0],
             "sms": SmsMessage.objects.filter(phone=phone).delete()[0],
             "sign_in_failures": SignInFailure.objects.filter(phone_key=phone).delete()[0],
@@ -233,7 +235,7 @@ def deletion_execute(*, data_request_id: int, staff: User, request=None) -> Data
                 )
                 % {
                     "registrations": counts["registrations"],
-                    "requests": counts["requests"],
+                    "requests": counts.get("requests", 0),
                     "consents": counts["consent_contacts"],
                 },
                 _(

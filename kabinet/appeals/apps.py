@@ -6,3 +6,9 @@ class AppealsConfig(AppConfig):
     name = "kabinet.appeals"
     label = "appeals"
     verbose_name = _("Requests and appeals")
+
+    def ready(self):
+        from kabinet.accounts import personal_data as accounts_personal_data  # reason: models load after the registry
+        from kabinet.appeals import personal_data
+
+        accounts_personal_data.register(personal_data.SECTION)

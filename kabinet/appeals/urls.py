@@ -12,4 +12,6 @@ urlpatterns = [
     path("requests/<int:pk>/withdraw/", views.appeal_withdraw, name="withdraw"),
     path("requests/<int:pk>/answer/", views.appeal_answer, name="answer"),
     path("contracts/<int:contract_id>/buyout-request/", views.buyout_request, name="buyout"),
+    # A blank request template, linked from «Справочники» and the new-request form.
+    path("reference/templates/<int:pk>/", views.template_download, name="template_download"),
 ]

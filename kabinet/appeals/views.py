@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,10 +14,11 @@ from kabinet.appeals import selectors, services
 from kabinet.appeals.forms import AnswerForm, AppealFilterForm, AppealForm
 from kabinet.appeals.models import ASKS_CLIENT, WITHDRAWABLE, Appeal, AppealKind, AppealTopic
 from kabinet.contracts.models import Contract
-from kabinet.core import header_cache
+from kabinet.core.files import serve_private_file
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, paginate
 from kabinet.core.xlsx import Column, xlsx_response
+from kabinet.creditors import header_cache
 from kabinet.creditors.selectors import current_creditor
 from kabinet.documents.held import KeptFiles
 from kabinet.documents.models import Document
@@ -266,3 +267,11 @@ def buyout_request(request, contract_id: int):
     )
     messages.success(request, _("Request %(number)s is sent.") % {"number": appeal.number})
     return redirect("appeals:detail", pk=appeal.pk)
+
+
+@org_required
+def template_download(request, pk: int):
+    topic = get_object_or_404(AppealTopic.objects.exclude(template=""), pk=pk, is_active=True)
+    name = topic.template.name.rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[-1] if "." in name else "pdf"
+    return serve_private_file(topic.template, f"{topic.name}.{extension}")

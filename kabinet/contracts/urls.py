@@ -14,13 +14,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
     path("contracts/<int:pk>/", views.contract_detail, name="detail"),
     path("contracts/<int:pk>/items/", views.contract_detail, {"tab": "items"}, name="items"),
-    path("contracts/<int:pk>/deal-documents/", views.contract_detail, {"tab": "deal-documents"}, name="deal_documents"),
-    path(
-        "contracts/<int:pk>/accounting-documents/",
-        views.contract_detail,
-        {"tab": "accounting-documents"},
-        name="accounting_documents",
-    ),
+    # «Документы по сделке» and «Бухгалтерские документы» are kabinet.documents.urls (a floor above).
     path("contracts/<int:pk>/insurance/", views.contract_detail, {"tab": "insurance"}, name="insurance"),
     path("contracts/<int:pk>/schedule.xlsx", views.schedule_xlsx, name="schedule_xlsx"),
     path("contracts/<int:pk>/schedule.ics", views.schedule_ics, name="schedule_ics"),

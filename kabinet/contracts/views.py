@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date
-from itertools import groupby
 
 from django.conf import settings
 from django.http import Http404
@@ -11,17 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.contracts import exports, ledger, selectors
-from kabinet.contracts.forms import ContractDocumentFilterForm, ContractFilterForm
+from kabinet.contracts.forms import ContractFilterForm
 from kabinet.contracts.models import Contract, InsurancePolicy, LeasedItem
-from kabinet.core import header_cache
 from kabinet.core.files import bytes_response
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
 from kabinet.core.xlsx import Column, xlsx_response
+from kabinet.creditors import header_cache
 from kabinet.creditors.models import LeasingRulesEdition
 from kabinet.creditors.selectors import current_creditor, section_filter
-from kabinet.documents.models import Document
-from kabinet.documents.selectors import contract_document_types, contract_documents
 
 CALENDAR_STEP = 10
 DEBT_STEP = 10
@@ -141,14 +138,14 @@ def _contract_rows(request, contracts):
 TABS = {
     "main": (_("Main"), "contracts:detail"),
     "items": (_("Leased items"), "contracts:items"),
-    "deal-documents": (_("Deal documents"), "contracts:deal_documents"),
-    "accounting-documents": (_("Accounting documents"), "contracts:accounting_documents"),
+    "deal-documents": (_("Deal documents"), "documents:contract_deal_documents"),
+    "accounting-documents": (_("Accounting documents"), "documents:contract_accounting_documents"),
     "insurance": (_("Insurance"), "contracts:insurance"),
 }
-DOCUMENT_TABS = {"deal-documents": Document.Category.DEAL, "accounting-documents": Document.Category.ACCOUNTING}
+# The documents tabs are drawn by kabinet.documents.views.contract_documents_tab (a floor above), on this card.
 
 
-def _contract(request, pk: int) -> Contract:
+def card_contract(request, pk: int) -> Contract:
     return get_object_for_org(Contract.objects.select_related("product", "product__creditor"), request.org, pk=pk)
 
 
@@ -157,16 +154,8 @@ def contract_detail(request, pk: int, tab: str = "main"):
     """The contract card (§5.2): tabs above (each an htmx fragment with its own URL), the schedule below."""
     if tab not in TABS:
         raise Http404
-    contract = _contract(request, pk)
-    context = {
-        "contract": contract,
-        "tab": tab,
-        "today": timezone.localdate(),
-        "section": "contracts",
-        "tab_links": [(key, label, reverse(name, args=[contract.pk])) for key, (label, name) in TABS.items()],
-        "tab_url": reverse(TABS[tab][1], args=[contract.pk]),
-        "contract_pk_text": str(contract.pk),
-    }
+    contract = card_contract(request, pk)
+    context = card_context(request, contract, tab)
     if tab == "main":
         context["ledger"] = ledger.contract_card(contract, today=context["today"])
         context["items_count"] = LeasedItem.objects.for_org(request.org).filter(contract=contract).count()
@@ -175,22 +164,28 @@ def contract_detail(request, pk: int, tab: str = "main"):
         context["items"] = (
             LeasedItem.objects.for_org(request.org).filter(contract=contract).order_by("make", "model", "pk")
         )
-    elif tab in DOCUMENT_TABS:
-        category = DOCUMENT_TABS[tab]
-        form = ContractDocumentFilterForm(
-            request.GET or None, types=contract_document_types(request.org, contract, category)
-        )
-        filters = form.filters()
-        documents = list(contract_documents(request.org, contract, category=category, **filters))
-        context.update(
-            form=form,
-            filtered=any(filters.values()),
-            groups=[(t, list(g)) for t, g in groupby(documents, key=lambda d: d.doc_type)],
-        )
     elif tab == "insurance":
         context["policies"] = (
             InsurancePolicy.objects.for_org(request.org).filter(contract=contract).order_by("-start_date", "pk")
         )
+    return card_response(request, contract, context)
+
+
+def card_context(request, contract: Contract, tab: str) -> dict:
+    """What every tab of the card needs (the tab's own rows are added by its view)."""
+    return {
+        "contract": contract,
+        "tab": tab,
+        "today": timezone.localdate(),
+        "section": "contracts",
+        "tab_links": [(key, label, reverse(name, args=[contract.pk])) for key, (label, name) in TABS.items()],
+        "tab_url": reverse(TABS[tab][1], args=[contract.pk]),
+        "contract_pk_text": str(contract.pk),
+    }
+
+
+def card_response(request, contract: Contract, context: dict):
+    """The tab alone for htmx, else the whole card with the schedule below it."""
     if request.htmx and not request.htmx.boosted:
         return render(request, "contracts/contract_detail.html#tab", context)
     card = context.get("ledger") or ledger.contract_card(contract, today=context["today"])
@@ -212,7 +207,7 @@ def _buyout(request, contract, today) -> dict:
 
 @org_required
 def schedule_xlsx(request, pk: int):
-    contract = _contract(request, pk)
+    contract = card_contract(request, pk)
     content = exports.schedule_xlsx(contract, ledger.contract_ledger(contract))
     filename = _("Schedule %(number)s.xlsx") % {"number": contract.number}
     return bytes_response(content, filename, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -220,7 +215,7 @@ def schedule_xlsx(request, pk: int):
 
 @org_required
 def schedule_ics(request, pk: int):
-    contract = _contract(request, pk)
+    contract = card_contract(request, pk)
     card = ledger.contract_ledger(contract)
     if not card.unpaid_lines:
         raise Http404  # nothing left to pay: no empty calendar

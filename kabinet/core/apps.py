@@ -13,10 +13,8 @@ class CoreConfig(AppConfig):
             metrics,  # noqa: F401 (counts failed tasks)
             tasklog,
         )
-        from kabinet.core.header_cache import connect_signals
 
         tasklog.connect()
-        connect_signals()
         russify_third_party_apps()
 
 

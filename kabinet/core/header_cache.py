@@ -16,11 +16,18 @@ any more. Every write path bumps it: `post_save`/`post_delete` signals for singl
 managers of `Membership`, `Organization`, `Notification`, `Creditor` and `Product` for `update()` and
 `bulk_create()`, which send no signals. A missing generation (evicted, or a fresh cache) starts at a
 new random value, so an old entry can never be read again.
+
+This module is the mechanism only (keys, generations, invalidation); each app owning a cached model
+registers it with `track()` and keeps its reads in its own `header_cache` module
+(`kabinet.organizations.header_cache`, `kabinet.creditors.header_cache`,
+`kabinet.notifications.header_cache`), so the ground floor imports no app.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 from django.core.cache import cache
 from django.db import models, transaction
@@ -34,7 +41,7 @@ def _gen_key(scope: str) -> str:
     return f"kb:h:gen:{scope}"
 
 
-def _user_scope(user_id: int) -> str:
+def user_scope(user_id: int) -> str:
     return f"u{user_id}"
 
 
@@ -66,7 +73,7 @@ def bump(scopes: set[str]) -> None:
 
 
 def bump_users(user_ids) -> None:
-    bump({_user_scope(uid) for uid in user_ids if uid is not None})
+    bump({user_scope(uid) for uid in user_ids if uid is not None})
 
 
 def bump_creditors() -> None:
@@ -76,111 +83,62 @@ def bump_creditors() -> None:
 # --- reads -------------------------------------------------------------------------------------
 
 
-def memberships(user) -> list:
-    from kabinet.organizations.selectors import active_memberships
-
-    key = f"kb:h:mem:{user.pk}:{_generation(_user_scope(user.pk))}"
-    found = cache.get(key)
-    if found is None:
-        found = active_memberships(user)
-        cache.set(key, found, TTL)
-    return found
-
-
-def creditors() -> list:
-    from kabinet.creditors.models import Creditor
-
-    key = f"kb:h:creditors:{_generation(CREDITORS)}"
-    found = cache.get(key)
-    if found is None:
-        found = list(Creditor.objects.all())
-        cache.set(key, found, TTL)
-    return found
-
-
-def products(creditor) -> list:
-    """The creditor's products (the lists' «Продукт» filter), in their order; invalidated with the creditors."""
-    from kabinet.creditors.models import Product
-
-    if creditor is None:
-        return []
-    key = f"kb:h:products:{creditor.pk}:{_generation(CREDITORS)}"
-    found = cache.get(key)
-    if found is None:
-        found = list(Product.objects.filter(creditor_id=creditor.pk))
-        cache.set(key, found, TTL)
-    return found
-
-
-def unread_count(user, org) -> int:
-    from kabinet.notifications.models import Notification
-
-    if org is None:
-        return 0
-    key = f"kb:h:unread:{user.pk}:{org.pk}:{_generation(_user_scope(user.pk))}"
-    found = cache.get(key)
-    if found is None:
-        found = Notification.objects.for_org(org).filter(user=user, read_at__isnull=True).count()
-        cache.set(key, found, TTL)
-    return found
-
-
-def _phone_scope(phone) -> str:
+def phone_scope(phone) -> str:
     return f"ph{phone}"
 
 
-def pending_invitations(user) -> list:
-    """The invitations waiting for this signed-in person (by the phone they confirmed), cached per phone;
-    one that expired since is dropped when read."""
-    from django.utils import timezone
+def cached(name: str, scope: str, compute: Callable[[], Any], *parts: object) -> Any:
+    """The value under `kb:h:<name>:<parts…>:<generation of scope>`, computed and stored on a miss.
 
-    from kabinet.organizations.employees import pending_invitations_for
-
-    key = f"kb:h:inv:{user.pk}:{_generation(_phone_scope(user.phone))}"
+    The reads themselves live with their models (`organizations`, `creditors`, `notifications` each
+    have a `header_cache` module), so this floor imports no app."""
+    key = ":".join(["kb:h", name, *(str(p) for p in parts), str(_generation(scope))])
     found = cache.get(key)
     if found is None:
-        found = pending_invitations_for(user)
+        found = compute()
         cache.set(key, found, TTL)
-    now = timezone.now()
-    return [i for i in found if i.expires_at > now]
+    return found
 
 
 # --- what a write touches ----------------------------------------------------------------------
+# Each app registers the models whose writes invalidate (`track`), with the scopes a set of rows or
+# a queryset touches; the signals and HeaderCacheQuerySetMixin look them up by the model's label.
+
+_ROWS: dict[str, Callable[[list], set[str]]] = {}
+_QUERYSETS: dict[str, Callable[[models.QuerySet], set[str]]] = {}
+
+
+def track(
+    model: type[models.Model],
+    *,
+    rows: Callable[[list], set[str]],
+    queryset: Callable[[models.QuerySet], set[str]],
+) -> None:
+    """Invalidate on every write of `model`: `post_save`/`post_delete` for single rows, and (through
+    the model's manager built on HeaderCacheQuerySetMixin) `update()` and `bulk_create()`."""
+    label = model._meta.label
+    _ROWS[label] = rows
+    _QUERYSETS[label] = queryset
+    post_save.connect(_on_change, sender=model, dispatch_uid=f"header-cache-save-{label}")
+    post_delete.connect(_on_change, sender=model, dispatch_uid=f"header-cache-delete-{label}")
+
+
+def users_of_rows(rows: list) -> set[str]:
+    return {user_scope(r.user_id) for r in rows if r.user_id}
+
+
+def users_of_queryset(queryset: models.QuerySet) -> set[str]:
+    return {user_scope(uid) for uid in queryset.order_by().values_list("user_id", flat=True).distinct()}
 
 
 def _scopes_of_rows(model, rows: list) -> set[str]:
-    label = model._meta.label
-    if label in ("organizations.Membership", "notifications.Notification"):
-        return {_user_scope(r.user_id) for r in rows if r.user_id}
-    if label == "organizations.Organization":
-        return _scopes_of_orgs([r.pk for r in rows if r.pk])
-    if label in ("creditors.Creditor", "creditors.Product"):
-        return {CREDITORS}
-    if label == "organizations.Invitation":
-        return {_phone_scope(r.phone) for r in rows if r.phone}
-    return set()
-
-
-def _scopes_of_orgs(org_ids) -> set[str]:
-    from kabinet.organizations.models import Invitation, Membership
-
-    org_ids = list(org_ids)
-    users = Membership.objects.filter(organization_id__in=org_ids).values_list("user_id", flat=True)
-    phones = Invitation.objects.filter(organization_id__in=org_ids, status="pending").values_list("phone", flat=True)
-    return {_user_scope(uid) for uid in users} | {_phone_scope(p) for p in phones}
+    scopes = _ROWS.get(model._meta.label)
+    return scopes(rows) if scopes else set()
 
 
 def _scopes_of_queryset(queryset: models.QuerySet) -> set[str]:
-    label = queryset.model._meta.label
-    if label in ("organizations.Membership", "notifications.Notification"):
-        return {_user_scope(uid) for uid in queryset.order_by().values_list("user_id", flat=True).distinct()}
-    if label == "organizations.Organization":
-        return _scopes_of_orgs(queryset.order_by().values_list("pk", flat=True))
-    if label in ("creditors.Creditor", "creditors.Product"):
-        return {CREDITORS}
-    if label == "organizations.Invitation":
-        return {_phone_scope(p) for p in queryset.order_by().values_list("phone", flat=True).distinct()}
-    return set()
+    scopes = _QUERYSETS.get(queryset.model._meta.label)
+    return scopes(queryset) if scopes else set()
 
 
 class HeaderCacheQuerySetMixin:
@@ -207,13 +165,3 @@ HeaderCacheManager = models.Manager.from_queryset(HeaderCacheQuerySet)
 
 def _on_change(sender, instance, **kwargs):
     bump(_scopes_of_rows(sender, [instance]))
-
-
-def connect_signals() -> None:
-    from kabinet.creditors.models import Creditor, Product
-    from kabinet.notifications.models import Notification
-    from kabinet.organizations.models import Invitation, Membership, Organization
-
-    for model in (Membership, Organization, Notification, Creditor, Product, Invitation):
-        post_save.connect(_on_change, sender=model, dispatch_uid=f"header-cache-save-{model._meta.label}")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"header-cache-delete-{model._meta.label}")

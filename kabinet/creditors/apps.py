@@ -6,3 +6,8 @@ class CreditorsConfig(AppConfig):
     name = "kabinet.creditors"
     label = "creditors"
     verbose_name = _("Creditors")
+
+    def ready(self):
+        from kabinet.creditors import header_cache  # reason: models load only once the registry is ready
+
+        header_cache.connect()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.header_cache import HeaderCacheManager
 from kabinet.core.models import TimeStamped
+from kabinet.core.qr import Payee
 from kabinet.core.storage import facsimile_upload_to, rules_upload_to
 from kabinet.core.validators import (
     check_settlement_account,
@@ -94,6 +95,18 @@ class Creditor(TimeStamped):
 
     def __str__(self) -> str:
         return self.short_name
+
+    def payee(self) -> Payee:
+        """The creditor as the payee of a payment QR (ГОСТ Р 56042): the only place these fields are mapped."""
+        return Payee(
+            name=self.name,
+            account=self.settlement_account,
+            bank_name=self.bank_name,
+            bic=self.bic,
+            correspondent_account=self.correspondent_account,
+            inn=self.inn,
+            kpp=self.kpp,
+        )
 
     def clean(self) -> None:
         errors = {}

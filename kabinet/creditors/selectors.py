@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kabinet.core import header_cache
+from kabinet.creditors import header_cache
 from kabinet.creditors.models import Creditor
 
 SESSION_KEY = "kabinet_creditor_id"

@@ -6,7 +6,6 @@ app_name = "creditors"
 
 urlpatterns = [
     path("section/<int:pk>/", views.switch_creditor, name="switch"),
-    path("reference/", views.reference, name="reference"),
+    # «Справочники» itself is kabinet.web (it shows the appeals' request templates too).
     path("reference/rules/<int:pk>/", views.rules_download, name="rules_download"),
-    path("reference/templates/<int:pk>/", views.template_download, name="template_download"),
 ]

@@ -192,3 +192,14 @@ def contract_document_types(org, contract, category: str) -> list[str]:
         .values_list("doc_type", flat=True)
         .distinct()
     )
+
+
+def appeal_model():
+    """The request model a document can be tied to, reached through the document's own relation: the
+    appeals app is a floor above documents (it files its attachments here) and is not imported."""
+    return Document._meta.get_field("appeal").related_model
+
+
+def appeals_to_choose(org) -> list:
+    """The organization's latest requests, for the «Обращение» filter and the upload form."""
+    return list(appeal_model().objects.for_org(org).only("id", "number").order_by("-created_at")[:200])

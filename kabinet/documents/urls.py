@@ -13,4 +13,17 @@ urlpatterns = [
     path("documents/contracts/", views.contract_suggestions, name="contract_suggestions"),
     path("documents/zip/", views.download_zip, name="zip"),
     path("documents/<int:pk>/download/", views.download, name="download"),
+    # Two tabs of the contract card (kabinet.contracts.views draws the card around them).
+    path(
+        "contracts/<int:pk>/deal-documents/",
+        views.contract_documents_tab,
+        {"tab": "deal-documents"},
+        name="contract_deal_documents",
+    ),
+    path(
+        "contracts/<int:pk>/accounting-documents/",
+        views.contract_documents_tab,
+        {"tab": "accounting-documents"},
+        name="contract_accounting_documents",
+    ),
 ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from itertools import groupby
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,16 +14,16 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kabinet.appeals.models import Appeal
-from kabinet.core import header_cache
+from kabinet.contracts.views import card_context, card_contract, card_response
 from kabinet.core.files import serve_private_file
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
 from kabinet.core.xlsx import Column, xlsx_response
+from kabinet.creditors import header_cache
 from kabinet.creditors.models import Product
 from kabinet.creditors.selectors import current_creditor
 from kabinet.documents import selectors, services
-from kabinet.documents.forms import DocumentFilterForm, UploadForm
+from kabinet.documents.forms import ContractDocumentFilterForm, DocumentFilterForm, UploadForm
 from kabinet.documents.held import KeptFiles
 from kabinet.documents.models import Document
 
@@ -34,7 +35,7 @@ COUNT_CAP = 1000
 
 
 def _appeals(request):
-    return list(Appeal.objects.for_org(request.org).only("id", "number").order_by("-created_at")[:200])
+    return selectors.appeals_to_choose(request.org)
 
 
 def _filter_form(request, direction, appeals, data=None, *, fragment=False):
@@ -47,7 +48,7 @@ def _filter_form(request, direction, appeals, data=None, *, fragment=False):
             data,
             products=[Product(pk=int(v)) for v in [wanted.get("product", "")] if v.isdigit()],
             types=[wanted.get("doc_type", "")] if wanted.get("doc_type") else [],
-            appeals=[Appeal(pk=int(v)) for v in [wanted.get("appeal", "")] if v.isdigit()],
+            appeals=[selectors.appeal_model()(pk=int(v)) for v in [wanted.get("appeal", "")] if v.isdigit()],
         )
     creditor = current_creditor(request)
     return DocumentFilterForm(
@@ -229,3 +230,25 @@ def download(request, pk: int):
     """«скачать»: only for members of the owning organization; media has no public URL."""
     document = get_object_for_org(Document, request.org, pk=pk)
     return serve_private_file(document.file, document.original_name, document.content_type)
+
+
+CONTRACT_TABS = {"deal-documents": Document.Category.DEAL, "accounting-documents": Document.Category.ACCOUNTING}
+
+
+@org_required
+def contract_documents_tab(request, pk: int, tab: str):
+    """The contract card's «Документы по сделке» / «Бухгалтерские документы»: filters, grouped by type."""
+    contract = card_contract(request, pk)
+    context = card_context(request, contract, tab)
+    category = CONTRACT_TABS[tab]
+    form = ContractDocumentFilterForm(
+        request.GET or None, types=selectors.contract_document_types(request.org, contract, category)
+    )
+    filters = form.filters()
+    documents = list(selectors.contract_documents(request.org, contract, category=category, **filters))
+    context.update(
+        form=form,
+        filtered=any(filters.values()),
+        groups=[(t, list(g)) for t, g in groupby(documents, key=lambda d: d.doc_type)],
+    )
+    return card_response(request, contract, context)

@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 
 from kabinet.audit.services import audit_record
 from kabinet.contracts.models import Contract
+from kabinet.core import qr
 from kabinet.core.formatting import format_money
 from kabinet.core.money import amount_in_words, to_kopecks
 from kabinet.core.pdf import html_to_pdf, stored_image_data_uri
 from kabinet.creditors.models import Creditor, Product
-from kabinet.invoices import figures, qr
+from kabinet.invoices import figures
 from kabinet.invoices.models import Invoice, InvoiceCounter
 
 log = logging.getLogger(__name__)
@@ -119,18 +120,8 @@ def _snapshot(*, org, contract: Contract, number: str, today, due_date, lines: l
     vat = [{"rate": line["vat_rate"], "amount": line["vat_amount"]} for line in lines if line["vat_rate"] is not None]
     purpose = _purpose(head, vat)
     supplier = _supplier(creditor)
-    payload = qr.payment_payload(
-        name=supplier["name"],
-        account=supplier["settlement_account"],
-        bank_name=supplier["bank_name"],
-        bic=supplier["bic"],
-        correspondent_account=supplier["correspondent_account"],
-        payee_inn=supplier["inn"],
-        kpp=supplier["kpp"],
-        amount=total,
-        purpose=purpose,
-        payer_inn=org.inn,
-        contract=contract.number,
+    payload = qr.payee_payload(
+        creditor.payee(), amount=total, purpose=purpose, payer_inn=org.inn, contract=contract.number
     )
     return {
         "version": SNAPSHOT_VERSION,

@@ -6,3 +6,8 @@ class NotificationsConfig(AppConfig):
     name = "kabinet.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from kabinet.notifications import header_cache  # reason: models load only once the registry is ready
+
+        header_cache.connect()

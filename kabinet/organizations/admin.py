@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kabinet.accounts.admin import UserAdmin
 from kabinet.organizations.models import Invitation, Membership, Organization, RegistryCompany
 from kabinet.organizations.services import REGISTRY_COLUMNS, registry_company_save, registry_import_csv
 
@@ -16,6 +17,20 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
     fields = ("user", "role", "status", "created_at")
     readonly_fields = ("created_at",)
+
+
+class UserMembershipInline(admin.TabularInline):
+    """A user's memberships on the user's page (accounts is a floor below organizations and cannot name them)."""
+
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    autocomplete_fields = ["organization"]
+    fields = ("organization", "role", "status", "created_at")
+    readonly_fields = ("created_at",)
+
+
+UserAdmin.inlines = [*UserAdmin.inlines, UserMembershipInline]
 
 
 @admin.register(Organization)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kabinet.core import header_cache
+from kabinet.organizations import header_cache
 
 SESSION_KEY = "kabinet_org_id"
 

@@ -6,3 +6,9 @@ class SupportConfig(AppConfig):
     name = "kabinet.support"
     label = "support"
     verbose_name = _("Support")
+
+    def ready(self):
+        from kabinet.accounts import personal_data as accounts_personal_data  # reason: models load after the registry
+        from kabinet.support import personal_data
+
+        accounts_personal_data.register(personal_data.SECTION)

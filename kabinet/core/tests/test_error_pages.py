@@ -92,7 +92,7 @@ def test_500_renders_without_the_database_or_context_processors(admin_a, monkeyp
     def broken_processor(request):
         raise RuntimeError("a context processor must not run on the 500 page")
 
-    monkeypatch.setattr("kabinet.organizations.context_processors.portal", broken_processor)
+    monkeypatch.setattr("kabinet.web.context_processors.portal", broken_processor)
     client = Client(raise_request_exception=False)
     client.force_login(admin_a)
     response = client.get("/test-500/")

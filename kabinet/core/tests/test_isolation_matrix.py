@@ -36,7 +36,7 @@ from kabinet.testing.routes import row_counts, url_patterns
 NOT_ORGANIZATION_OWNED = {
     "creditors:switch": "a creditor section of the header, the same for every client",
     "creditors:rules_download": "the creditor's leasing rules, published to every client",
-    "creditors:template_download": "a blank request template, the same for every client",
+    "appeals:template_download": "a blank request template, the same for every client",
     "accounts:legal": "the public legal texts (agreement, consents)",
     "accounts:password_reset_confirm": "a signed one-time link, not an id",
     "organizations:invitation": "a random one-time link, not an id",

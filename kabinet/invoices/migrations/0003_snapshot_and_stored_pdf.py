@@ -9,7 +9,7 @@ def freeze_legacy_invoices(apps, schema_editor):
     """Invoices issued before snapshots existed are frozen now, from what they were issued for and the
     requisites as they stand at this migration: from here on they never change again."""
     from kabinet.core.money import amount_in_words
-    from kabinet.invoices import qr
+    from kabinet.core import qr
 
     Invoice = apps.get_model("invoices", "Invoice")
     for invoice in Invoice.objects.filter(snapshot={}).select_related("creditor", "organization", "contract"):

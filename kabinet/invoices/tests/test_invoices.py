@@ -15,8 +15,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from kabinet.contracts.models import ScheduledPayment
+from kabinet.core import qr
 from kabinet.core.money import amount_in_words, vat_included, vat_rate_on
-from kabinet.invoices import qr, services
+from kabinet.invoices import services
 from kabinet.invoices.models import Invoice
 from kabinet.testing.factories import ContractFactory, DebtFactory, ScheduledPaymentFactory
 

@@ -12,18 +12,17 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
+from kabinet.accounts.services import sms_requeue_stale
+from kabinet.api.webhooks import requeue_stale as webhooks_requeue_stale
+from kabinet.contracts.tasks import payments_due
 from kabinet.core.jobs import next_run
+from kabinet.documents.tasks import purge_held_uploads
 
 
 class Command(BaseCommand):
     help = "Queue the daily jobs at their time of day (started by `manage.py serve`)."
 
     def handle(self, *args, **options):
-        from kabinet.accounts.services import sms_requeue_stale
-        from kabinet.api.webhooks import requeue_stale as webhooks_requeue_stale
-        from kabinet.contracts.tasks import payments_due
-        from kabinet.documents.tasks import purge_held_uploads
-
         running = True
 
         def stop(signum, frame):

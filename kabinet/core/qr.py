@@ -1,7 +1,11 @@
-"""The payment QR code of ГОСТ Р 56042-2014: `ST00012|Name=…|PersonalAcc=…|…` in UTF-8."""
+"""The payment QR code of ГОСТ Р 56042-2014: `ST00012|Name=…|PersonalAcc=…|…` in UTF-8.
+
+Who is paid is a `Payee` (the creditor's requisites: `Creditor.payee()` is the one place that maps
+them); invoices put the amount, purpose and contract on it, the «Справочники» page leaves the sum free."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import segno
@@ -44,7 +48,7 @@ def payment_payload(
     correspondent_account: str,
     payee_inn: str,
     kpp: str,
-    amount: Decimal,
+    amount: Decimal | None,
     purpose: str,
     payer_inn: str = "",
     contract: str = "",
@@ -68,6 +72,38 @@ def payment_payload(
         if value:
             parts.append(f"{key}={shorten(str(value), LIMITS[key])}")
     return SEPARATOR.join(parts)
+
+
+@dataclass(frozen=True)
+class Payee:
+    """The payee fields of the standard (the five mandatory ones and the payee's INN and KPP)."""
+
+    name: str
+    account: str
+    bank_name: str
+    bic: str
+    correspondent_account: str
+    inn: str
+    kpp: str
+
+
+def payee_payload(
+    payee: Payee, *, amount: Decimal | None, purpose: str, payer_inn: str = "", contract: str = ""
+) -> str:
+    """The payload for a payment to `payee`; `amount=None` leaves the sum for the payer to type."""
+    return payment_payload(
+        name=payee.name,
+        account=payee.account,
+        bank_name=payee.bank_name,
+        bic=payee.bic,
+        correspondent_account=payee.correspondent_account,
+        payee_inn=payee.inn,
+        kpp=payee.kpp,
+        amount=amount,
+        purpose=purpose,
+        payer_inn=payer_inn,
+        contract=contract,
+    )
 
 
 def parse_payload(payload: str) -> dict[str, str]:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from kabinet.core import header_cache
 from kabinet.creditors.selectors import all_creditors, current_creditor
+from kabinet.notifications.header_cache import unread_count
+from kabinet.organizations.header_cache import pending_invitations
 
 
 def portal(request):
     """What the header needs on every page: organizations for the switcher, the creditor section and
-    the unread count, all from `header_cache`. An htmx fragment renders no header and gets none of it."""
+    the unread count, all from the header cache. An htmx fragment renders no header and gets none of it."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     context = {"current_org": request.org, "current_membership": request.membership}
@@ -17,7 +18,7 @@ def portal(request):
         switcher_memberships=request.memberships,
         creditor=current_creditor(request),
         creditors=all_creditors(request),
-        unread_notifications=header_cache.unread_count(request.user, request.org),
-        pending_invitations=header_cache.pending_invitations(request.user),
+        unread_notifications=unread_count(request.user, request.org),
+        pending_invitations=pending_invitations(request.user),
     )
     return context

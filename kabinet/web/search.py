@@ -55,5 +55,5 @@ def header_search(request):
         "too_short": 0 < len(q) < MIN_LENGTH,
     }
     if request.htmx:
-        return render(request, "core/_search_results.html", context)
-    return render(request, "core/search.html", context)
+        return render(request, "web/_search_results.html", context)
+    return render(request, "web/search.html", context)

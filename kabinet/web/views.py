@@ -1,0 +1,37 @@
+"""«Справочники»: the creditor's requisites with a free-sum payment QR, its rules and products, and
+the request templates of the appeals app, on one page (a top-floor page: it reads creditors and appeals)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from kabinet.appeals.models import AppealTopic
+from kabinet.core import qr
+from kabinet.core.views import org_required
+from kabinet.creditors.models import LeasingRulesEdition, Product
+from kabinet.creditors.selectors import current_creditor
+
+
+@org_required
+def reference(request):
+    """«Справочники»: requisites with a free-sum payment QR, memo, rules, templates, products, contacts."""
+    creditor = current_creditor(request)
+    if creditor is None:
+        raise Http404
+    payload = qr.payee_payload(
+        creditor.payee(), amount=None, purpose=_("Payment under leasing contract No. ___"), payer_inn=request.org.inn
+    )
+    return render(
+        request,
+        "creditors/reference.html",
+        {
+            "c": creditor,
+            "qr": qr.qr_svg_data_uri(payload, scale=4),
+            "rules": LeasingRulesEdition.objects.filter(creditor=creditor).order_by("-effective_from"),
+            "templates": AppealTopic.objects.filter(is_active=True).exclude(template="").order_by("kind", "position"),
+            "products": Product.objects.filter(creditor=creditor).order_by("position", "name"),
+            "section": "reference",
+        },
+    )
