@@ -65,6 +65,7 @@ typecheck: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Security checks (issue 13): bandit over our code (medium and higher fail, unless triaged with a reason
