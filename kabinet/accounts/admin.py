@@ -23,6 +23,7 @@ from kabinet.accounts.models import (
     SmsMessage,
     User,
 )
+from kabinet.accounts.tasks import deliver_sms
 from kabinet.core.phones import format_phone
 
 
@@ -294,8 +295,6 @@ class SmsMessageAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Send the selected SMS again"))
     def retry(self, request, queryset):
-        from kabinet.accounts.tasks import deliver_sms
-
         ids = list(queryset.filter(status=SmsMessage.Status.FAILED).values_list("pk", flat=True))
         SmsMessage.objects.filter(pk__in=ids).update(status=SmsMessage.Status.QUEUED, enqueued_at=timezone.now())
         for pk in ids:

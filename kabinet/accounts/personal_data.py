@@ -157,7 +157,7 @@ def personal_data_json(user: User) -> bytes:
 
 
 def personal_data_pdf(user: User) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # reason: a heavy import (~1 s), paid only by the PDF export
 
     html = render_to_string("accounts/personal_data_pdf.html", {"data": personal_data(user), "person": user})
     return HTML(string=html).write_pdf()

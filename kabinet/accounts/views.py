@@ -18,7 +18,7 @@ from django_ratelimit.core import is_ratelimited
 
 from kabinet.accounts import forms, personal_data, services
 from kabinet.accounts.middleware import CONSENT_KEY, DEADLINE_KEY
-from kabinet.accounts.models import ConsentDocument, PhoneChallenge, Registration
+from kabinet.accounts.models import ConsentDocument, DataRequest, PhoneChallenge, Registration
 from kabinet.core.files import bytes_response
 from kabinet.organizations.lookup import LookupError_, get_lookup
 
@@ -370,8 +370,6 @@ def phone_resend(request):
 @login_required
 def personal_data_page(request):
     """«Персональные данные»: the consents given, a copy of the data, a deletion request."""
-    from kabinet.accounts.models import DataRequest
-
     return render(
         request,
         "accounts/personal_data.html",

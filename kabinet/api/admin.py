@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.api.models import ApiEvent, ApiToken, IdempotentUpload, WebhookDelivery
+from kabinet.api.webhooks import check_webhook_url, ensure_secret
+from kabinet.core.net import AddressRefused, resolve_public
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -13,9 +15,6 @@ class ApiTokenForm(forms.ModelForm):
         fields = ("name", "can_read", "can_write", "allowed_ips", "webhook_url")
 
     def clean_webhook_url(self):
-        from kabinet.api.webhooks import check_webhook_url
-        from kabinet.core.net import AddressRefused, resolve_public
-
         url = self.cleaned_data.get("webhook_url", "")
         if url:
             try:
@@ -91,8 +90,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("webhook secret"))
     def webhook_secret_shown(self, obj):
-        from kabinet.api.webhooks import ensure_secret
-
         return ensure_secret(obj) if obj.pk and obj.webhook_url else "—"
 
     actions = ["revoke"]

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kabinet.contracts.models import Contract, InsurancePolicy, LeasedItem
+from kabinet.core.money import vat_rate_on
 from kabinet.creditors.models import Creditor, Product
 from kabinet.documents.models import Document
 from kabinet.organizations.models import Organization
@@ -143,8 +144,6 @@ class ScheduleRowSerializer(serializers.Serializer):
 
 def _vat_warnings(rows) -> list[dict]:
     """Lines whose VAT rate differs from the rate in force on their due date (settings.VAT_RATES)."""
-    from kabinet.core.money import vat_rate_on
-
     out = []
     for row in rows:
         expected = vat_rate_on(row["due_date"])

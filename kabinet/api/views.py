@@ -19,6 +19,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from kabinet.accounts import services as account_services
 from kabinet.accounts.models import Registration
 from kabinet.api import serializers as s
 from kabinet.api.models import ApiEvent, IdempotentUpload
@@ -27,12 +28,14 @@ from kabinet.appeals.models import Appeal
 from kabinet.appeals.services import TransitionRefused, appeal_change_status
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
+from kabinet.contracts.ledger import contract_ledger
 from kabinet.contracts.models import Adjustment, Contract, InsurancePolicy, LeasedItem, PaymentReceived, Penalty
 from kabinet.contracts.services import (
     LedgerError,
     adjustments_upsert,
     books_debt_put,
     buyout_replace,
+    contract_status_changed,
     payment_reverse,
     payments_record,
     penalties_upsert,
@@ -173,8 +176,6 @@ class ContractUpsert(Upsert):
         # The contract's company is its creditor's client (what the creditor's tokens reach).
         obj.product.creditor.clients.add(obj.organization_id)
         if not created and self.previous.get("status") != obj.status:
-            from kabinet.contracts.services import contract_status_changed
-
             contract_status_changed(contract=obj)
 
 
@@ -343,7 +344,6 @@ class DebtPut(ScopedAPIView):
         serializer = s.DebtSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         books_debt_put(contract=contract, **serializer.validated_data)
-        from kabinet.contracts.ledger import contract_ledger
 
         check = contract_ledger(contract).books_check
         return Response(
@@ -480,8 +480,6 @@ class RegistrationStatus(ScopedAPIView):
 
     @extend_schema(request=s.RegistrationStatusSerializer, responses={200: OK, **ERRORS})
     def post(self, request, pk: int):
-        from kabinet.accounts import services as account_services
-
         if pk >= 2**62 or not self.get_queryset(Registration).filter(pk=pk).exists():
             raise NotFound(f"No registration {pk}.")
         serializer = s.RegistrationStatusSerializer(data=request.data)

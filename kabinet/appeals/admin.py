@@ -28,6 +28,7 @@ from kabinet.appeals.models import (
 )
 from kabinet.core.phones import format_phone
 from kabinet.documents.models import Document
+from kabinet.documents.services import validate_upload
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -144,8 +145,6 @@ class AppealStaffForm(forms.ModelForm):
     def clean_answer_file(self):
         uploaded = self.cleaned_data.get("answer_file")
         if uploaded:
-            from kabinet.documents.services import validate_upload
-
             validate_upload(uploaded)
         return uploaded
 

@@ -8,6 +8,7 @@ from kabinet.accounts.forms import PHONE_ATTRS, clean_phone_value
 from kabinet.appeals.models import AppealKind, AppealStatus, AppealTopic
 from kabinet.appeals.services import clean_topic_fields
 from kabinet.documents.forms import MultipleFileField
+from kabinet.documents.services import validate_upload
 
 
 class AppealForm(forms.Form):
@@ -70,8 +71,6 @@ class AppealForm(forms.Form):
             for key, messages in exc.message_dict.items():
                 self._errors.setdefault(key, self.error_class()).extend(messages)
         if data.get("files"):
-            from kabinet.documents.services import validate_upload
-
             problems = []
             for uploaded in data["files"]:
                 try:

@@ -29,7 +29,7 @@ from kabinet.audit.services import audit_record
 from kabinet.core import numbering
 from kabinet.core.formatting import format_date, format_money
 from kabinet.documents.models import Document
-from kabinet.documents.services import UploadInput, documents_upload
+from kabinet.documents.services import UploadInput, clean_filename, documents_upload, sniff
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
 
@@ -247,8 +247,6 @@ def appeal_change_status(
 
 
 def _attach_answer(appeal: Appeal, uploaded, actor) -> Document:
-    from kabinet.documents.services import clean_filename, sniff
-
     content_type = sniff(uploaded)
     document = Document(
         organization_id=appeal.organization_id,
@@ -368,8 +366,6 @@ BUYOUT_TOPIC = "Досрочный выкуп"
 
 def appeal_buyout_request(*, org, user, contract, quote, request=None) -> Appeal:
     """«Запросить досрочный выкуп»: a contract appeal of the buyout topic with the books' quoted value."""
-    from kabinet.core.formatting import format_money
-
     topic = AppealTopic.objects.filter(kind=AppealKind.CONTRACT, name=BUYOUT_TOPIC).order_by("pk").first()
     if topic is None:
         topic = AppealTopic.objects.create(kind=AppealKind.CONTRACT, name=BUYOUT_TOPIC, position=0)

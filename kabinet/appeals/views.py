@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 from kabinet.appeals import selectors, services
 from kabinet.appeals.forms import AnswerForm, AppealFilterForm, AppealForm
 from kabinet.appeals.models import ASKS_CLIENT, WITHDRAWABLE, Appeal, AppealKind, AppealTopic
+from kabinet.contracts import ledger
 from kabinet.contracts.models import Contract
 from kabinet.core.files import serve_private_file
 from kabinet.core.models import get_object_for_org
@@ -246,13 +249,6 @@ def appeal_answer(request, pk: int):
 @require_POST
 def buyout_request(request, contract_id: int):
     """«Запросить досрочный выкуп» on the contract card: the value for the picked date goes with the request."""
-    from datetime import date
-
-    from django.http import Http404
-    from django.utils import timezone
-
-    from kabinet.contracts import ledger
-
     contract = get_object_for_org(Contract, request.org, pk=contract_id)
     today = timezone.localdate()
     try:

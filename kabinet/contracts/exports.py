@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from kabinet.contracts.ledger import ics_uid
 from kabinet.core.formatting import format_money
 
 MONEY_FORMAT = "#,##0.00"
@@ -88,8 +89,6 @@ def _fold(line: str) -> str:
 def payments_ics(entries, *, calendar_name: str) -> bytes:
     """Unpaid lines as calendar events, from (contract, line) pairs; each line keeps its UID across
     updates (`ledger.ics_uid`). The one ICS builder: a contract's schedule and the subscription feed."""
-    from kabinet.contracts.ledger import ics_uid
-
     stamp_text = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%SZ")
     out = [
         "BEGIN:VCALENDAR",

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.audit.services import audit_record
+from kabinet.contracts import ledger
+from kabinet.contracts.ledger import lines_due_on
 from kabinet.contracts.models import (
     Adjustment,
     Allocation,
@@ -72,7 +74,6 @@ def payments_due_notify(*, days: int = 3, today=None) -> int:
     """Tell each organization about its payments due in `days` days (run daily: `manage.py notify_payments_due`)."""
     today = today or timezone.localdate()
     due = today + timedelta(days=days)
-    from kabinet.contracts.ledger import lines_due_on
 
     payments = lines_due_on(due)
     by_org: dict[int, list[ScheduledPayment]] = {}
@@ -105,8 +106,6 @@ def payments_due_notify(*, days: int = 3, today=None) -> int:
 
 def ledger_recompute(*, org_id: int, contract_ids: list[int]) -> None:
     """Write the allocation's outcome onto the rows of the contracts (paid amount, date, paid in full)."""
-    from kabinet.contracts import ledger
-
     if not contract_ids:
         return
     inputs = ledger.load(org_id, contract_ids)

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import FieldDoesNotExist
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -27,6 +29,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
+from phonenumber_field.modelfields import PhoneNumberField
+
+from kabinet.core.formatting import format_money
+from kabinet.core.money import MoneyField
+from kabinet.core.phones import format_phone
 
 M, F, N, P = "masculine", "feminine", "neuter", "plural"  # P: nouns with no singular («пени»)
 
@@ -137,12 +144,6 @@ def _formatted_column(opts, name: str):
     """A list column of a phone or money field written as everywhere in the portal (issue 14.8):
     `+7 (900) 000-00-01` and `3 600 000,00 ₽` (Django would print `+79000000001` and `3600000,00`).
     Any other column is returned unchanged."""
-    from django.core.exceptions import FieldDoesNotExist
-    from phonenumber_field.modelfields import PhoneNumberField
-
-    from kabinet.core.formatting import format_money
-    from kabinet.core.money import MoneyField
-    from kabinet.core.phones import format_phone
 
     try:
         field = opts.get_field(name)
@@ -243,8 +244,6 @@ class GrammarMixin:
 
 def delete_selected(modeladmin, request, queryset):
     """Django's «delete selected», with the count said in the right word form."""
-    from django.contrib.admin.actions import delete_selected as django_delete_selected
-
     count = queryset.count()
     text = ngettext("%(count)d record deleted.", "%(count)d records deleted.", count) % {"count": count}
     with modeladmin._replacing_success(request, text):

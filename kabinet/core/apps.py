@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("System")
 
     def ready(self):
+        # reason: ready(): importing these connects their signal handlers once the registry is loaded
         from kabinet.core import (
             db,  # noqa: F401 (registers the SQLite functions)
             metrics,  # noqa: F401 (counts failed tasks)

@@ -15,6 +15,8 @@ import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import F, Value
+from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
 NBSP = "\u00a0"
@@ -95,9 +97,6 @@ def plate_key_expression(field: str):
 
     SQLite's UPPER() only knows ASCII, so both cases of each Cyrillic letter are replaced first.
     """
-    from django.db.models import F, Value
-    from django.db.models.functions import Replace, Upper
-
     expression = F(field)
     for ch in (" ", "-", "."):
         expression = Replace(expression, Value(ch), Value(""))

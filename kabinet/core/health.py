@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kabinet.core import replica
+from kabinet.core.metrics import queue_depth
 
 
 @never_cache
@@ -68,8 +69,6 @@ def _check_storage() -> dict:
 
 
 def _check_queue() -> dict:
-    from kabinet.core.metrics import queue_depth
-
     return {"status": "ok", "depth": queue_depth()}
 
 

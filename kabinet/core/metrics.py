@@ -13,9 +13,10 @@ import secrets
 
 from django.conf import settings
 from django.db import connections
+from django.db.models import Count
 from django.http import HttpResponse, HttpResponseForbidden
 from django_tasks.signals import task_finished
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 QUERIES_PER_REQUEST = Histogram(
@@ -75,12 +76,11 @@ def queue_depth() -> dict[str, int]:
     """Tasks waiting to run, per queue, from whichever backend is configured."""
     backend = settings.TASKS["default"]["BACKEND"]
     if backend == "django_tasks_rq.RQBackend":
-        import django_rq
+        import django_rq  # reason: an optional dependency, present only with the RQ backend
 
         return {name: django_rq.get_queue(name).count for name in settings.RQ_QUEUES}
     if backend == "django_tasks_db.DatabaseBackend":
-        from django.db.models import Count
-        from django_tasks_db.models import DBTaskResult
+        from django_tasks_db.models import DBTaskResult  # reason: a model, read only with the database backend
 
         rows = DBTaskResult.objects.ready().values("queue_name").annotate(n=Count("id"))
         return {row["queue_name"]: row["n"] for row in rows}
@@ -116,12 +116,10 @@ def metrics_view(request):
         return HttpResponseForbidden()
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+        from prometheus_client import multiprocess  # reason: multiprocess mode only (PROMETHEUS_MULTIPROC_DIR)
 
         multiprocess.MultiProcessCollector(registry)
     else:
-        from prometheus_client import REGISTRY
-
         registry = REGISTRY
         output = generate_latest(registry)
         extra = CollectorRegistry()

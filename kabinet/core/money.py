@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django import forms
 from django.conf import settings
 from django.core import exceptions
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from num2words import num2words
 
@@ -99,8 +101,6 @@ class MoneyField(models.BigIntegerField):
         return [self.from_db_value]
 
     def formfield(self, **kwargs):
-        from django import forms
-
         return models.Field.formfield(
             self,
             **{
@@ -115,6 +115,4 @@ class MoneyField(models.BigIntegerField):
 
     @property
     def validators(self):
-        from django.core.validators import MaxValueValidator, MinValueValidator
-
         return [*self._validators, MinValueValidator(-MONEY_MAX), MaxValueValidator(MONEY_MAX)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from functools import lru_cache
 
 from django.conf import settings
@@ -73,8 +74,6 @@ def address_is_public(address: str) -> bool:
 def resolve_public(host: str, port: int) -> str:
     """Resolve `host` now and return an address to connect to; refuse if ANY of its addresses is not public
     (a name with one public and one internal address is a rebinding trick)."""
-    import socket
-
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:

@@ -9,11 +9,13 @@ import base64
 import mimetypes
 from pathlib import Path
 
+from django.core.files.storage import default_storage
+
 STYLESHEET = Path(__file__).with_name("pdf.css")
 
 
 def html_to_pdf(html: str) -> bytes:
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # reason: a heavy import (~1 s), paid only by the first PDF
 
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
 
@@ -22,7 +24,6 @@ def stored_image_data_uri(name: str) -> str:
     """A private stored image (a facsimile) as a data: URI for the PDF; empty when it is gone."""
     if not name:
         return ""
-    from django.core.files.storage import default_storage
 
     try:
         with default_storage.open(name, "rb") as handle:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -212,8 +213,6 @@ def _note_database_error(sender, request=None, **kwargs) -> None:
 
 
 def _current_exception() -> BaseException | None:
-    import sys
-
     return sys.exception()
 
 

@@ -8,6 +8,6 @@ class CreditorsConfig(AppConfig):
     verbose_name = _("Creditors")
 
     def ready(self):
-        from kabinet.creditors import header_cache  # reason: models load only once the registry is ready
+        from kabinet.creditors import header_cache  # reason: ready(): its models are loaded only now
 
         header_cache.connect()

@@ -21,6 +21,7 @@ from stdnum.ru import inn as stdnum_inn
 from kabinet.accounts.models import Consent, ConsentDocument, User
 from kabinet.accounts.services import consents_missing, text_sha256
 from kabinet.appeals.models import Appeal, AppealKind, AppealStatus, AppealStatusChange, AppealTopic
+from kabinet.contracts.ledger import contract_ledger
 from kabinet.contracts.models import (
     BooksDebt,
     BuyoutValue,
@@ -30,6 +31,13 @@ from kabinet.contracts.models import (
     PaymentReceived,
     Penalty,
     ScheduledPayment,
+)
+from kabinet.contracts.services import (
+    books_debt_put,
+    buyout_replace,
+    ledger_recompute,
+    payments_record,
+    penalties_upsert,
 )
 from kabinet.core.money import vat_included, vat_rate_on
 from kabinet.creditors.models import Creditor, LeasingRulesEdition, Product
@@ -568,8 +576,6 @@ class Seeder:
     ) -> None:
         """The schedule (charges), the payments the books received for it, a penalty on overdue
         contracts and the buyout value schedule: all through the ledger, as the integration API does."""
-        from kabinet.contracts.services import buyout_replace, ledger_recompute, payments_record, penalties_upsert
-
         monthly = self.monthly_payment(price)
         rows = []
         paid_numbers = []
@@ -639,8 +645,6 @@ class Seeder:
                     }
                 ]
             )
-            from kabinet.contracts.ledger import contract_ledger
-            from kabinet.contracts.services import books_debt_put
 
             check = contract_ledger(contract).overdue
             books_debt_put(contract=contract, amount=check - penalty, penalty=penalty, as_of=self.today)

@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.contracts.models import Contract
 from kabinet.documents.models import Document
+from kabinet.documents.services import validate_upload
 
 
 class ContractDocumentFilterForm(forms.Form):
@@ -126,8 +128,6 @@ class UploadForm(forms.Form):
 
     def clean_contract(self):
         """The contract number, typed or picked, becomes the organization's contract (or none)."""
-        from kabinet.contracts.models import Contract
-
         number = self.cleaned_data["contract"].strip()
         if not number:
             return None
@@ -137,8 +137,6 @@ class UploadForm(forms.Form):
         return contract
 
     def clean_files(self):
-        from kabinet.documents.services import validate_upload
-
         files = self.cleaned_data["files"]
         errors = []
         for uploaded in files:

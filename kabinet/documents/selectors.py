@@ -40,7 +40,7 @@ def search(documents: QuerySet, q: str, org) -> QuerySet:
     if not q:
         return documents
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery
+        from django.contrib.postgres.search import SearchQuery  # reason: PostgreSQL only (needs psycopg)
 
         query = SearchQuery(q, config="russian", search_type="websearch")
         # No join inside the OR: each branch can use its own index (the full-text GIN, the trigram GINs,

@@ -100,7 +100,7 @@ def _create(*, org, uploaded, content_type: str, **fields) -> Document:
 
 
 def _after_commit_extract(ids: list[int]) -> None:
-    from kabinet.documents.tasks import extract_text
+    from kabinet.documents.tasks import extract_text  # reason: a cycle (documents.tasks runs this module)
 
     transaction.on_commit(lambda: [extract_text.enqueue(pk) for pk in ids])
 
@@ -223,7 +223,7 @@ def document_extract_text(document_id: int) -> None:
     text = document.text
     if document.content_type == "application/pdf" and not text:
         try:
-            import pypdfium2
+            import pypdfium2  # reason: a native library, loaded only to read a PDF
 
             with document.file.open("rb") as fh:
                 pdf = pypdfium2.PdfDocument(fh.read())
@@ -239,7 +239,7 @@ def document_reindex(ids: Iterable[int] | None = None) -> int:
     """Refresh the PostgreSQL full-text vector (SQLite has no such index and needs none)."""
     if connection.vendor != "postgresql":
         return 0
-    from django.contrib.postgres.search import SearchVector
+    from django.contrib.postgres.search import SearchVector  # reason: PostgreSQL only (needs psycopg)
 
     vector = (
         SearchVector("title", weight="A", config="russian")

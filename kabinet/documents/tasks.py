@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from kabinet.documents.held import purge_expired
+from kabinet.documents.services import document_extract_text
+
 
 @task()
 def extract_text(document_id: int) -> None:
-    from kabinet.documents.services import document_extract_text
-
     document_extract_text(document_id)
 
 
 @task()
 def purge_held_uploads() -> int:
-    from kabinet.documents.held import purge_expired
-
     return purge_expired()

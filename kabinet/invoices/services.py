@@ -9,9 +9,11 @@ stores it. Downloads read the stored file and never render or write again.
 from __future__ import annotations
 
 import logging
+from datetime import date
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -202,7 +204,6 @@ def store_pdf(invoice: Invoice) -> None:
     """Render the PDF from the snapshot and store it, once (a twin request's copy is discarded)."""
     content = render_pdf(invoice.snapshot)
     name = invoice._meta.get_field("pdf").generate_filename(invoice, f"{invoice.number}.pdf")
-    from django.core.files.storage import default_storage
 
     stored = default_storage.save(name, ContentFile(content))
     if Invoice.objects.filter(pk=invoice.pk, pdf="").update(pdf=stored):
@@ -323,8 +324,6 @@ def _decimal(value) -> Decimal | None:
 
 def render_pdf(snapshot: dict) -> bytes:
     """The invoice PDF, from the frozen snapshot only (never from today's requisites)."""
-    from datetime import date
-
     doc = dict(snapshot)
     doc["issued_on"] = date.fromisoformat(snapshot["issued_on"])
     doc["due_date"] = date.fromisoformat(snapshot["due_date"])

@@ -8,6 +8,6 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from kabinet.notifications import header_cache  # reason: models load only once the registry is ready
+        from kabinet.notifications import header_cache  # reason: ready(): its models are loaded only now
 
         header_cache.connect()

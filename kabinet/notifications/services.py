@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from kabinet.accounts.services import email_later
 from kabinet.notifications.models import Notification
 from kabinet.organizations.models import Membership
 
@@ -24,8 +25,6 @@ def notify_members(*, org, kind: str, title: str, body: str = "", link: str = ""
     )
     recipients = [m.user.email for m in members if wants_email(m.user, kind)]
     if recipients:
-        from kabinet.accounts.services import email_later
-
         for address in recipients:
             email_later(
                 to=address,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kabinet.core.db import Casefold
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
 from kabinet.core.xlsx import Column, xlsx_response
@@ -50,8 +51,6 @@ def _filtered_notifications(request):
         notifications = notifications.filter(read_at__isnull=True)
     q = (data.get("q") or "").strip()
     if q:
-        from kabinet.core.db import Casefold
-
         notifications = notifications.annotate(t=Casefold("title"), b=Casefold("body")).filter(
             Q(t__contains=q.casefold()) | Q(b__contains=q.casefold())
         )

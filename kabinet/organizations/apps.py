@@ -8,6 +8,6 @@ class OrganizationsConfig(AppConfig):
     verbose_name = _("Organizations")
 
     def ready(self):
-        from kabinet.organizations import header_cache  # reason: models load only once the registry is ready
+        from kabinet.organizations import header_cache  # reason: ready(): its models are loaded only now
 
         header_cache.connect()

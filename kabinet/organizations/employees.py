@@ -12,8 +12,18 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
 
-from kabinet.accounts.models import User
+from kabinet.accounts.models import PhoneChallenge, User
+from kabinet.accounts.services import (
+    ServiceError,
+    challenge_issue,
+    challenge_verify,
+    consents_record,
+    current_consent_documents,
+    email_later,
+    sms_notify,
+)
 from kabinet.audit.services import audit_record
 from kabinet.organizations.models import Invitation, Membership
 
@@ -206,8 +216,6 @@ def invitation_revoke(*, org, actor, invitation_id: int, request=None) -> Invita
 def _send_invitation(invitation: Invitation, *, token: str, base_url: str, user) -> None:
     """The SMS and e-mail of an invitation: an existing user at their own address and to the portal; a new
     phone gets the link (with the token) by SMS and at the address the inviter typed."""
-    from kabinet.accounts.services import email_later, sms_notify
-
     org, phone = invitation.organization, str(invitation.phone)
     if user is not None:
         # The person's own address, never the one the inviter typed.
@@ -242,7 +250,6 @@ def _invitation_sms_limited(request, org, phone: str) -> bool:
     an hour, whether sent again or revoked and invited anew (counted by django-ratelimit in the cache)."""
     if request is None:
         return False
-    from django_ratelimit.core import is_ratelimited
 
     return is_ratelimited(
         request,
@@ -287,9 +294,6 @@ def invitation_resend(*, org, actor, invitation_id: int, base_url: str, request=
 
 def invitation_send_code(*, invitation: Invitation, request=None):
     """A new person's acceptance needs the code sent to the invited phone (the registration code rules)."""
-    from kabinet.accounts.models import PhoneChallenge
-    from kabinet.accounts.services import challenge_issue
-
     with transaction.atomic():
         return challenge_issue(phone=str(invitation.phone), purpose=PhoneChallenge.Purpose.INVITATION, request=request)
 
@@ -299,9 +303,6 @@ def invitation_accept_new(
 ) -> User:
     """A new person accepts through the link: the code proves the phone is theirs; then the account and
     the membership appear together."""
-    from kabinet.accounts.models import PhoneChallenge
-    from kabinet.accounts.services import ServiceError, challenge_verify, consents_record, current_consent_documents
-
     invitation = invitation_by_token(token)
     if invitation is None:
         raise EmployeeError(_("The invitation is no longer valid."))

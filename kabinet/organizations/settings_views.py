@@ -8,6 +8,7 @@ from functools import wraps
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from kabinet.accounts.forms import PHONE_ATTRS, clean_phone_value
 from kabinet.accounts.models import User
+from kabinet.accounts.services import ServiceError
 from kabinet.audit import presentation
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
@@ -426,8 +428,6 @@ class InvitationAcceptForm(forms.Form):
         if p1 and p2 and p1 != p2:
             self.add_error("new_password2", _("The passwords do not match."))
         elif p1:
-            from django.contrib.auth import password_validation
-
             probe = User(phone=self.phone, full_name=data.get("full_name", ""), email=data.get("email", ""))
             try:
                 password_validation.validate_password(p1, probe)
@@ -454,8 +454,6 @@ def invitation_accept(request, token: str):
     form.phone = str(invitation.phone)
     error = ""
     if request.method == "POST" and request.POST.get("action") == "send_code":
-        from kabinet.accounts.services import ServiceError
-
         try:
             challenge = employees.invitation_send_code(invitation=invitation, request=request)
         except ServiceError as exc:

@@ -10,7 +10,8 @@ from django.utils import timezone
 from stdnum.ru import inn as stdnum_inn
 
 from kabinet.accounts.models import User
-from kabinet.contracts.models import BooksDebt, Contract, LeasedItem, ScheduledPayment
+from kabinet.contracts.models import BooksDebt, Contract, LeasedItem, PaymentReceived, ScheduledPayment
+from kabinet.contracts.services import payments_record
 from kabinet.creditors.models import Creditor, Product
 from kabinet.organizations.models import Membership, Organization
 
@@ -136,9 +137,6 @@ class ScheduledPaymentFactory(factory.django.DjangoModelFactory):
 
 def pay_line(line, amount, *, on=None, external_id=None):
     """Record a payment received for exactly this line (an explicit allocation), through the ledger service."""
-    from kabinet.contracts.models import PaymentReceived
-    from kabinet.contracts.services import payments_record
-
     contract = line.contract
     if not contract.external_id:
         contract.external_id = f"TEST-C-{contract.pk}"
