@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from pypdfium2 import PdfDocument
 
+from kabinet.accounts import personal_data
 from kabinet.accounts.models import Consent, ConsentWithdrawal, DataRequest, User
 from kabinet.accounts.services import consents_record
 from kabinet.appeals import services as appeal_services
@@ -167,3 +168,12 @@ def test_clients_cannot_execute_a_deletion(person_client, person):
     person_client.post(reverse("admin:accounts_datarequest_execute", args=[data_request.pk]))
     assert DataRequest.objects.get().status == "new"
     assert Appeal.objects.count() == 0
+
+
+def test_the_apps_above_accounts_contribute_their_sections_in_the_order_of_the_apps(person):
+    """accounts imports no app above it: appeals and support register their parts of the copy."""
+    assert list(personal_data._SECTIONS) == ["requests", "support_messages"]
+    data = personal_data.personal_data(person)
+    keys = list(data)
+    assert keys.index("registrations") < keys.index("requests") < keys.index("support_messages")
+    assert keys.index("support_messages") < keys.index("sign_ins_and_actions")
