@@ -32,9 +32,8 @@ from kabinet.accounts.models import (
     User,
 )
 from kabinet.accounts.sms import SmsError, get_backend
-from kabinet.api import events as api_events
 from kabinet.audit.models import AuditEvent
-from kabinet.audit.services import audit_record
+from kabinet.audit.services import audit_record, record_event
 from kabinet.core.metrics import delivery_failed
 from kabinet.core.net import client_ip, user_agent
 from kabinet.organizations.lookup import CompanyInfo
@@ -521,8 +520,14 @@ def registration_confirm(*, registration_id: int, code: str, request) -> User:
         registration.status = _first_decider(org)
         registration.phone_confirmed_at = timezone.now()
         registration.save(update_fields=["user", "organization", "password", "status", "phone_confirmed_at"])
-        audit_record(action="registration_confirmed", organization=org, actor=user, obj=registration, request=request)
-        _join_request_sent(registration, org, user)
+        record_event(
+            action="registration_confirmed",
+            organization=org,
+            actor=user,
+            obj=registration,
+            request=request,
+            **_join_request_sent(registration, org, user),
+        )
     return user
 
 
@@ -534,21 +539,23 @@ def _first_decider(org: Organization) -> str:
     return Registration.Status.AWAITING_ORG_ADMIN if has_admins else Registration.Status.AWAITING_APPROVAL
 
 
-def _join_request_sent(registration: Registration, org: Organization, user: User) -> None:
+def _join_request_sent(registration: Registration, org: Organization, user: User) -> dict:
     """Tell whoever decides first: the company's administrators (e-mail; the request waits in
-    «Сотрудники»), or the lessor's staff (the event feed the back office and the accounting system read)."""
+    «Сотрудники»), or the lessor's staff (the integration event the back office and the accounting
+    system read: returned as `record_event` arguments)."""
     if registration.status == Registration.Status.AWAITING_ORG_ADMIN:
         join_request_tell_administrators(org=org, user=user)
-        return
-    api_events.record(
-        "registration.awaiting",
-        organization=org,
-        registration=registration.pk,
-        inn=org.inn,
-        company=registration.company_name,
-        full_name=user.full_name,
-        phone=str(user.phone),
-    )
+        return {}
+    return {
+        "event": "registration.awaiting",
+        "payload": {
+            "registration": registration.pk,
+            "inn": org.inn,
+            "company": registration.company_name,
+            "full_name": user.full_name,
+            "phone": str(user.phone),
+        },
+    }
 
 
 def join_request_tell_administrators(*, org: Organization, user: User) -> None:
@@ -609,8 +616,14 @@ def organization_request(*, user: User, company: CompanyInfo, request) -> Regist
             user_agent=user_agent(request),
             phone_confirmed_at=timezone.now(),
         )
-        audit_record(action="organization_requested", organization=org, actor=user, obj=registration, request=request)
-        _join_request_sent(registration, org, user)
+        record_event(
+            action="organization_requested",
+            organization=org,
+            actor=user,
+            obj=registration,
+            request=request,
+            **_join_request_sent(registration, org, user),
+        )
     return registration
 
 

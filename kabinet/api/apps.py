@@ -6,3 +6,10 @@ class ApiConfig(AppConfig):
     name = "kabinet.api"
     label = "api"
     verbose_name = _("Integration API")
+
+    def ready(self) -> None:
+        from kabinet.api.webhooks import on_event_recorded
+        from kabinet.audit.signals import event_recorded
+
+        # The audit floor writes the event; this floor pushes it to the systems' webhooks.
+        event_recorded.connect(on_event_recorded, dispatch_uid="kabinet.api.webhooks.fan_out")

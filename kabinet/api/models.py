@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.audit.models import ApiEvent  # noqa: F401 (the feed lives with the audit log since issue 15)
+
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
@@ -124,33 +126,6 @@ class IdempotentUpload(models.Model):
         return self.key
 
 
-class ApiEvent(models.Model):
-    """What clients did, for the accounting system to poll: an append-only feed read by id cursor."""
-
-    class Kind(models.TextChoices):
-        REGISTRATION = "registration.awaiting", _("Registration awaiting approval")
-        APPEAL_CREATED = "appeal.created", _("Request sent")
-        APPEAL_ANSWERED = "appeal.answered", _("Client answered a request")
-        APPEAL_STATUS = "appeal.status", _("Request status changed")
-        SUPPORT_MESSAGE = "support.message", _("Support message")
-        DOCUMENT_UPLOADED = "document.uploaded", _("Document uploaded by a client")
-
-    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
-    organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("API event")
-        verbose_name_plural = _("API events")
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.pk} {self.kind}"
-
-
 class WebhookDelivery(models.Model):
     """One event sent to one system's webhook; retried with back-off until it answers 2xx."""
 
@@ -160,7 +135,7 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", _("Failed")
 
     token = models.ForeignKey(ApiToken, verbose_name=_("system"), on_delete=models.CASCADE)
-    event = models.ForeignKey(ApiEvent, verbose_name=_("event"), on_delete=models.CASCADE)
+    event = models.ForeignKey("audit.ApiEvent", verbose_name=_("event"), on_delete=models.CASCADE)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)

@@ -180,3 +180,10 @@ def requeue_stale() -> int:
     for pk in ids:
         deliver_webhook.enqueue(pk)
     return len(ids)
+
+
+def on_event_recorded(sender, *, event_id: int, **kwargs) -> None:
+    """`kabinet.audit.signals.event_recorded` (connected in ApiConfig.ready): fan the event out to webhooks."""
+    from kabinet.api.tasks import fan_out_event
+
+    fan_out_event.enqueue(event_id)

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kabinet.api import events as api_events
 from kabinet.appeals.models import (
     ASKS_CLIENT,
     Appeal,
@@ -25,7 +24,7 @@ from kabinet.appeals.models import (
     transition_allowed,
 )
 from kabinet.audit.models import AuditEvent
-from kabinet.audit.services import audit_record
+from kabinet.audit.services import audit_record, record_event
 from kabinet.core import numbering
 from kabinet.core.formatting import format_date, format_money
 from kabinet.documents.models import Document
@@ -165,23 +164,22 @@ def appeal_create(*, org, user, data: AppealInput, request=None) -> Appeal:
                 request=request,
                 data=UploadInput(doc_type=_("Request attachment"), contract=data.contract, appeal=appeal),
             )
-        audit_record(
+        record_event(
             action="appeal_created",
             organization=org,
             actor=user,
             obj=appeal,
             after={"kind": appeal.kind, "topic": appeal.topic_id},
             request=request,
-        )
-        api_events.record(
-            "appeal.created",
-            organization=org,
-            number=appeal.number,
-            kind=appeal.kind,
-            topic=appeal.topic.name if appeal.topic else "",
-            description=appeal.description,
-            contract=appeal.contract.external_id if appeal.contract else None,
-            attachments=list(appeal.documents.values_list("pk", flat=True)),
+            event="appeal.created",
+            payload={
+                "number": appeal.number,
+                "kind": appeal.kind,
+                "topic": appeal.topic.name if appeal.topic else "",
+                "description": appeal.description,
+                "contract": appeal.contract.external_id if appeal.contract else None,
+                "attachments": list(appeal.documents.values_list("pk", flat=True)),
+            },
         )
     return appeal
 
@@ -318,8 +316,15 @@ def appeal_client_answer(*, org, user, appeal_id: int, body: str, files: list, r
                 request=request,
                 data=UploadInput(doc_type=_("Request attachment"), contract=appeal.contract, appeal=appeal),
             )
-        audit_record(action="appeal_answered", organization=org, actor=user, obj=appeal, request=request)
-        api_events.record("appeal.answered", organization=org, number=appeal.number, body=body)
+        record_event(
+            action="appeal_answered",
+            organization=org,
+            actor=user,
+            obj=appeal,
+            request=request,
+            event="appeal.answered",
+            payload={"number": appeal.number, "body": body},
+        )
     return comment
 
 

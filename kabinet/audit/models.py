@@ -56,3 +56,34 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class ApiEvent(models.Model):
+    """What clients did, for the accounting system to poll: an append-only feed read by id cursor.
+
+    Written by `kabinet.audit.services.record_event` only, next to its audit row; the api app serves it
+    (`GET /api/v1/events/`) and pushes it to webhooks (`event_recorded`)."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration.awaiting", _("Registration awaiting approval")
+        APPEAL_CREATED = "appeal.created", _("Request sent")
+        APPEAL_ANSWERED = "appeal.answered", _("Client answered a request")
+        APPEAL_STATUS = "appeal.status", _("Request status changed")
+        SUPPORT_MESSAGE = "support.message", _("Support message")
+        DOCUMENT_UPLOADED = "document.uploaded", _("Document uploaded by a client")
+
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("API event")
+        verbose_name_plural = _("API events")
+        ordering = ["id"]
+        db_table = "api_apievent"  # created by the api app; moved here in issue 15, the table stayed
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.kind}"

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kabinet.audit.models import AuditEvent
+from django.db import transaction
+
+from kabinet.audit.models import ApiEvent, AuditEvent
+from kabinet.audit.signals import event_recorded
 from kabinet.core.net import client_ip, user_agent
 
 
@@ -33,3 +36,47 @@ def audit_record(
         ip=ip,
         user_agent=agent,
     )
+
+
+def record_event(
+    *,
+    action: str = "",
+    organization=None,
+    actor=None,
+    actor_kind: str = AuditEvent.ActorKind.USER,
+    obj=None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    request=None,
+    event: str = "",
+    payload: dict[str, Any] | None = None,
+) -> tuple[AuditEvent | None, ApiEvent | None]:
+    """The write path's one event call: the audit row (`action`, as `audit_record`) and the integration
+    event (`event` with `payload`, read by `GET /api/v1/events/` and pushed to webhooks) in one
+    transaction, so neither exists without the other. Either may be left out ("" ) when a change has
+    only one of them (a support message is not audited; most audited changes are not in the feed).
+    Listeners of `event_recorded` hear of the event after commit."""
+    if not action and not event:
+        raise ValueError("record_event needs an audit action, an integration event, or both")
+    with transaction.atomic():
+        audit = (
+            audit_record(
+                action=action,
+                organization=organization,
+                actor=actor,
+                actor_kind=actor_kind,
+                obj=obj,
+                before=before,
+                after=after,
+                request=request,
+            )
+            if action
+            else None
+        )
+        integration = (
+            ApiEvent.objects.create(kind=event, organization=organization, payload=payload or {}) if event else None
+        )
+    if integration is not None:
+        event_id = integration.pk
+        transaction.on_commit(lambda: event_recorded.send(sender=ApiEvent, event_id=event_id))
+    return audit, integration

@@ -95,7 +95,7 @@ NOUNS: dict[str, Noun] = {
     "support.supportthreadread": Noun(F, pgettext_lazy("accusative", "read mark")),
     "audit.auditevent": Noun(N),
     "api.apitoken": Noun(M),
-    "api.apievent": Noun(N),
+    "audit.apievent": Noun(N),
     "api.idempotentupload": Noun(M),
     "api.webhookdelivery": Noun(F, pgettext_lazy("accusative", "webhook delivery")),
 }

@@ -17,8 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kabinet.api import events as api_events
-from kabinet.audit.services import audit_record
+from kabinet.audit.services import audit_record, record_event
 from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
@@ -137,22 +136,21 @@ def documents_upload(*, org, user, files: list, data: UploadInput, request=None)
             for f, content_type in checked
         ]
         for document in documents:
-            audit_record(
+            record_event(
                 action="document_uploaded",
                 organization=org,
                 actor=user,
                 obj=document,
                 after={"name": document.original_name, "size": document.size},
                 request=request,
-            )
-            api_events.record(
-                "document.uploaded",
-                organization=org,
-                document=document.pk,
-                name=document.original_name,
-                doc_type=document.doc_type,
-                contract=document.contract.external_id if document.contract else None,
-                appeal=document.appeal.number if document.appeal else None,
+                event="document.uploaded",
+                payload={
+                    "document": document.pk,
+                    "name": document.original_name,
+                    "doc_type": document.doc_type,
+                    "contract": document.contract.external_id if document.contract else None,
+                    "appeal": document.appeal.number if document.appeal else None,
+                },
             )
         _after_commit_extract([d.pk for d in documents])
     return documents

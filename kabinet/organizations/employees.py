@@ -24,7 +24,7 @@ from kabinet.accounts.services import (
     email_later,
     sms_notify,
 )
-from kabinet.audit.services import audit_record
+from kabinet.audit.services import audit_record, record_event
 from kabinet.organizations.models import Invitation, Membership
 
 
@@ -436,7 +436,6 @@ def join_request_decide(*, org, actor, membership_id: int, approve: bool, reques
     person is removed from the list."""
     from kabinet.accounts.models import Registration
     from kabinet.accounts.services import email_later
-    from kabinet.api import events as api_events
 
     with transaction.atomic():
         membership = _locked(org, membership_id)
@@ -475,7 +474,7 @@ def join_request_decide(*, org, actor, membership_id: int, approve: bool, reques
             registration.status = Registration.Status.AWAITING_APPROVAL
             registration.org_admin_approved_by = actor
             registration.save(update_fields=["status", "org_admin_approved_by"])
-            audit_record(
+            record_event(
                 action="join_request_sent_to_staff",
                 organization=org,
                 actor=actor,
@@ -483,15 +482,14 @@ def join_request_decide(*, org, actor, membership_id: int, approve: bool, reques
                 before=before,
                 after=before,
                 request=request,
-            )
-            api_events.record(
-                "registration.awaiting",
-                organization=org,
-                registration=registration.pk,
-                inn=org.inn,
-                company=registration.company_name,
-                full_name=membership.user.full_name,
-                phone=str(membership.user.phone),
+                event="registration.awaiting",
+                payload={
+                    "registration": registration.pk,
+                    "inn": org.inn,
+                    "company": registration.company_name,
+                    "full_name": membership.user.full_name,
+                    "phone": str(membership.user.phone),
+                },
             )
             return membership
         membership.status = Membership.Status.ACTIVE

@@ -6,8 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kabinet.api import events as api_events
-from kabinet.audit.services import audit_record
+from kabinet.audit.services import audit_record, record_event
 from kabinet.core import numbering
 from kabinet.documents.services import clean_filename, validate_upload
 from kabinet.notifications.models import Notification
@@ -64,8 +63,15 @@ def thread_create(*, org, user, topic: str, body: str, files: list, request=None
         message = SupportMessage.objects.create(organization=org, thread=thread, author=user, body=body)
         _attach(message, files)
         mark_read(user=user, thread=thread)
-        audit_record(action="support_thread_created", organization=org, actor=user, obj=thread, request=request)
-        api_events.record("support.message", organization=org, thread=thread.number, topic=topic, body=body)
+        record_event(
+            action="support_thread_created",
+            organization=org,
+            actor=user,
+            obj=thread,
+            request=request,
+            event="support.message",
+            payload={"thread": thread.number, "topic": topic, "body": body},
+        )
     return thread
 
 
@@ -81,7 +87,7 @@ def message_post(*, org, user, thread_id: int, body: str, files: list, request=N
         thread.status = SupportThread.Status.OPEN
         thread.save(update_fields=["last_message_at", "status", "updated_at"])
         mark_read(user=user, thread=thread)
-        api_events.record("support.message", organization=org, thread=thread.number, body=body)
+        record_event(organization=org, event="support.message", payload={"thread": thread.number, "body": body})
     return message
 
 

@@ -276,7 +276,7 @@ def test_the_feed_loses_and_repeats_nothing_under_concurrent_writes(settings, or
     from django.db import connection as main_connection
     from django.db import transaction
 
-    from kabinet.api import events
+    from kabinet.audit.services import record_event
 
     settings.API_EVENT_LAG_SECONDS = 1
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -289,7 +289,7 @@ def test_the_feed_loses_and_repeats_nothing_under_concurrent_writes(settings, or
         try:
             for i in range(8):
                 with transaction.atomic():
-                    events.record("appeal.created", organization=org_a, writer=n, i=i)
+                    record_event(event="appeal.created", organization=org_a, payload={"writer": n, "i": i})
                     time_module.sleep(0.05 * ((n + i) % 3))  # commits land out of id order
         finally:
             connection.close()
