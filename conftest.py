@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from kabinet.accounts import sms
 from kabinet.accounts.models import ConsentDocument
+from kabinet.messaging import sms
 from kabinet.organizations.models import Membership
 from kabinet.organizations.services import registry_import_csv
 from kabinet.testing.factories import (
@@ -30,7 +30,7 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.SMS_BACKEND = "kabinet.accounts.sms.LocmemBackend"
+    settings.SMS_BACKEND = "kabinet.messaging.sms.LocmemBackend"
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
     settings.COMPANY_LOOKUP = "local"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "kabinet.core",
+    "kabinet.messaging",
     "kabinet.accounts",
     "kabinet.organizations",
     "kabinet.creditors",
@@ -151,7 +152,7 @@ LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 30 * 60)
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
 # SMS: a backend like Django's e-mail backends.
-SMS_BACKEND = env_str("SMS_BACKEND", "kabinet.accounts.sms.ConsoleBackend")
+SMS_BACKEND = env_str("SMS_BACKEND", "kabinet.messaging.sms.ConsoleBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms-outbox"))
 SMS_SENDER = env_str("SMS_SENDER", "")
 SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
@@ -445,6 +446,9 @@ if TASKS_BACKEND == "django_tasks_rq.RQBackend":
 # the scheduler: a worker killed mid-task loses nothing, and the idempotency key keeps it sent once.
 OUTBOX_STALE_AFTER = env_int("OUTBOX_STALE_AFTER", 15 * 60)
 OUTBOX_SWEEP_INTERVAL = env_int("OUTBOX_SWEEP_INTERVAL", 60)
+# A worker sending an outbox row holds it this long; past it the worker is taken for dead and the sweep
+# queues the row again (kabinet.messaging.outbox). Longer than SMS_TIMEOUT and WEBHOOK_TIMEOUT.
+OUTBOX_LEASE = env_int("OUTBOX_LEASE", 5 * 60)
 
 # A read replica: client pages' GET requests read there; a transaction, anything after a write in the
 # same request, and the next REPLICA_PIN_SECONDS after a write (a cookie) read the primary.

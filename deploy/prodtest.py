@@ -248,7 +248,7 @@ class Cluster:
             "S3_SECRET_KEY": "kabinet-secret",
             "S3_REGION": "us-east-1",
             "PRIVATE_FILES_DELIVERY": "s3-presigned",
-            "SMS_BACKEND": "kabinet.accounts.sms.SmsRuBackend",
+            "SMS_BACKEND": "kabinet.messaging.sms.SmsRuBackend",
             "SMSRU_API_ID": "test",
             "SMSRU_URL": f"http://127.0.0.1:{self.gateway.port}/sms/send",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",

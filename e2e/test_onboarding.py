@@ -9,8 +9,8 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from e2e.test_journeys import sign_in
-from kabinet.accounts import sms
 from kabinet.accounts.models import ConsentDocument
+from kabinet.messaging import sms
 from kabinet.organizations.services import registry_import_csv
 from kabinet.testing.factories import PASSWORD
 

@@ -49,7 +49,7 @@ def _fill_employee(form, phone="+7 921 444-55-66"):
 def test_admin_adds_an_employee_in_one_dialog_and_the_new_phone_accepts_with_the_sms_code(
     portal, admin_a, browser, live_server, width
 ):
-    from kabinet.accounts import sms
+    from kabinet.messaging import sms
 
     page = _context_page(browser, live_server, WIDTHS[width])
     sign_in(page, str(admin_a.phone))

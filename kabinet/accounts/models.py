@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from kabinet.core.phones import format_phone, normalize_phone
+from kabinet.messaging.models import OutboxMessage
 
 
 class UserManager(BaseUserManager["User"]):
@@ -111,27 +112,27 @@ class PhoneChallenge(models.Model):
         return f"{self.phone} {self.get_purpose_display()} {self.created_at:%d.%m.%Y %H:%M}"
 
 
-class SmsMessage(models.Model):
-    """The outbox: one row per SMS, delivered by a background task and retried while the gateway is down."""
+class SmsMessage(OutboxMessage):
+    """The outbox: one row per SMS, delivered by a background task and retried while the gateway is down
+    (`kabinet.messaging.outbox.deliver`, see `kabinet.accounts.services.SMS`)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+
+    PENDING, SENDING, DONE, FAILED = Status.QUEUED, Status.SENDING, Status.SENT, Status.FAILED
+    DONE_AT = "sent_at"
+    KEY_PREFIX = "sms"
 
     phone = PhoneNumberField(_("phone"))
     # Empty for a code: the text is rebuilt from the challenge at delivery time.
     body = models.TextField(_("text"), blank=True)
     challenge = models.ForeignKey(PhoneChallenge, on_delete=models.CASCADE, null=True, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
     provider_id = models.CharField(_("provider message id"), max_length=64, blank=True)
-    last_error = models.CharField(_("last error"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    # When a delivery task was last queued (or is due): a row still queued long after this lost its task
-    # (a worker killed mid-send) and the scheduler queues it again; see sms_requeue_stale().
-    enqueued_at = models.DateTimeField(_("queued for delivery at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("SMS")

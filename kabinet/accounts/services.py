@@ -31,11 +31,12 @@ from kabinet.accounts.models import (
     SmsMessage,
     User,
 )
-from kabinet.accounts.sms import SmsError, get_backend
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record, record_event
-from kabinet.core.metrics import delivery_failed
 from kabinet.core.net import client_ip, user_agent
+from kabinet.messaging.email import email_later
+from kabinet.messaging.outbox import Channel, Outcome, deliver, requeue_stale
+from kabinet.messaging.sms import SmsError, get_backend
 from kabinet.organizations.lookup import CompanyInfo
 from kabinet.organizations.models import Membership, Organization
 
@@ -168,74 +169,48 @@ def _sms_text(message: SmsMessage) -> str:
     return _("Kabinet code: %(code)s. Do not tell it to anyone.") % {"code": code}
 
 
-def sms_deliver(message_id: int) -> str:
-    """Send one queued SMS through the configured backend. A gateway that is down keeps the message
-    queued and schedules another try with back-off; a permanent refusal marks it failed."""
+def _sms_send(message: SmsMessage) -> Outcome:
+    """One try of one SMS (called by the outbox outside any transaction)."""
+    try:
+        provider_id = get_backend().send(
+            str(message.phone), _sms_text(message), idempotency_key=message.idempotency_key()
+        )
+    except SmsError as exc:
+        return Outcome(ok=False, retryable=exc.retryable, error=str(exc))
+    return Outcome(ok=True, update={"provider_id": provider_id})
+
+
+def _sms_task():
     from kabinet.accounts.tasks import deliver_sms
 
-    with transaction.atomic():
-        message = SmsMessage.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=message_id)
-        if message.status != SmsMessage.Status.QUEUED:
-            return message.status
-        message.attempts += 1
-        try:
-            message.provider_id = get_backend().send(
-                str(message.phone), _sms_text(message), idempotency_key=f"sms-{message.pk}"
-            )
-        except SmsError as exc:
-            delivery_failed("sms")
-            message.last_error = str(exc)[:255]
-            retry = exc.retryable and message.attempts < settings.SMS_DELIVERY_ATTEMPTS
-            if not retry:
-                message.status = SmsMessage.Status.FAILED
-            fields = ["attempts", "last_error", "status"]
-            if retry and deliver_sms.get_backend().supports_defer:
-                run_after = timezone.now() + timedelta(seconds=30 * 2 ** (message.attempts - 1))
-                message.enqueued_at = run_after
-                fields.append("enqueued_at")
-                transaction.on_commit(lambda: deliver_sms.using(run_after=run_after).enqueue(message_id))
-            message.save(update_fields=fields)
-            logger.warning("SMS %s not delivered (attempt %s): %s", message.pk, message.attempts, exc)
-            return message.status
-        message.status = SmsMessage.Status.SENT
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.save(update_fields=["attempts", "provider_id", "status", "sent_at", "last_error"])
-        return message.status
+    return deliver_sms
+
+
+SMS = Channel(
+    name="sms",
+    model=SmsMessage,
+    send=_sms_send,
+    task=_sms_task,
+    max_attempts=lambda: settings.SMS_DELIVERY_ATTEMPTS,
+    retry_delay=lambda attempts: 30 * 2 ** (attempts - 1),
+    select_related=("challenge",),
+)
+
+
+def sms_deliver(message_id: int) -> str:
+    """Send one queued SMS through the configured backend (`kabinet.messaging.outbox.deliver`). A gateway
+    that is down keeps the message queued and schedules another try with back-off; a permanent refusal,
+    or SMS_DELIVERY_ATTEMPTS tries, mark it failed."""
+    return deliver(SMS, message_id)
 
 
 def sms_requeue_stale() -> int:
-    """Queue again every SMS still waiting OUTBOX_STALE_AFTER seconds after its task was due: the task was
-    lost (a worker killed mid-send). Delivery locks the row and checks its status, so a duplicate task is
-    a no-op, and the idempotency key keeps a message that reached the gateway from being sent twice."""
-    from kabinet.accounts.tasks import deliver_sms
-
-    now = timezone.now()
-    stale = SmsMessage.objects.filter(
-        status=SmsMessage.Status.QUEUED, enqueued_at__lt=now - timedelta(seconds=settings.OUTBOX_STALE_AFTER)
-    )
-    ids = list(stale.values_list("pk", flat=True)[:1000])
-    SmsMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
-    for pk in ids:
-        deliver_sms.enqueue(pk)
-    if ids:
-        logger.warning("Queued %s SMS again after their task was lost", len(ids))
-    return len(ids)
+    """Queue again every SMS whose try was lost (a worker killed mid-send): see outbox.requeue_stale."""
+    return requeue_stale(SMS)
 
 
 # ---------------------------------------------------------------------------------------------
-# E-mail
-
-
-def email_later(*, to: str, template: str, context: dict) -> None:
-    """Render `emails/<template>_subject.txt` and `_body.txt` now and send them after commit."""
-    if not to:
-        return
-    from kabinet.accounts.tasks import send_email
-
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"emails/{template}_body.txt", context)
-    transaction.on_commit(lambda: send_email.enqueue(to, subject, body))
+# E-mail: kabinet.messaging.email.email_later (imported above for the callers of this module).
 
 
 # ---------------------------------------------------------------------------------------------

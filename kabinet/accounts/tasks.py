@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django_tasks import task
+
+# Moved to the messaging app (issue 15); the old path stays importable so that letters queued under
+# `kabinet.accounts.tasks.send_email` before a deploy are still sent.
+from kabinet.messaging.tasks import send_email  # noqa: F401
 
 
 @task()
@@ -12,17 +14,6 @@ def deliver_sms(message_id: int) -> str:
     from kabinet.accounts.services import sms_deliver
 
     return sms_deliver(message_id)
-
-
-@task()
-def send_email(to: str, subject: str, body: str) -> None:
-    from kabinet.core.metrics import delivery_failed
-
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    except Exception:
-        delivery_failed("email")
-        raise
 
 
 @task()

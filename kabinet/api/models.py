@@ -4,10 +4,10 @@ import hashlib
 import secrets
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.audit.models import ApiEvent  # noqa: F401 (the feed lives with the audit log since issue 15)
+from kabinet.messaging.models import OutboxMessage
 
 
 def hash_key(key: str) -> str:
@@ -126,24 +126,25 @@ class IdempotentUpload(models.Model):
         return self.key
 
 
-class WebhookDelivery(models.Model):
-    """One event sent to one system's webhook; retried with back-off until it answers 2xx."""
+class WebhookDelivery(OutboxMessage):
+    """One event sent to one system's webhook; retried with back-off until it answers 2xx
+    (`kabinet.messaging.outbox.deliver`, see `kabinet.api.webhooks.WEBHOOKS`)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
+
+    PENDING, SENDING, DONE, FAILED = Status.PENDING, Status.SENDING, Status.DELIVERED, Status.FAILED
+    DONE_AT = "delivered_at"
+    KEY_PREFIX = "webhook"
 
     token = models.ForeignKey(ApiToken, verbose_name=_("system"), on_delete=models.CASCADE)
     event = models.ForeignKey("audit.ApiEvent", verbose_name=_("event"), on_delete=models.CASCADE)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
-    last_error = models.CharField(_("last error"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    # When a delivery task was last queued (or is due); see webhooks.requeue_stale().
-    enqueued_at = models.DateTimeField(_("queued for delivery at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("webhook delivery")

@@ -9,16 +9,15 @@ import json
 import secrets
 import socket
 import ssl
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from kabinet.api.models import ApiEvent, ApiToken, WebhookDelivery
-from kabinet.core.metrics import delivery_failed
 from kabinet.core.net import AddressRefused, resolve_public
+from kabinet.messaging import outbox
+from kabinet.messaging.outbox import Channel, Outcome
 
 
 def ensure_secret(token: ApiToken) -> str:
@@ -107,79 +106,72 @@ def fan_out(event_id: int) -> list[int]:
     return ids
 
 
-def deliver(delivery_id: int) -> str:
+def _body(event: ApiEvent) -> bytes:
+    return json.dumps(
+        {
+            "id": event.pk,
+            "kind": event.kind,
+            "created_at": event.created_at.isoformat(),
+            "organization": event.organization.external_id if event.organization else None,
+            "payload": event.payload,
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+def _send(delivery: WebhookDelivery) -> Outcome:
+    """One try of one delivery (called by the outbox outside any transaction)."""
+    event: ApiEvent = delivery.event
+    body = _body(event)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Kabinet-Event": event.kind,
+        "X-Kabinet-Delivery": str(delivery.pk),
+        # The same key on every try: the receiver drops a repeat after we died before recording.
+        "Idempotency-Key": delivery.idempotency_key(),
+        "X-Kabinet-Signature": sign(ensure_secret(delivery.token), body),
+    }
+    try:
+        status = post_json(delivery.token.webhook_url, body, headers, settings.WEBHOOK_TIMEOUT)
+    except AddressRefused as exc:
+        # Asking again will not make an internal address public: give up at once.
+        return Outcome(ok=False, retryable=False, error=f"refused: {exc}")
+    except (OSError, http.client.HTTPException) as exc:
+        return Outcome(ok=False, error=exc.__class__.__name__)
+    if 200 <= status < 300:
+        return Outcome(ok=True, update={"response_code": status})
+    if 300 <= status < 400:
+        return Outcome(ok=False, error=f"HTTP {status}: redirects are not followed", update={"response_code": status})
+    return Outcome(ok=False, error=f"HTTP {status}", update={"response_code": status})
+
+
+def _task():
     from kabinet.api.tasks import deliver_webhook
 
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(of=("self",)).select_related("token", "event").get(pk=delivery_id)
-        )
-        if delivery.status != WebhookDelivery.Status.PENDING:
-            return delivery.status
-        event: ApiEvent = delivery.event
-        body = json.dumps(
-            {
-                "id": event.pk,
-                "kind": event.kind,
-                "created_at": event.created_at.isoformat(),
-                "organization": event.organization.external_id if event.organization else None,
-                "payload": event.payload,
-            },
-            ensure_ascii=False,
-        ).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-Kabinet-Event": event.kind,
-            "X-Kabinet-Delivery": str(delivery.pk),
-            # The same key on every try: the receiver drops a repeat after we died before recording.
-            "Idempotency-Key": f"webhook-{delivery.pk}",
-            "X-Kabinet-Signature": sign(ensure_secret(delivery.token), body),
-        }
-        delivery.attempts += 1
-        try:
-            status = post_json(delivery.token.webhook_url, body, headers, settings.WEBHOOK_TIMEOUT)
-        except AddressRefused as exc:
-            # Asking again will not make an internal address public: give up at once.
-            delivery.last_error = f"refused: {exc}"[:255]
-            delivery.status = WebhookDelivery.Status.FAILED
-        except (OSError, http.client.HTTPException) as exc:
-            delivery.last_error = f"{exc.__class__.__name__}"[:255]
-        else:
-            delivery.response_code = status
-            if 200 <= status < 300:
-                delivery.status = WebhookDelivery.Status.DELIVERED
-                delivery.delivered_at = timezone.now()
-                delivery.last_error = ""
-            elif 300 <= status < 400:
-                delivery.last_error = f"HTTP {status}: redirects are not followed"
-            else:
-                delivery.last_error = f"HTTP {status}"
-        if delivery.status != WebhookDelivery.Status.DELIVERED:
-            delivery_failed("webhook")
-        if delivery.status == WebhookDelivery.Status.PENDING and delivery.attempts >= settings.WEBHOOK_ATTEMPTS:
-            delivery.status = WebhookDelivery.Status.FAILED
-        if delivery.status == WebhookDelivery.Status.PENDING and deliver_webhook.get_backend().supports_defer:
-            run_after = timezone.now() + timedelta(seconds=10 * 3 ** (delivery.attempts - 1))
-            delivery.enqueued_at = run_after
-            transaction.on_commit(lambda: deliver_webhook.using(run_after=run_after).enqueue(delivery_id))
-        delivery.save()
-        return delivery.status
+    return deliver_webhook
+
+
+WEBHOOKS = Channel(
+    name="webhook",
+    model=WebhookDelivery,
+    send=_send,
+    task=_task,
+    max_attempts=lambda: settings.WEBHOOK_ATTEMPTS,
+    retry_delay=lambda attempts: 10 * 3 ** (attempts - 1),
+    select_related=("token", "event", "event__organization"),
+)
+
+
+def deliver(delivery_id: int) -> str:
+    """POST one delivery (`kabinet.messaging.outbox.deliver`): 2xx delivers it; a network error or another
+    answer schedules a retry with back-off, WEBHOOK_ATTEMPTS tries at most; a refused address fails at once."""
+    return outbox.deliver(WEBHOOKS, delivery_id)
 
 
 def requeue_stale() -> int:
-    """Queue again every pending delivery whose task was due OUTBOX_STALE_AFTER seconds ago and never ran to
-    the end (a worker killed mid-request). The receiver sees the same `Idempotency-Key` / `X-Kabinet-Delivery`."""
-    from kabinet.api.tasks import deliver_webhook
-
-    now = timezone.now()
-    stale = WebhookDelivery.objects.filter(
-        status=WebhookDelivery.Status.PENDING, enqueued_at__lt=now - timedelta(seconds=settings.OUTBOX_STALE_AFTER)
-    )
-    ids = list(stale.values_list("pk", flat=True)[:1000])
-    WebhookDelivery.objects.filter(pk__in=ids).update(enqueued_at=now)
-    for pk in ids:
-        deliver_webhook.enqueue(pk)
-    return len(ids)
+    """Queue again every delivery whose try was lost (a worker killed mid-request); the receiver sees the
+    same `Idempotency-Key` / `X-Kabinet-Delivery`. See outbox.requeue_stale."""
+    return outbox.requeue_stale(WEBHOOKS)
 
 
 def on_event_recorded(sender, *, event_id: int, **kwargs) -> None:

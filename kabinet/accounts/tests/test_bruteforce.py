@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from kabinet.accounts import services, sms
+from kabinet.accounts import services
+from kabinet.messaging import sms
 from kabinet.testing.factories import PASSWORD, UserFactory
 
 LOGIN = "/login/"

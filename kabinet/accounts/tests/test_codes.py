@@ -6,9 +6,10 @@ import pytest
 from django.test import RequestFactory
 from django.utils import timezone
 
-from kabinet.accounts import services, sms
+from kabinet.accounts import services
 from kabinet.accounts.models import PhoneChallenge, SmsMessage
-from kabinet.accounts.sms import SmsError
+from kabinet.messaging import sms
+from kabinet.messaging.sms import SmsError
 
 PHONE = "+79001112233"
 PURPOSE = PhoneChallenge.Purpose.PHONE_CHANGE
@@ -147,7 +148,7 @@ def test_a_permanent_refusal_fails_the_message_and_the_user_can_resend(
     with django_capture_on_commit_callbacks(execute=True):
         challenge = issue(request_from())
     assert SmsMessage.objects.get(challenge=challenge).status == SmsMessage.Status.FAILED
-    settings.SMS_BACKEND = "kabinet.accounts.sms.LocmemBackend"
+    settings.SMS_BACKEND = "kabinet.messaging.sms.LocmemBackend"
     PhoneChallenge.objects.update(created_at=timezone.now() - timedelta(minutes=2))
     with django_capture_on_commit_callbacks(execute=True):
         again = issue(request_from())

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kabinet.accounts import sms
 from kabinet.accounts.models import User
+from kabinet.messaging import sms
 from kabinet.testing.factories import PASSWORD, UserFactory
 
 NEW = "Another-Strong-Pass-77"

@@ -7,11 +7,11 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from kabinet.accounts import sms
 from kabinet.accounts.middleware import DEADLINE_KEY
 from kabinet.accounts.models import ConsentDocument
 from kabinet.audit.models import AuditEvent
 from kabinet.core.net import client_ip
+from kabinet.messaging import sms
 from kabinet.testing.factories import PASSWORD
 
 LOGIN = "/login/"

@@ -15,7 +15,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from kabinet.accounts import sms
 from kabinet.accounts.middleware import DEADLINE_KEY
 from kabinet.accounts.models import Registration
 from kabinet.accounts.tests.test_registration import FORM
@@ -25,6 +24,7 @@ from kabinet.appeals.models import Appeal, AppealTopic, ReplyTemplate, StaffNote
 from kabinet.audit.models import AuditEvent
 from kabinet.core.admin_site import NOUNS
 from kabinet.documents.models import Document
+from kabinet.messaging import sms
 from kabinet.notifications.models import Notification
 from kabinet.testing.factories import ContractFactory, UserFactory
 

@@ -18,10 +18,10 @@ import structlog
 from django.test import RequestFactory
 from django.utils import timezone
 
-from kabinet.accounts import sms
 from kabinet.accounts.models import SmsMessage
 from kabinet.accounts.services import sms_deliver, sms_notify, sms_requeue_stale
 from kabinet.core import replica, tasklog
+from kabinet.messaging import sms
 from kabinet.testing.factories import PASSWORD
 from kabinet.testing.http import FakeServer, Reply
 from kabinet.testing.services import RedisServer, free_port
@@ -173,7 +173,7 @@ def test_metrics_show_latency_by_view_queries_per_request_and_failures(
     settings.METRICS_TOKEN = "scrape-me"
     client_a.get("/contracts/")
     with FakeServer(lambda seen: Reply(status=503)) as server:
-        settings.SMS_BACKEND = "kabinet.accounts.sms.SmsRuBackend"
+        settings.SMS_BACKEND = "kabinet.messaging.sms.SmsRuBackend"
         settings.SMSRU_URL = server.url
         with django_capture_on_commit_callbacks(execute=True):
             sms_notify(phone="+79001234567", text="x")
@@ -330,7 +330,7 @@ def test_a_replica_that_does_not_answer_sends_pages_to_the_primary(settings, mon
 def test_the_request_id_is_carried_into_the_task_the_request_queued(db, settings):
     from django_tasks.backends.dummy import DummyBackend
 
-    from kabinet.accounts.tasks import send_email
+    from kabinet.messaging.tasks import send_email
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     structlog.contextvars.bind_contextvars(request_id="req-42", user_id=7)
@@ -411,7 +411,7 @@ def test_an_sms_whose_task_was_lost_is_queued_again_and_sent_once(db, settings):
     assert sms_requeue_stale() == 1
     assert sms_requeue_stale() == 0  # queued again once, not on every sweep
 
-    settings.SMS_BACKEND = "kabinet.accounts.sms.LocmemBackend"
+    settings.SMS_BACKEND = "kabinet.messaging.sms.LocmemBackend"
     assert sms_deliver(message.pk) == "sent"
     assert sms_deliver(message.pk) == "sent"  # the duplicate task is a no-op
     assert [m["idempotency_key"] for m in sms.outbox] == [f"sms-{message.pk}"]
@@ -423,7 +423,7 @@ def test_the_sms_gateway_receives_the_idempotency_key(db, settings, django_captu
         return Reply(body={"status": "OK", "status_code": 100, "sms": {to: {"status": "OK", "sms_id": "1"}}})
 
     with FakeServer(ok) as server:
-        settings.SMS_BACKEND = "kabinet.accounts.sms.SmsRuBackend"
+        settings.SMS_BACKEND = "kabinet.messaging.sms.SmsRuBackend"
         settings.SMSRU_URL = server.url
         with django_capture_on_commit_callbacks(execute=True):
             message = sms_notify(phone="+79001234567", text="x")

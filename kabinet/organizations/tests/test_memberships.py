@@ -12,10 +12,10 @@ from django.core import mail
 from django.test import Client
 
 from kabinet.accounts import services as account_services
-from kabinet.accounts import sms
 from kabinet.accounts.models import Registration, User
 from kabinet.api.models import ApiEvent
 from kabinet.audit.models import AuditEvent
+from kabinet.messaging import sms
 from kabinet.organizations.lookup import CompanyInfo
 from kabinet.organizations.models import Invitation, Membership
 from kabinet.organizations.settings_views import SUDO_KEY

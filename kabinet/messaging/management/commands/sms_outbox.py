@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand
 
-from kabinet.accounts.sms import FileBackend
+from kabinet.messaging.sms import FileBackend
 
 
 class Command(BaseCommand):
-    help = "Print the SMS written by the file backend (SMS_BACKEND=kabinet.accounts.sms.FileBackend)."
+    help = "Print the SMS written by the file backend (SMS_BACKEND=kabinet.messaging.sms.FileBackend)."
 
     def add_arguments(self, parser):
         parser.add_argument("--last", type=int, default=10, help="How many of the latest messages to show.")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kabinet.accounts.sms import FileBackend, SmscBackend, SmsError, SmsRuBackend
+from kabinet.messaging.sms import FileBackend, SmscBackend, SmsError, SmsRuBackend
 from kabinet.testing.http import FakeServer, Reply
 
 PHONE = "+79001234567"
