@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kabinet.statements",
     "kabinet.appeals",
     "kabinet.notifications",
+    "kabinet.onboarding",
     "kabinet.support",
     "kabinet.audit",
     "kabinet.api",

@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from kabinet.accounts import urls as accounts_urls
 from kabinet.core.health import healthz, readyz
 from kabinet.core.metrics import metrics_view
+from kabinet.onboarding import urls as onboarding_urls
+from kabinet.organizations import urls as organizations_urls
 from kabinet.web.search import header_search
 
 # 403, 400 and 500 are Django's own handlers drawing templates/403.html, 400.html, 500.html.
@@ -17,8 +20,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("kabinet.api.urls")),
     path("search/", header_search, name="search"),
-    path("", include("kabinet.accounts.urls")),
-    path("", include("kabinet.organizations.urls")),
+    # The onboarding pages keep their names in the accounts and organizations namespaces.
+    path("", include((accounts_urls.urlpatterns + onboarding_urls.accounts_urlpatterns, "accounts"))),
+    path("", include((organizations_urls.urlpatterns + onboarding_urls.organizations_urlpatterns, "organizations"))),
     path("", include("kabinet.creditors.urls")),
     path("", include("kabinet.contracts.urls")),
     path("", include("kabinet.invoices.urls")),

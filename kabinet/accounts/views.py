@@ -4,25 +4,22 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.core import is_ratelimited
 
 from kabinet.accounts import forms, personal_data, services
 from kabinet.accounts.middleware import CONSENT_KEY, DEADLINE_KEY
-from kabinet.accounts.models import ConsentDocument, DataRequest, PhoneChallenge, Registration
+from kabinet.accounts.models import ConsentDocument, DataRequest, PhoneChallenge
 from kabinet.core.files import bytes_response
-from kabinet.organizations.lookup import LookupError_, get_lookup
 
-REGISTRATION_KEY = "kabinet_registration_id"
 PHONE_CHALLENGE_KEY = "kabinet_phone_challenge_id"
 BACKEND = "kabinet.accounts.backends.PhoneBackend"
 
@@ -66,135 +63,6 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
-
-
-# --- Registration --------------------------------------------------------------------------------
-
-
-def company_submit_refused(request) -> str:
-    """Submitting a form that looks the company up (registration, «Добавить организацию») is limited like
-    the suggestions: per address, and per account when signed in (django-ratelimit, counted in the
-    cache). Returns the message to show, or "" when the lookup may go ahead."""
-    checks = [("kabinet.company-submit-ip", "ip", settings.COMPANY_SUBMIT_LIMIT_PER_IP)]
-    if request.user.is_authenticated:
-        checks.append(("kabinet.company-submit-user", "user", settings.COMPANY_SUBMIT_LIMIT_PER_USER))
-    limited = False
-    for group, key, rate in checks:
-        # Every counter is incremented (no short-circuit), so one key cannot be used to spare the other.
-        limited |= is_ratelimited(request, group=group, key=key, rate=(rate, 3600), increment=True)
-    return _("Too many attempts to find an organization. Try again in an hour.") if limited else ""
-
-
-def register(request):
-    if request.user.is_authenticated:
-        return redirect("organizations:list")
-    refused = company_submit_refused(request) if request.method == "POST" else ""
-    form = forms.RegistrationForm(request.POST or None, lookup_refused=refused)
-    if request.method == "POST" and form.is_valid():
-        data = services.RegistrationInput(
-            full_name=form.cleaned_data["full_name"],
-            phone=form.cleaned_data["phone"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-        )
-        try:
-            registration = services.registration_start(data=data, company=form.company_info, request=request)
-        except services.ServiceError as exc:
-            form.add_error(exc.field, exc.message)
-        else:
-            request.session[REGISTRATION_KEY] = registration.pk
-            return redirect("accounts:register_confirm")
-    return render(
-        request,
-        "accounts/register.html",
-        {"form": form, "documents": services.current_consent_documents()},
-        status=429 if refused else 200,
-    )
-
-
-def company_suggestions(request):
-    """Suggestions under «ИНН или название организации» (htmx fragment)."""
-    query = (request.GET.get("company") or request.GET.get("q") or "").strip()
-    companies, unavailable, limited = [], False, False
-    if len(query) >= 3:
-        # No sign-in is needed here and every lookup may spend the lessor's paid DaData quota (issue 13.11).
-        limited = is_ratelimited(
-            request,
-            group="kabinet.company-suggestions",
-            key="ip",
-            rate=(settings.COMPANY_LOOKUP_LIMIT_PER_IP, 60),
-            increment=True,
-        )
-        if not limited:
-            try:
-                companies = get_lookup().suggest(query)
-            except LookupError_:
-                unavailable = True
-    return render(
-        request,
-        "accounts/_company_suggestions.html",
-        {"companies": companies, "unavailable": unavailable, "limited": limited, "query": query},
-        status=429 if limited else 200,
-    )
-
-
-def _pending_registration(request) -> Registration:
-    registration_id = request.session.get(REGISTRATION_KEY)
-    if not registration_id:
-        raise Http404
-    return get_object_or_404(Registration, pk=registration_id, status=Registration.Status.PHONE_PENDING)
-
-
-def register_confirm(request):
-    registration = _pending_registration(request)
-    form = forms.CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.registration_confirm(
-                registration_id=registration.pk, code=form.cleaned_data["code"], request=request
-            )
-        except services.ServiceError as exc:
-            form.add_error("code", exc.message)
-        else:
-            request.session.pop(REGISTRATION_KEY, None)
-            login(request, user, backend=BACKEND)
-            request.session.set_expiry(0)
-            request.session[DEADLINE_KEY] = time.time() + settings.BROWSER_SESSION_MAX_AGE
-            return redirect("accounts:register_done")
-    wait = services.challenge_resend_wait(str(registration.phone), PhoneChallenge.Purpose.REGISTRATION)
-    return render(
-        request,
-        "accounts/register_confirm.html",
-        {
-            "form": form,
-            "registration": registration,
-            "resend_wait": wait,
-            "resend_url": reverse("accounts:register_resend"),
-        },
-    )
-
-
-@require_POST
-def register_resend(request):
-    registration = _pending_registration(request)
-    try:
-        services.registration_resend(registration=registration, request=request)
-    except services.ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("A new code has been sent."))
-    return redirect("accounts:register_confirm")
-
-
-@login_required
-def register_done(request):
-    return render(
-        request,
-        "accounts/register_done.html",
-        {
-            "registrations": Registration.objects.filter(user=request.user).select_related("organization"),
-        },
-    )
 
 
 # --- Consents ------------------------------------------------------------------------------------

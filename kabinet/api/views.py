@@ -19,7 +19,6 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from kabinet.accounts import services as account_services
 from kabinet.accounts.models import Registration
 from kabinet.api import serializers as s
 from kabinet.api.models import ApiEvent, IdempotentUpload
@@ -44,6 +43,7 @@ from kabinet.contracts.services import (
 from kabinet.creditors.models import REQUISITE_FIELDS, Creditor, Product
 from kabinet.documents.models import Document
 from kabinet.documents.services import documents_publish
+from kabinet.onboarding import services as onboarding_services
 from kabinet.organizations.models import Organization
 
 OK = OpenApiResponse(description="Done.")
@@ -487,13 +487,13 @@ class RegistrationStatus(ScopedAPIView):
         data = serializer.validated_data
         try:
             if data["status"] == "approved":
-                registration = account_services.registration_approve(
+                registration = onboarding_services.registration_approve(
                     registration_id=pk, staff=None, actor_kind=AuditEvent.ActorKind.API
                 )
             else:
-                registration = account_services.registration_reject(
+                registration = onboarding_services.registration_reject(
                     registration_id=pk, staff=None, reason=data.get("reason", ""), actor_kind=AuditEvent.ActorKind.API
                 )
-        except account_services.ServiceError as exc:
+        except onboarding_services.ServiceError as exc:
             raise ValidationError({exc.field or "status": exc.message}) from exc
         return Response({"id": registration.pk, "status": registration.status})

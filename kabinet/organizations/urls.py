@@ -7,7 +7,6 @@ app_name = "organizations"
 urlpatterns = [
     path("organization/switch/", views.switch_organization, name="switch"),
     path("organizations/", views.organization_list, name="list"),
-    path("organizations/add/", views.organization_add, name="add"),
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/refresh/", settings_views.refresh_from_registry, name="refresh"),
     path("settings/confirm-password/", settings_views.confirm_password, name="confirm_password"),

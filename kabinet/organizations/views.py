@@ -8,10 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kabinet.accounts import services as account_services
-from kabinet.accounts.forms import AddOrganizationForm
 from kabinet.accounts.models import Registration
-from kabinet.accounts.views import company_submit_refused
 from kabinet.organizations import employees
 from kabinet.organizations.middleware import SESSION_KEY
 from kabinet.organizations.models import Membership
@@ -58,24 +55,6 @@ def organization_list(request):
             "invitations": employees.pending_invitations_for(request.user),
             "section": "organizations",
         },
-    )
-
-
-@login_required
-def organization_add(request):
-    """«Добавить организацию»: link another company by INN; staff approve it like a registration."""
-    refused = company_submit_refused(request) if request.method == "POST" else ""
-    form = AddOrganizationForm(request.POST or None, lookup_refused=refused)
-    if request.method == "POST" and form.is_valid():
-        try:
-            account_services.organization_request(user=request.user, company=form.company_info, request=request)
-        except account_services.ServiceError as exc:
-            form.add_error("company", exc.message)
-        else:
-            messages.success(request, _("The request is sent. A manager of the creditor will check it."))
-            return redirect("organizations:list")
-    return render(
-        request, "organizations/add.html", {"form": form, "section": "organizations"}, status=429 if refused else 200
     )
 
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from kabinet.accounts.models import User
-from kabinet.accounts.tests.test_registration import FORM
+from kabinet.onboarding.tests.test_registration import FORM
 from kabinet.testing.factories import PASSWORD
 
 

@@ -147,7 +147,7 @@ def test_published_consent_texts_cannot_be_edited_and_consents_are_read_only(cli
 def test_no_password_code_or_token_reaches_the_logs_or_the_audit(
     client, registry, consent_docs, staff, caplog, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from kabinet.accounts.tests.test_registration import FORM, last_code
+    from kabinet.onboarding.tests.test_registration import FORM, last_code
 
     caplog.set_level(logging.DEBUG)
     with django_capture_on_commit_callbacks(execute=True):

@@ -73,7 +73,7 @@ def test_a_registration_is_approved_through_the_api(
     api, registry, consent_docs, client, django_capture_on_commit_callbacks
 ):
     from kabinet.accounts.models import Registration
-    from kabinet.accounts.tests.test_registration import FORM, last_code
+    from kabinet.onboarding.tests.test_registration import FORM, last_code
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/register/", FORM)

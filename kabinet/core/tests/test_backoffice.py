@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from kabinet.accounts.middleware import DEADLINE_KEY
 from kabinet.accounts.models import Registration
-from kabinet.accounts.tests.test_registration import FORM
 from kabinet.api.models import ApiEvent
 from kabinet.appeals import services
 from kabinet.appeals.models import Appeal, AppealTopic, ReplyTemplate, StaffNote
@@ -26,6 +25,7 @@ from kabinet.core.admin_site import NOUNS
 from kabinet.documents.models import Document
 from kabinet.messaging import sms
 from kabinet.notifications.models import Notification
+from kabinet.onboarding.tests.test_registration import FORM
 from kabinet.testing.factories import ContractFactory, UserFactory
 
 PDF = b"%PDF-1.4\n%test\n"

@@ -6,10 +6,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from kabinet.accounts import services
 from kabinet.accounts.models import Consent, Registration, User
 from kabinet.audit.models import AuditEvent
 from kabinet.messaging import sms
+from kabinet.onboarding import services
 from kabinet.organizations.models import Membership, Organization
 from kabinet.testing.factories import ContractFactory, MembershipFactory, UserFactory
 
