@@ -11,11 +11,11 @@ from django.test import Client
 
 from kabinet.accounts.models import Registration
 from kabinet.audit.models import ApiEvent, AuditEvent
-from kabinet.core.testing import MembershipFactory, OrganizationFactory
 from kabinet.onboarding import services as onboarding_services
 from kabinet.organizations.lookup import CompanyInfo
 from kabinet.organizations.models import Membership
 from kabinet.organizations.settings_views import SUDO_KEY
+from kabinet.testing.factories import MembershipFactory, OrganizationFactory
 
 
 def _signed_in(user) -> Client:
