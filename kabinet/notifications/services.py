@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kabinet.accounts.services import email_later
+from kabinet.messaging.email import email_later
 from kabinet.notifications.models import Notification
 from kabinet.organizations.models import Membership
 

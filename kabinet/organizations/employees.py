@@ -14,17 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
-from kabinet.accounts.models import PhoneChallenge, User
+from kabinet.accounts.models import PhoneChallenge, Registration, User
 from kabinet.accounts.services import (
     ServiceError,
     challenge_issue,
     challenge_verify,
     consents_record,
     current_consent_documents,
-    email_later,
     sms_notify,
 )
 from kabinet.audit.services import audit_record, record_event
+from kabinet.messaging.email import email_later
 from kabinet.organizations.models import Invitation, Membership
 
 
@@ -434,9 +434,6 @@ def join_request_decide(*, org, actor, membership_id: int, approve: bool, reques
     the lessor requires it (JOIN_STAFF_APPROVAL) — the request goes on to the lessor's staff and the
     person stays «Запрос на добавление» until they approve. Declined: the request is closed and the
     person is removed from the list."""
-    from kabinet.accounts.models import Registration
-    from kabinet.accounts.services import email_later
-
     with transaction.atomic():
         membership = _locked(org, membership_id)
         if membership.status != Membership.Status.REQUESTED:
