@@ -27,6 +27,8 @@ class OutboxMessage(models.Model):
     DONE_AT: ClassVar[str]
     KEY_PREFIX: ClassVar[str]
 
+    # Each outbox declares its own (its choices name PENDING, SENDING, DONE and FAILED).
+    status = models.CharField(_("status"), max_length=16)
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

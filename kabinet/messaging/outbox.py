@@ -68,7 +68,7 @@ def claim(channel: Channel, pk: int) -> OutboxMessage | None:
     now = timezone.now()
     with transaction.atomic():
         row = (
-            model.objects.select_for_update(skip_locked=True, of=("self",))
+            model._default_manager.select_for_update(skip_locked=True, of=("self",))
             .select_related(*channel.select_related)
             .filter(_claimable(model, now), pk=pk)
             .first()
@@ -76,9 +76,8 @@ def claim(channel: Channel, pk: int) -> OutboxMessage | None:
         if row is None:
             return None
         lease_until = now + timedelta(seconds=channel.lease())
-        taken = (
-            model.objects.filter(_claimable(model, now), pk=pk)
-            .update(status=model.SENDING, locked_until=lease_until, attempts=F("attempts") + 1)
+        taken = model._default_manager.filter(_claimable(model, now), pk=pk).update(
+            status=model.SENDING, locked_until=lease_until, attempts=F("attempts") + 1
         )
         if not taken:
             return None
@@ -91,7 +90,7 @@ def deliver(channel: Channel, pk: int) -> str:
     model = channel.model
     row = claim(channel, pk)
     if row is None:
-        status = model.objects.filter(pk=pk).values_list("status", flat=True).first()
+        status = model._default_manager.filter(pk=pk).values_list("status", flat=True).first()
         return "locked" if status in (None, model.SENDING) else status
     try:
         outcome = channel.send(row)
@@ -120,14 +119,16 @@ def record(channel: Channel, row: OutboxMessage, outcome: Outcome) -> str:
         logger.warning("%s %s not delivered (attempt %s): %s", channel.name, row.pk, row.attempts, outcome.error)
     with transaction.atomic():
         # Only while the lease is ours: past it the sweep gave the row to another try, whose result counts.
-        recorded = model.objects.filter(pk=row.pk, status=model.SENDING, locked_until=row.locked_until).update(**values)
+        recorded = model._default_manager.filter(pk=row.pk, status=model.SENDING, locked_until=row.locked_until).update(
+            **values
+        )
         task = channel.task()
         if recorded and retry_at is not None and task.get_backend().supports_defer:
             pk = row.pk
             transaction.on_commit(lambda: task.using(run_after=retry_at).enqueue(pk))
     if not recorded:
         logger.warning("%s %s: the lease ran out during the try; the next try's result counts", channel.name, row.pk)
-        return model.objects.filter(pk=row.pk).values_list("status", flat=True).first() or ""
+        return model._default_manager.filter(pk=row.pk).values_list("status", flat=True).first() or ""
     for name, value in values.items():
         setattr(row, name, value)
     return values["status"]
@@ -137,7 +138,7 @@ def requeue_stale(channel: Channel, *, limit: int = 1000) -> int:
     """Queue again the rows whose try was lost: an expired lease, or a pending task long overdue."""
     model = channel.model
     now = timezone.now()
-    stale = model.objects.filter(
+    stale = model._default_manager.filter(
         Q(status=model.SENDING, locked_until__lt=now)
         | Q(status=model.PENDING, enqueued_at__lt=now - timedelta(seconds=settings.OUTBOX_STALE_AFTER))
     )
@@ -146,10 +147,10 @@ def requeue_stale(channel: Channel, *, limit: int = 1000) -> int:
         return 0
     # A dead worker's row waits again (its attempt counted); the live claim condition keeps a late
     # worker's record from landing.
-    model.objects.filter(pk__in=ids, status=model.SENDING, locked_until__lt=now).update(
+    model._default_manager.filter(pk__in=ids, status=model.SENDING, locked_until__lt=now).update(
         status=model.PENDING, locked_until=None, enqueued_at=now
     )
-    model.objects.filter(pk__in=ids, status=model.PENDING).update(enqueued_at=now)
+    model._default_manager.filter(pk__in=ids, status=model.PENDING).update(enqueued_at=now)
     task = channel.task()
     for pk in ids:
         task.enqueue(pk)
