@@ -20,7 +20,8 @@ def audit_record(
     after: dict[str, Any] | None = None,
     request=None,
 ) -> AuditEvent:
-    """Write one audit event. Call it inside the transaction of the change it describes."""
+    """Write one audit event. Call it inside the transaction of the change it describes; a change the
+    accounting system hears of too (the feed, webhooks) goes through `record_event` instead."""
     ip = client_ip(request) if request is not None else None
     agent = user_agent(request) if request is not None else ""
     return AuditEvent.objects.create(
@@ -58,6 +59,8 @@ def record_event(
     Listeners of `event_recorded` hear of the event after commit."""
     if not action and not event:
         raise ValueError("record_event needs an audit action, an integration event, or both")
+    if event and event not in ApiEvent.Kind.values:
+        raise ValueError(f"unknown integration event {event!r}: add it to ApiEvent.Kind")
     with transaction.atomic():
         audit = (
             audit_record(

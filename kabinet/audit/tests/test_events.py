@@ -46,6 +46,8 @@ def test_either_half_may_be_left_out_but_not_both(org_a):
     assert audit is None and event is not None
     with pytest.raises(ValueError):
         record_event(organization=org_a)
+    with pytest.raises(ValueError):
+        record_event(event="appeal.creatd", organization=org_a)  # a typo never reaches the feed
 
 
 def test_the_api_app_fans_recorded_events_out_to_webhooks(org_a, django_capture_on_commit_callbacks, settings):
