@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,15 +38,8 @@ class TransitionRefused(Exception):
 
 
 def _next_number() -> str:
-    try:
-        with transaction.atomic():
-            AppealCounter.objects.get_or_create(name="appeal")
-    except IntegrityError:
-        pass
-    counter = AppealCounter.objects.select_for_update().get(name="appeal")
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return numbering.client_number(numbering.REQUEST_SERIES, counter.last_number)
+    sequence = numbering.next_in_sequence(AppealCounter, name="appeal")
+    return numbering.client_number(numbering.REQUEST_SERIES, sequence)
 
 
 def _clean_period(raw, name: str, label: str, required: bool) -> tuple[str, str]:

@@ -1,12 +1,20 @@
-"""One numbering scheme for what a client quotes to the lessor's staff.
+"""One numbering scheme for what a client quotes to the lessor's staff, and the one way to take a number.
 
 A number is a two-letter series, a dash and seven digits from the series' own counter, with no
 date in it and no «№» in front: requests «Заявки» are `UC-0004607` (the series of the manual),
 support appeals are `TP-0000012` («техподдержка»). Invoices keep the accounting series of their
 own (`2026-000123`, per creditor and year), which the tax rules ask for.
+
+Every counter is a row with a `last_number` column, found by its key (`name="appeal"`,
+`creditor=…, year=…`); `next_in_sequence` takes the next value under that row's lock, so numbers are
+sequential, without gaps (inside a transaction that commits) and never handed out twice.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
 
 REQUEST_SERIES = "UC"
 SUPPORT_SERIES = "TP"
@@ -14,3 +22,27 @@ SUPPORT_SERIES = "TP"
 
 def client_number(series: str, sequence: int) -> str:
     return f"{series}-{sequence:07d}"
+
+
+def yearly_number(year: int, sequence: int) -> str:
+    """An invoice's accounting number: `2026-000123`."""
+    return f"{year}-{sequence:06d}"
+
+
+def next_in_sequence(counter: type[models.Model], *, defaults: dict[str, Any] | None = None, **key: Any) -> int:
+    """Increment the counter row `key` (created with `defaults` on first use) and return its new value.
+
+    The row is locked (`SELECT … FOR UPDATE`) until the surrounding transaction ends, so concurrent
+    callers queue behind each other. Two first uses at once both try to insert the row; the loser's
+    unique-constraint error is rolled back to its savepoint and it then locks the winner's row.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                counter.objects.get_or_create(defaults=defaults, **key)
+        except IntegrityError:
+            pass  # created by a concurrent transaction a moment ago
+        row = counter.objects.select_for_update().get(**key)
+        row.last_number += 1
+        row.save(update_fields=["last_number"])
+        return row.last_number

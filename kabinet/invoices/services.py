@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from kabinet.audit.services import audit_record
 from kabinet.contracts.models import Contract
-from kabinet.core import qr
+from kabinet.core import numbering, qr
 from kabinet.core.formatting import format_money
 from kabinet.core.money import amount_in_words, to_kopecks
 from kabinet.core.pdf import html_to_pdf, stored_image_data_uri
@@ -76,16 +76,9 @@ def contract_basis(contract: Contract) -> str:
 
 
 def _next_number(creditor, year: int) -> tuple[int, str]:
-    """Take the next number of the creditor's year under a row lock (sequential, no gaps, no doubles)."""
-    try:
-        with transaction.atomic():
-            InvoiceCounter.objects.get_or_create(creditor=creditor, year=year)
-    except IntegrityError:
-        pass  # created by a concurrent request a moment ago
-    counter = InvoiceCounter.objects.select_for_update().get(creditor=creditor, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number, f"{year}-{counter.last_number:06d}"
+    """Take the next number of the creditor's year (sequential, no gaps, no doubles)."""
+    sequence = numbering.next_in_sequence(InvoiceCounter, creditor=creditor, year=year)
+    return sequence, numbering.yearly_number(year, sequence)
 
 
 def _supplier(creditor: Creditor) -> dict:

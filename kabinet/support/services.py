@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,15 +17,9 @@ from kabinet.support.models import SupportAttachment, SupportMessage, SupportThr
 def _next_number() -> str:
     from kabinet.appeals.models import AppealCounter
 
-    try:
-        with transaction.atomic():
-            AppealCounter.objects.get_or_create(name="support", defaults={"last_number": 0})
-    except IntegrityError:
-        pass
-    counter = AppealCounter.objects.select_for_update().get(name="support")
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return numbering.client_number(numbering.SUPPORT_SERIES, counter.last_number)
+    # The support series starts at 1 (the requests' counter row starts at 4600, as in the manual).
+    sequence = numbering.next_in_sequence(AppealCounter, defaults={"last_number": 0}, name="support")
+    return numbering.client_number(numbering.SUPPORT_SERIES, sequence)
 
 
 def _attach(message: SupportMessage, files: list) -> None:

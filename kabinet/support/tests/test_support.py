@@ -109,6 +109,12 @@ def test_numbers_follow_the_one_client_scheme(thread):
     assert re.fullmatch(r"TP-\d{7}", thread.number)
 
 
+def test_the_support_series_starts_at_one_and_runs_apart_from_the_requests(org_a, admin_a):
+    first = services.thread_create(org=org_a, user=admin_a, topic="Вопрос", body="1", files=[])
+    second = services.thread_create(org=org_a, user=admin_a, topic="Вопрос", body="2", files=[])
+    assert (first.number, second.number) == ("TP-0000001", "TP-0000002")
+
+
 def test_staff_attach_files_to_an_answer_and_the_client_downloads_them(client_a, staff, thread):
     staff_client = Client()
     staff_client.force_login(staff)
