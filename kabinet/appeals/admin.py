@@ -26,9 +26,9 @@ from kabinet.appeals.models import (
     ReplyTemplate,
     StaffNote,
 )
+from kabinet.core.files import check_upload
 from kabinet.core.phones import format_phone
 from kabinet.documents.models import Document
-from kabinet.documents.services import validate_upload
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -145,7 +145,7 @@ class AppealStaffForm(forms.ModelForm):
     def clean_answer_file(self):
         uploaded = self.cleaned_data.get("answer_file")
         if uploaded:
-            validate_upload(uploaded)
+            check_upload(uploaded)
         return uploaded
 
     def clean(self):

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from kabinet.accounts.forms import PHONE_ATTRS, clean_phone_value
 from kabinet.appeals.models import AppealKind, AppealStatus, AppealTopic
 from kabinet.appeals.services import clean_topic_fields
+from kabinet.core.files import check_uploads
 from kabinet.documents.forms import MultipleFileField
-from kabinet.documents.services import validate_upload
 
 
 class AppealForm(forms.Form):
@@ -71,14 +71,10 @@ class AppealForm(forms.Form):
             for key, messages in exc.message_dict.items():
                 self._errors.setdefault(key, self.error_class()).extend(messages)
         if data.get("files"):
-            problems = []
-            for uploaded in data["files"]:
-                try:
-                    validate_upload(uploaded)
-                except ValidationError as exc:
-                    problems.extend(exc.messages)
-            if problems:
-                self.add_error("files", problems)
+            try:
+                check_uploads(data["files"])
+            except ValidationError as exc:
+                self.add_error("files", exc)
         return data
 
 

@@ -26,9 +26,10 @@ from kabinet.appeals.models import (
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record, record_event
 from kabinet.core import numbering
+from kabinet.core.files import clean_filename, sniff
 from kabinet.core.formatting import format_date, format_money
 from kabinet.documents.models import Document
-from kabinet.documents.services import UploadInput, clean_filename, documents_upload, sniff
+from kabinet.documents.services import UploadInput, documents_upload
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
 

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.contracts.models import Contract
+from kabinet.core.files import check_file_count, check_uploads
 from kabinet.documents.models import Document
-from kabinet.documents.services import validate_upload
 
 
 class ContractDocumentFilterForm(forms.Form):
@@ -108,10 +107,7 @@ class MultipleFileField(forms.FileField):
             if self.required:
                 raise ValidationError(self.error_messages["required"], code="required")
             return []
-        if len(files) > settings.DOCUMENT_UPLOAD_MAX_FILES:
-            raise ValidationError(
-                _("At most %(n)d files at a time.") % {"n": settings.DOCUMENT_UPLOAD_MAX_FILES}, code="too_many"
-            )
+        check_file_count(len(files))
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
@@ -138,12 +134,5 @@ class UploadForm(forms.Form):
 
     def clean_files(self):
         files = self.cleaned_data["files"]
-        errors = []
-        for uploaded in files:
-            try:
-                validate_upload(uploaded)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if errors:
-            raise ValidationError(errors)
+        check_uploads(files)
         return files

@@ -20,8 +20,8 @@ from django.core.files import File
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kabinet.core.files import check_file_count, check_upload, clean_filename
 from kabinet.core.models import HeldUpload
-from kabinet.documents.services import clean_filename, validate_upload
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,11 @@ class KeptFiles:
                 _("A file kept from the previous attempt is no longer available. Choose it again."),
             )
         new = len(self.request.FILES.getlist(self.field))
-        if len(self.held) + new > settings.DOCUMENT_UPLOAD_MAX_FILES:
+        try:
+            check_file_count(len(self.held) + new)
+        except ValidationError as exc:
             ok = False
-            self.form.add_error(
-                self.field,
-                _("At most %(n)d files at a time.") % {"n": settings.DOCUMENT_UPLOAD_MAX_FILES},
-            )
+            self.form.add_error(self.field, exc)
         return ok
 
     def files(self, new_files) -> list:
@@ -108,7 +107,7 @@ class KeptFiles:
         room = settings.DOCUMENT_UPLOAD_MAX_FILES - len(self.held)
         for uploaded in self.request.FILES.getlist(self.field)[: max(room, 0)]:
             try:
-                content_type = validate_upload(uploaded)
+                content_type = check_upload(uploaded)
             except ValidationError:
                 continue
             self.held.append(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import posixpath
-import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,76 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.audit.services import audit_record, record_event
+from kabinet.core.files import check_upload, clean_filename, sniff
 from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
 
 logger = logging.getLogger(__name__)
-
-# What a client may upload, recognised by the first bytes of the file, not by its name.
-SIGNATURES = [
-    (b"%PDF-", "application/pdf", {".pdf"}),
-    (b"\x89PNG\r\n\x1a\n", "image/png", {".png"}),
-    (b"\xff\xd8\xff", "image/jpeg", {".jpg", ".jpeg"}),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/msword", {".doc", ".xls"}),
-]
-OOXML = {
-    ".docx": ("word/", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ".xlsx": ("xl/", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-}
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
-
-
-def clean_filename(name: str) -> str:
-    """The name to show and to download with: no path, no control characters, no NUL, at most 150 chars."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = name.replace("\\", "/").split("/")[-1]
-    name = _UNSAFE.sub("", name).strip().strip(".")
-    stem, ext = posixpath.splitext(name)
-    stem, ext = stem[:140].strip(), ext[:10].lower()
-    return (stem or _("document")) + ext
-
-
-def sniff(uploaded) -> str:
-    """The content type of an upload, checked by its content; refuses anything not on the allow-list."""
-    name = clean_filename(uploaded.name)
-    ext = posixpath.splitext(name)[1].lower()
-    uploaded.seek(0)
-    head = uploaded.read(8)
-    uploaded.seek(0)
-    if not head:
-        raise ValidationError(_("The file «%(name)s» is empty.") % {"name": name}, code="empty")
-    for magic, content_type, extensions in SIGNATURES:
-        if head.startswith(magic):
-            if ext not in extensions:
-                break
-            return content_type
-    else:
-        if head.startswith(b"PK\x03\x04") and ext in OOXML:
-            prefix, content_type = OOXML[ext]
-            try:
-                with zipfile.ZipFile(uploaded) as archive:
-                    names = archive.namelist()
-            except zipfile.BadZipFile:
-                names = []
-            finally:
-                uploaded.seek(0)
-            if "[Content_Types].xml" in names and any(n.startswith(prefix) for n in names):
-                return content_type
-    raise ValidationError(
-        _("«%(name)s»: this kind of file is not accepted. Send PDF, JPEG, PNG, DOC(X) or XLS(X).") % {"name": name},
-        code="type",
-    )
-
-
-def validate_upload(uploaded) -> str:
-    if uploaded.size > settings.DOCUMENT_UPLOAD_MAX_BYTES:
-        raise ValidationError(
-            _("«%(name)s» is larger than %(mb)d MB.")
-            % {"name": clean_filename(uploaded.name), "mb": settings.DOCUMENT_UPLOAD_MAX_BYTES // 2**20},
-            code="size",
-        )
-    return sniff(uploaded)
 
 
 def _create(*, org, uploaded, content_type: str, **fields) -> Document:
@@ -113,7 +47,7 @@ class UploadInput:
 
 def documents_upload(*, org, user, files: list, data: UploadInput, request=None) -> list[Document]:
     """«Загруженные»: the client sends files, optionally tied to its contract or request. All or nothing."""
-    checked = [(f, validate_upload(f)) for f in files]
+    checked = [(f, check_upload(f)) for f in files]
     for related in (data.contract, data.appeal):
         if related is not None and related.organization_id != org.pk:
             raise ValidationError(_("It belongs to another organization."))

@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.files import check_uploads
 from kabinet.documents.forms import MultipleFileField
-from kabinet.documents.services import validate_upload
 from kabinet.support import services
 from kabinet.support.models import SupportAttachment, SupportMessage, SupportThread, SupportThreadRead
 
@@ -20,11 +20,10 @@ class ThreadStaffForm(forms.ModelForm):
         data = super().clean()
         if data.get("reply_files") and not data.get("reply"):
             self.add_error("reply", _("Write the answer the files go with."))
-        for uploaded in data.get("reply_files") or []:
-            try:
-                validate_upload(uploaded)
-            except forms.ValidationError as exc:
-                self.add_error("reply_files", exc)
+        try:
+            check_uploads(data.get("reply_files") or [])
+        except forms.ValidationError as exc:
+            self.add_error("reply_files", exc)
         return data
 
     class Meta:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from kabinet.audit.services import audit_record, record_event
 from kabinet.core import numbering
-from kabinet.documents.services import clean_filename, validate_upload
+from kabinet.core.files import check_upload, check_uploads, clean_filename
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
 from kabinet.support.models import SupportAttachment, SupportMessage, SupportThread, SupportThreadRead
@@ -24,7 +24,7 @@ def _next_number() -> str:
 
 def _attach(message: SupportMessage, files: list) -> None:
     for uploaded in files:
-        content_type = validate_upload(uploaded)
+        content_type = check_upload(uploaded)
         attachment = SupportAttachment(
             organization_id=message.organization_id,
             message=message,
@@ -42,8 +42,7 @@ def mark_read(*, user, thread: SupportThread) -> None:
 
 def thread_create(*, org, user, topic: str, body: str, files: list, request=None) -> SupportThread:
     files = list(files or [])
-    for uploaded in files:
-        validate_upload(uploaded)
+    check_uploads(files)
     with transaction.atomic():
         now = timezone.now()
         thread = SupportThread.objects.create(
@@ -71,8 +70,7 @@ def thread_create(*, org, user, topic: str, body: str, files: list, request=None
 
 def message_post(*, org, user, thread_id: int, body: str, files: list, request=None) -> SupportMessage:
     files = list(files or [])
-    for uploaded in files:
-        validate_upload(uploaded)
+    check_uploads(files)
     with transaction.atomic():
         thread = SupportThread.objects.for_org(org).select_for_update().get(pk=thread_id)
         message = SupportMessage.objects.create(organization=org, thread=thread, author=user, body=body)
