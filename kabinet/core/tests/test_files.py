@@ -26,8 +26,8 @@ def test_every_bad_file_is_reported_at_once_in_russian(settings):
         check_uploads(files)
     assert exc.value.messages == [
         "Файл «empty.pdf» пуст.",
-        "«big.pdf» больше 1 МБ.",
-        "«virus.exe»: такие файлы не принимаются. Отправьте PDF, JPEG, PNG, DOC(X) или XLS(X).",
+        "Файл «big.pdf» больше 1 МБ.",
+        "«virus.exe»: такой тип файла не принимается. Отправьте PDF, JPEG, PNG, DOC(X) или XLS(X).",
     ]
 
 
