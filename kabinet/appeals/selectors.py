@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, TextField, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kabinet.appeals.models import ASKS_CLIENT, OPEN_STATUSES, Appeal, AppealStatus
-from kabinet.core.db import Casefold
+from kabinet.core import textsearch
 
 
 def appeal_list(org, *, q: str = "", product_id: int | None = None, kind: str = "", status: str = "") -> QuerySet:
@@ -20,24 +20,9 @@ def appeal_list(org, *, q: str = "", product_id: int | None = None, kind: str = 
         appeals = appeals.filter(kind=kind)
     if status:
         appeals = appeals.filter(status=status)
-    words = [w.casefold() for w in (q or "").split()][:6]
-    if words:
-        appeals = appeals.annotate(
-            haystack=Casefold(
-                Concat(
-                    "number",
-                    Value(" "),
-                    "description",
-                    Value(" "),
-                    Coalesce("topic__name", Value(""), output_field=TextField()),
-                    Value(" "),
-                    Coalesce("contract__number", Value(""), output_field=TextField()),
-                    output_field=TextField(),
-                )
-            )
-        )
-        for word in words:
-            appeals = appeals.filter(haystack__contains=word)
+    appeals = textsearch.search(
+        appeals, q, fields=["number", "description", "topic__name", "contract__number"], limit=6
+    )
     return appeals.select_related("topic", "contract", "product").order_by("-created_at", "-id")
 
 

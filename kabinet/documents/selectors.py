@@ -3,30 +3,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connection
-from django.db.models import Exists, F, Q, QuerySet, TextField, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import Exists, F, Q, QuerySet
 
 from kabinet.contracts.models import Contract
-from kabinet.core.db import AnyOfSubquery, Casefold
+from kabinet.core import textsearch
+from kabinet.core.db import AnyOfSubquery
 from kabinet.documents.models import Document
-
-# The commonest Russian inflections, longest first: enough for «договоры» to find «договор» without a
-# full stemmer (PostgreSQL has the real one).
-_ENDINGS = sorted(
-    "ами ями ого его ому ему ыми ими ов ев ей ам ям ах ях ом ем ой ую юю ая яя ое ее ые ие ый ий "  # noqa: SIM905
-    "а я ы и у ю е о ь".split(),
-    key=len,
-    reverse=True,
-)
-
-
-def stem(word: str) -> str:
-    if len(word) < 5 or not word.isalpha():
-        return word
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            return word[: -len(ending)]
-    return word
 
 
 def search(documents: QuerySet, q: str, org) -> QuerySet:
@@ -36,51 +18,36 @@ def search(documents: QuerySet, q: str, org) -> QuerySet:
     plus substring matching, accelerated by trigram indexes, for numbers in names and contracts.
     SQLite: every word must occur, in any case, in the concatenated fields.
     """
-    q = (q or "").strip()[:200]
-    if not q:
-        return documents
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery  # reason: PostgreSQL only (needs psycopg)
-
-        query = SearchQuery(q, config="russian", search_type="websearch")
-        # No join inside the OR: each branch can use its own index (the full-text GIN, the trigram GINs,
-        # and the contracts' trigram index in the subquery), combined by a bitmap OR.
-        # The matching contracts are an ARRAY(…) of ids: PostgreSQL runs it once as an InitPlan and the
-        # branch stays an index condition (`contract_id = ANY($0)`) inside the bitmap OR — in the same
-        # query, where `contract_id IN (SELECT …)` would hide the branches from the planner (measured
-        # 100 ms against 5 ms at 50,000 documents).
-        contracts = (
-            Contract.objects.for_org(org)
-            .filter(number__icontains=q)
-            .values("pk")
-            .order_by()[:500]
-        )
-        condition = (
-            Q(search_vector=query)
-            | Q(title__icontains=q)
-            | Q(original_name__icontains=q)
-            | Q(AnyOfSubquery(F("contract_id"), contracts))
-        )
-        return documents.filter(condition)
-    words = [stem(w.casefold()) for w in q.split()][:8]
-    haystack = Casefold(
-        Concat(
-            "title",
-            Value(" "),
-            "doc_type",
-            Value(" "),
-            "original_name",
-            Value(" "),
-            Coalesce("contract__number", Value(""), output_field=TextField()),
-            Value(" "),
-            Coalesce("text", Value(""), output_field=TextField()),
-            output_field=TextField(),
-        )
+    return textsearch.search(
+        documents,
+        q,
+        fields=["title", "doc_type", "original_name", "contract__number", "text"],
+        full_text=lambda documents, q: _full_text(documents, q, org),
+        stemmed=True,
     )
-    documents = documents.annotate(haystack=haystack)
-    for word in words:
-        documents = documents.filter(haystack__contains=word)
-    return documents
+
+
+def _full_text(documents: QuerySet, q: str, org) -> QuerySet:
+    """PostgreSQL: the Russian full-text index, or a substring of the name, the file name or the contract."""
+    # No join inside the OR: each branch can use its own index (the full-text GIN, the trigram GINs,
+    # and the contracts' trigram index in the subquery), combined by a bitmap OR.
+    # The matching contracts are an ARRAY(…) of ids: PostgreSQL runs it once as an InitPlan and the
+    # branch stays an index condition (`contract_id = ANY($0)`) inside the bitmap OR — in the same
+    # query, where `contract_id IN (SELECT …)` would hide the branches from the planner (measured
+    # 100 ms against 5 ms at 50,000 documents).
+    contracts = (
+        Contract.objects.for_org(org)
+        .filter(number__icontains=q)
+        .values("pk")
+        .order_by()[:500]
+    )
+    condition = (
+        Q(search_vector=textsearch.full_text_query(q))
+        | Q(title__icontains=q)
+        | Q(original_name__icontains=q)
+        | Q(AnyOfSubquery(F("contract_id"), contracts))
+    )
+    return documents.filter(condition)
 
 
 def document_list(

@@ -11,11 +11,12 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.audit.services import audit_record, record_event
+from kabinet.core import textsearch
 from kabinet.core.files import check_upload, clean_filename, sniff
 from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
@@ -169,16 +170,9 @@ def document_extract_text(document_id: int) -> None:
 
 def document_reindex(ids: Iterable[int] | None = None) -> int:
     """Refresh the PostgreSQL full-text vector (SQLite has no such index and needs none)."""
-    if connection.vendor != "postgresql":
+    if not textsearch.full_text_available():
         return 0
-    from django.contrib.postgres.search import SearchVector  # reason: PostgreSQL only (needs psycopg)
-
-    vector = (
-        SearchVector("title", weight="A", config="russian")
-        + SearchVector("doc_type", weight="B", config="russian")
-        + SearchVector("original_name", weight="B", config="russian")
-        + SearchVector("text", weight="C", config="russian")
-    )
+    vector = textsearch.full_text_vector(A=["title"], B=["doc_type", "original_name"], C=["text"])
     documents = Document.objects.all() if ids is None else Document.objects.filter(pk__in=list(ids))
     return documents.update(search_vector=vector)
 

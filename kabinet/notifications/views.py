@@ -3,7 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kabinet.core.db import Casefold
+from kabinet.core import textsearch
 from kabinet.core.models import get_object_for_org
 from kabinet.core.views import org_required, page_numbers, paginate
 from kabinet.core.xlsx import Column, xlsx_response
@@ -51,9 +50,7 @@ def _filtered_notifications(request):
         notifications = notifications.filter(read_at__isnull=True)
     q = (data.get("q") or "").strip()
     if q:
-        notifications = notifications.annotate(t=Casefold("title"), b=Casefold("body")).filter(
-            Q(t__contains=q.casefold()) | Q(b__contains=q.casefold())
-        )
+        notifications = textsearch.any_field_contains(notifications, q, ["title", "body"])
     order = ["created_at", "id"] if data.get("sort") == "date" else ["-created_at", "-id"]
     return form, notifications.order_by(*order)
 
