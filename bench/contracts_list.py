@@ -11,9 +11,7 @@ the median and p95 time of each page over repeated requests, with the number of 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -30,28 +28,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="kabinet-bench-")
-    os.environ.setdefault("KABINET_VAR_DIR", tmp)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    import django
+    from timing import throwaway_database
 
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    old_name = connection.creation.create_test_db(verbosity=0)
-    try:
+    with throwaway_database() as connection:
         fill(args.contracts, args.orgs)
         measure(args.repeat, connection)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def fill(contracts_per_org: int, other_orgs: int):

@@ -13,10 +13,7 @@ prints the median and p95 time and the SQL queries of each request. Goals (issue
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -36,31 +33,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=100, help="downloads of an issued invoice")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="kabinet-bench-")
-    os.environ.setdefault("KABINET_VAR_DIR", tmp)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    # A throw-away key: the settings refuse the development key when DEBUG is off.
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
-    import django
+    from timing import throwaway_database
 
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    settings.MEDIA_ROOT = Path(tmp) / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    old_name = connection.creation.create_test_db(verbosity=0)
-    try:
+    with throwaway_database() as connection:
         payments, contracts = fill(args.contracts, args.orgs)
         measure(connection, payments, contracts, args.issue, args.repeat)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def fill(contracts_per_org: int, other_orgs: int):

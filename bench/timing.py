@@ -1,11 +1,46 @@
-"""Shared by the page benchmarks: time requests, count their SQL queries, print the rows."""
+"""Shared by the page benchmarks: a throw-away database, time requests, count their SQL queries, print the rows."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import secrets
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def throwaway_database() -> Iterator[object]:
+    """Django set up on a temporary folder and a fresh database (SQLite in that folder unless DATABASE_URL
+    is set; PostgreSQL's is created as test_<name>), dropped afterwards. Yields the connection."""
+    tmp = tempfile.mkdtemp(prefix="kabinet-bench-")
+    os.environ.setdefault("KABINET_VAR_DIR", tmp)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    # A throw-away key: the settings refuse the development key when DEBUG is off.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    settings.MEDIA_ROOT = Path(tmp) / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    old_name = connection.creation.create_test_db(verbosity=0)
+    try:
+        yield connection
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
 
 HEADER = f"{'request':36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}"
 

@@ -194,13 +194,30 @@ class PaymentReceived(OrgOwned):
         return f"{self.external_id}: {self.amount}"
 
 
-class Penalty(OrgOwned):
+class BooksCharge(OrgOwned):
+    """A sum the books put on a contract under their own id; the ledger service keeps what is paid of it
+    (as on schedule lines). Penalties and adjustments are the two kinds."""
+
+    external_id = models.CharField(_("external id"), max_length=64)
+    paid_amount = MoneyField(_("paid"), default=Decimal("0"))
+    is_paid = models.BooleanField(_("paid in full"), default=False)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "external_id"], name="%(class)s_unique_external_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.amount}"
+
+
+class Penalty(BooksCharge):
     """Penalties (пени) the books charged under a contract, with their basis."""
 
     contract = models.ForeignKey(
         Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="penalties"
     )
-    external_id = models.CharField(_("external id"), max_length=64)
     accrued_on = models.DateField(_("accrued on"))
     amount = MoneyField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
     basis = models.CharField(_("basis"), max_length=500, blank=True)
@@ -212,51 +229,33 @@ class Penalty(OrgOwned):
         blank=True,
         related_name="penalties",
     )
-    # Kept by the ledger service, as on schedule lines.
-    paid_amount = MoneyField(_("paid"), default=Decimal("0"))
-    is_paid = models.BooleanField(_("paid in full"), default=False)
 
-    class Meta:
+    class Meta(BooksCharge.Meta):
         verbose_name = _("penalty")
         verbose_name_plural = _("penalties")
         ordering = ["contract", "accrued_on", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "external_id"], name="penalty_unique_external_id")
-        ]
         indexes = [models.Index(fields=["organization", "is_paid", "accrued_on"], name="penalty_org_unpaid")]
 
-    def __str__(self) -> str:
-        return f"{self.contract_id}: {self.amount}"
 
-
-class Adjustment(OrgOwned):
+class Adjustment(BooksCharge):
     """A correction of the contract's balance by the books: positive adds to what the client owes
-    (a charge due on its date), negative reduces it (a credit, allocated like a payment)."""
+    (a charge due on its date), negative reduces it (a credit, allocated like a payment; only a charge
+    has a paid part)."""
 
     contract = models.ForeignKey(
         Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="adjustments"
     )
-    external_id = models.CharField(_("external id"), max_length=64)
     date = models.DateField(_("date"))
     amount = MoneyField(_("amount"))
     vat_rate = models.DecimalField(_("VAT rate, %"), max_digits=5, decimal_places=2, null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     document_number = models.CharField(_("document number"), max_length=64, blank=True)
-    # Kept by the ledger service for a positive adjustment (a charge).
-    paid_amount = MoneyField(_("paid"), default=Decimal("0"))
-    is_paid = models.BooleanField(_("paid in full"), default=False)
 
-    class Meta:
+    class Meta(BooksCharge.Meta):
         verbose_name = _("adjustment")
         verbose_name_plural = _("adjustments")
         ordering = ["contract", "date", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "external_id"], name="adjustment_unique_external_id")
-        ]
         indexes = [models.Index(fields=["organization", "is_paid", "date"], name="adjustment_org_unpaid")]
-
-    def __str__(self) -> str:
-        return f"{self.contract_id}: {self.amount}"
 
 
 class Allocation(OrgOwned):

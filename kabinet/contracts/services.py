@@ -514,96 +514,90 @@ def payment_reverse(*, org_id: int, external_id: str, reversed_on, document_numb
     return payment
 
 
-def penalties_upsert(*, rows: list[dict]) -> dict:
-    """Penalties by external id: {external_id, contract, accrued_on, amount, basis, number (line, optional)}.
-    An amount of 0 removes the penalty (the books wrote it off)."""
+def _charges_upsert(model, rows: list[dict], *, key: str, elsewhere: str, fill) -> dict:
+    """Penalties or adjustments by external id, all or nothing: an amount of 0 removes the row, a row
+    recorded under another contract is refused, `fill(obj, row)` sets the kind's own fields (or returns
+    the row's error). Errors are reported by row index under `key`."""
     created = updated = deleted = 0
     with transaction.atomic():
         contracts = {r["contract"].pk: r["contract"] for r in rows}
-        lines = {
-            (line.contract_id, line.number): line.pk
-            for line in ScheduledPayment.objects.filter(contract_id__in=list(contracts)).only(
-                "id", "contract_id", "number"
-            )
-        }
         existing = {
-            (p.organization_id, p.external_id): p
-            for p in Penalty.objects.filter(external_id__in=[r["external_id"] for r in rows])
+            (obj.organization_id, obj.external_id): obj
+            for obj in model.objects.filter(external_id__in=[r["external_id"] for r in rows])
         }
         errors: dict[str, list[str]] = {}
         for index, row in enumerate(rows):
             contract = row["contract"]
-            penalty = existing.get((contract.organization_id, row["external_id"]))
-            if penalty is not None and penalty.contract_id != contract.pk:
-                errors.setdefault(str(index), []).append(_("This penalty is recorded under another contract."))
+            obj = existing.get((contract.organization_id, row["external_id"]))
+            if obj is not None and obj.contract_id != contract.pk:
+                errors.setdefault(str(index), []).append(elsewhere)
                 continue
             if row["amount"] == 0:
-                if penalty is not None:
-                    penalty.delete()
+                if obj is not None:
+                    obj.delete()
                     deleted += 1
                 continue
-            number = row.get("number")
-            if number is not None and (contract.pk, number) not in lines:
-                errors.setdefault(str(index), []).append(
-                    _("No payment No. %(n)s in the schedule of contract «%(c)s».")
-                    % {"n": number, "c": contract.external_id}
-                )
+            fresh = obj is None
+            if fresh:
+                obj = model(organization_id=contract.organization_id, contract=contract, external_id=row["external_id"])
+            problem = fill(obj, row)
+            if problem:
+                errors.setdefault(str(index), []).append(problem)
                 continue
-            if penalty is None:
-                penalty = Penalty(
-                    organization_id=contract.organization_id, contract=contract, external_id=row["external_id"]
-                )
-                created += 1
-            else:
-                updated += 1
-            penalty.accrued_on, penalty.amount = row["accrued_on"], row["amount"]
-            penalty.basis = row.get("basis", "")
-            penalty.line_id = lines.get((contract.pk, number)) if number is not None else None
-            penalty.save()
+            obj.amount = row["amount"]
+            obj.save()
+            created, updated = (created + 1, updated) if fresh else (created, updated + 1)
         if errors:
-            raise LedgerError({"penalties": errors})
+            raise LedgerError({key: errors})
         _touch(contracts)
     return {"created": created, "updated": updated, "deleted": deleted}
+
+
+def penalties_upsert(*, rows: list[dict]) -> dict:
+    """Penalties by external id: {external_id, contract, accrued_on, amount, basis, number (line, optional)}.
+    An amount of 0 removes the penalty (the books wrote it off)."""
+    with transaction.atomic():  # the schedule lines are read in the same transaction as the writes
+        lines = {
+            (line.contract_id, line.number): line.pk
+            for line in ScheduledPayment.objects.filter(contract_id__in=list({r["contract"].pk for r in rows})).only(
+                "id", "contract_id", "number"
+            )
+        }
+
+        def fill(penalty: Penalty, row: dict) -> str | None:
+            contract, number = row["contract"], row.get("number")
+            if number is not None and (contract.pk, number) not in lines:
+                return _("No payment No. %(n)s in the schedule of contract «%(c)s».") % {
+                    "n": number,
+                    "c": contract.external_id,
+                }
+            penalty.accrued_on = row["accrued_on"]
+            penalty.basis = row.get("basis", "")
+            penalty.line_id = lines.get((contract.pk, number)) if number is not None else None
+            return None
+
+        return _charges_upsert(
+            Penalty, rows, key="penalties", elsewhere=_("This penalty is recorded under another contract."), fill=fill
+        )
 
 
 def adjustments_upsert(*, rows: list[dict]) -> dict:
     """Adjustments by external id: {external_id, contract, date, amount (signed), vat_rate, reason,
     document_number}. An amount of 0 removes it."""
-    created = updated = deleted = 0
-    with transaction.atomic():
-        contracts = {r["contract"].pk: r["contract"] for r in rows}
-        existing = {
-            (a.organization_id, a.external_id): a
-            for a in Adjustment.objects.filter(external_id__in=[r["external_id"] for r in rows])
-        }
-        errors: dict[str, list[str]] = {}
-        for index, row in enumerate(rows):
-            contract = row["contract"]
-            adjustment = existing.get((contract.organization_id, row["external_id"]))
-            if adjustment is not None and adjustment.contract_id != contract.pk:
-                errors.setdefault(str(index), []).append(_("This adjustment is recorded under another contract."))
-                continue
-            if row["amount"] == 0:
-                if adjustment is not None:
-                    adjustment.delete()
-                    deleted += 1
-                continue
-            if adjustment is None:
-                adjustment = Adjustment(
-                    organization_id=contract.organization_id, contract=contract, external_id=row["external_id"]
-                )
-                created += 1
-            else:
-                updated += 1
-            adjustment.date, adjustment.amount = row["date"], row["amount"]
-            adjustment.vat_rate = row.get("vat_rate")
-            adjustment.reason = row.get("reason", "")
-            adjustment.document_number = row.get("document_number", "")
-            adjustment.save()
-        if errors:
-            raise LedgerError({"adjustments": errors})
-        _touch(contracts)
-    return {"created": created, "updated": updated, "deleted": deleted}
+
+    def fill(adjustment: Adjustment, row: dict) -> None:
+        adjustment.date = row["date"]
+        adjustment.vat_rate = row.get("vat_rate")
+        adjustment.reason = row.get("reason", "")
+        adjustment.document_number = row.get("document_number", "")
+
+    return _charges_upsert(
+        Adjustment,
+        rows,
+        key="adjustments",
+        elsewhere=_("This adjustment is recorded under another contract."),
+        fill=fill,
+    )
 
 
 def books_debt_put(*, contract: Contract, amount: Decimal, penalty: Decimal, as_of) -> BooksDebt:
