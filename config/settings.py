@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for the project's form renderer below
     "django_htmx",
     "template_partials",
     "phonenumber_field",
@@ -84,6 +85,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
+
+# Forms render with the project's templates: `{{ field.as_field_group }}` is templates/django/forms/field.html
+# (label, required mark, hint, the error under the field, aria-describedby/aria-invalid; Bootstrap classes).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {

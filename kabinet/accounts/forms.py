@@ -33,10 +33,16 @@ class PhoneLoginForm(AuthenticationForm):
     """
 
     username = forms.CharField(
-        label=_("Phone number"), max_length=32, widget=forms.TextInput(attrs={"autofocus": True, **PHONE_ATTRS})
+        label=_("Phone number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autofocus": True, **PHONE_ATTRS}),
+        help_text=_("In international format, e.g. +7 (900) 000-00-01"),
     )
     password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Make sure Caps Lock is off"),
     )
     remember_me = forms.BooleanField(label=_("Remember me"), required=False)
 
@@ -82,7 +88,12 @@ class CodeForm(forms.Form):
 
 
 class PasswordResetRequestForm(forms.Form):
-    phone = forms.CharField(label=_("Phone number"), max_length=32, widget=forms.TextInput(attrs=PHONE_ATTRS))
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        widget=forms.TextInput(attrs=PHONE_ATTRS),
+        help_text=_("In international format, e.g. +7 (900) 000-00-01"),
+    )
 
     def clean_phone(self):
         phone = normalize_phone(self.cleaned_data["phone"])
@@ -93,7 +104,10 @@ class PasswordResetRequestForm(forms.Form):
 
 class ResetSetPasswordForm(SetPasswordForm):
     new_password1 = forms.CharField(
-        label=_("New password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits."),
     )
     new_password2 = forms.CharField(
         label=_("New password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -133,7 +147,10 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
     new_password1 = forms.CharField(
-        label=_("New password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits."),
     )
     new_password2 = forms.CharField(
         label=_("Repeat the new password"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.accounts.forms import PHONE_ATTRS, clean_phone_value
@@ -22,8 +23,18 @@ class AppealForm(forms.Form):
     files = MultipleFileField(label=_("Attach documents"), required=False)
 
     def __init__(self, *args, kind: str, contracts=(), topics=(), **kwargs):
+        kwargs.setdefault("auto_id", "a-%s")
         super().__init__(*args, **kwargs)
         self.kind = kind
+        # Choosing a topic redraws the form with the topic's own fields (the dialog or the page).
+        self.fields["topic"].widget.attrs.update(
+            {
+                "hx-get": f"{reverse('appeals:new')}?kind={kind}&refresh=1",
+                "hx-include": "#appeal-form",
+                "hx-target": "closest [data-appeal-host]",
+                "hx-trigger": "change",
+            }
+        )
         self.topics = {t.pk: t for t in topics}
         self.contracts = {c.pk: c for c in contracts}
         self.fields["topic"].choices = [("", _("Choose the topic"))] + [(t.pk, t.name) for t in topics]
@@ -79,7 +90,7 @@ class AppealForm(forms.Form):
 
 
 class AppealFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search by requests"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search by requests"), required=False, max_length=100, widget=forms.SearchInput)
     product = forms.TypedChoiceField(label=_("By product"), required=False, coerce=int, empty_value=None)
     kind = forms.ChoiceField(label=_("By type"), required=False, choices=[("", _("All types")), *AppealKind.choices])
     status = forms.ChoiceField(
@@ -87,6 +98,7 @@ class AppealFilterForm(forms.Form):
     )
 
     def __init__(self, *args, products=(), **kwargs):
+        kwargs.setdefault("auto_id", "r-%s")
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = [("", _("All products"))] + [(p.pk, p.name) for p in products]
 

@@ -10,12 +10,10 @@ class ContractFilterForm(forms.Form):
     """Filters of «Договоры». Unknown values are dropped rather than failing the page."""
 
     q = forms.CharField(
-        label=_("Search"),
+        label=_("Search by number, VIN or registration plate"),
         required=False,
         max_length=64,
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Number, VIN or plate"), "autocomplete": "off"}
-        ),
+        widget=forms.SearchInput(attrs={"placeholder": _("e.g. А123ВС77"), "autocomplete": "off"}),
     )
     product = forms.TypedChoiceField(label=_("Type"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(

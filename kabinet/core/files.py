@@ -35,6 +35,8 @@ OOXML = {
     ".docx": ("word/", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ".xlsx": ("xl/", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
+# The file chooser's filter (`accept`), the same list as the check above.
+ACCEPT = ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx"
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 
 

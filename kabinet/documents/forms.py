@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.contracts.models import Contract
-from kabinet.core.files import check_file_count, check_uploads
+from kabinet.core.files import ACCEPT, check_file_count, check_uploads
 from kabinet.documents.models import Document
 
 
@@ -24,6 +23,7 @@ class ContractDocumentFilterForm(forms.Form):
     )
 
     def __init__(self, *args, types=(), **kwargs):
+        kwargs.setdefault("auto_id", "doc-%s")
         super().__init__(*args, **kwargs)
         self.fields["doc_type"].choices = [("", _("All kinds"))] + [(t, t) for t in types]
 
@@ -41,7 +41,12 @@ class ContractDocumentFilterForm(forms.Form):
 class DocumentFilterForm(forms.Form):
     """Filters of «Документы». Values that do not fit are dropped rather than failing the page."""
 
-    q = forms.CharField(label=_("Search by documents"), required=False, max_length=200)
+    q = forms.CharField(
+        label=_("Search by documents"),
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(attrs={"placeholder": _("Name, number, words in the text")}),
+    )
     product = forms.TypedChoiceField(label=_("Product"), required=False, coerce=int, empty_value=None)
     doc_type = forms.ChoiceField(label=_("Document type"), required=False)
     category = forms.ChoiceField(
@@ -50,13 +55,14 @@ class DocumentFilterForm(forms.Form):
     # Typed or picked (search-as-you-type): a contract number, not a list of every contract.
     contract = forms.CharField(label=_("Contract"), required=False, max_length=64)
     appeal = forms.TypedChoiceField(label=_("Request"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("Date from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(
         label=_("Sort"), required=False, choices=[("-date", _("Newest first")), ("date", _("Oldest first"))]
     )
 
     def __init__(self, *args, products=(), types=(), appeals=(), **kwargs):
+        kwargs.setdefault("auto_id", "f-%s")
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = [("", _("All products"))] + [(p.pk, p.name) for p in products]
         self.fields["doc_type"].choices = [("", _("All types"))] + [(t, t) for t in types]
@@ -78,16 +84,6 @@ class DocumentFilterForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         return {arg: data.get(name) for name, arg in self.FILTERS.items() if name not in self.errors and data.get(name)}
 
-    @cached_property
-    def option_lists(self) -> dict[str, list[tuple[str, str, bool]]]:
-        """(value, text, selected) per option of each select, worked out once here rather than by a
-        template comparison per option."""
-        lists = {}
-        for name in ("sort", "product", "doc_type", "category", "appeal"):
-            current = str(self[name].value() or "")
-            lists[name] = [(str(v), str(t), str(v) == current) for v, t in self.fields[name].choices]
-        return lists
-
     def sort_value(self) -> str:
         return self.cleaned_data.get("sort") or "-date" if hasattr(self, "cleaned_data") else "-date"
 
@@ -98,7 +94,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True, "accept": ACCEPT}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -112,12 +108,17 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(label=_("Files"), error_messages={"required": _("Choose at least one file.")})
+    files = MultipleFileField(
+        label=_("Files"),
+        error_messages={"required": _("Choose at least one file.")},
+        help_text=_("PDF, JPEG, PNG, DOC(X), XLS(X); up to 20 MB each"),
+    )
     doc_type = forms.CharField(label=_("What is it"), max_length=128, initial=_("Client document"))
     contract = forms.CharField(label=_("Contract"), required=False, max_length=64)
     appeal = forms.TypedChoiceField(label=_("Request"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, org=None, appeals=(), **kwargs):
+        kwargs.setdefault("auto_id", "up-%s")
         super().__init__(*args, **kwargs)
         self.org = org
         self.fields["appeal"].choices = [("", _("Not tied to a request"))] + [(a.pk, a.number) for a in appeals]

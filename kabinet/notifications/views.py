@@ -20,7 +20,9 @@ from kabinet.notifications.models import Notification
 
 
 class NotificationFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Search by notifications"), required=False, max_length=100)
+    q = forms.CharField(
+        label=gettext_lazy("Search by notifications"), required=False, max_length=100, widget=forms.SearchInput
+    )
     kind = forms.ChoiceField(
         label=gettext_lazy("Type"),
         required=False,

@@ -75,11 +75,20 @@ class RegistrationForm(CompanyLookupMixin, forms.Form):
         label=_("Full name"),
         max_length=255,
         widget=forms.TextInput(attrs={"autocomplete": "name", "data-director-field": ""}),
+        help_text=_("Filled with the director of the company. If it is not you, enter your own full name."),
     )
-    phone = forms.CharField(label=_("Phone"), max_length=32, widget=forms.TextInput(attrs=PHONE_ATTRS))
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        widget=forms.TextInput(attrs=PHONE_ATTRS),
+        help_text=_("We will send a confirmation code to this number"),
+    )
     email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password1 = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits. Make sure Caps Lock is off."),
     )
     password2 = forms.CharField(
         label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})

@@ -411,7 +411,10 @@ class InvitationAcceptForm(forms.Form):
     full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=255)
     email = forms.EmailField(label=gettext_lazy("E-mail"))
     new_password1 = forms.CharField(
-        label=gettext_lazy("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=gettext_lazy("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=gettext_lazy("At least 8 characters, not only digits."),
     )
     new_password2 = forms.CharField(
         label=gettext_lazy("Password again"),

@@ -56,3 +56,25 @@ def query(context, **changes) -> str:
             params[key] = str(value)
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+# The Bootstrap class of a widget, by Django's `widget_type` (the widget class name without «Input»/«Widget»).
+_WIDGET_CLASSES = {
+    "checkbox": "form-check-input",
+    "select": "form-select",
+    "nullbooleanselect": "form-select",
+    "selectmultiple": "form-select",
+    "radioselect": "form-check-input",
+    "checkboxselectmultiple": "form-check-input",
+}
+
+
+@register.simple_tag
+def widget(field, **attrs):
+    """A bound field's widget with its Bootstrap class (`form-control`, `form-select`, `form-check-input`)
+    and `is-invalid` when it has errors; Django adds `required`, `aria-invalid` and `aria-describedby`.
+    Keyword arguments become attributes (`{% widget field autofocus=True %}`)."""
+    own = field.field.widget.attrs.get("class", "")
+    base = _WIDGET_CLASSES.get(field.widget_type, "form-control")
+    classes = " ".join(c for c in (own, base, "is-invalid" if field.errors else "") if c)
+    return field.as_widget(attrs={"class": classes, **attrs})
