@@ -112,3 +112,7 @@ class AppealFilterForm(forms.Form):
 class AnswerForm(forms.Form):
     body = forms.CharField(label=_("Your answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     files = MultipleFileField(label=_("Files"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "answer-%s")
+        super().__init__(*args, **kwargs)

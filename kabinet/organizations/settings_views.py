@@ -109,7 +109,11 @@ class EmployeeForm(forms.Form):
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=32, widget=forms.TextInput(attrs=PHONE_ATTRS))
     full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=255)
     email = forms.EmailField(label=gettext_lazy("E-mail"))
-    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Membership.Role.choices)
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"),
+        choices=Membership.Role.choices,
+        widget=forms.Select(attrs={"aria-describedby": "role-help"}),  # what each role may do, under the field
+    )
 
     def __init__(self, *args, needs_password: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -361,6 +365,21 @@ def employee_remove(request, pk: int):
     return redirect("organizations:settings")
 
 
+class HistoryFilterForm(forms.Form):
+    """The filters of «История изменений»: by person and by kind of change (the view reads the values)."""
+
+    actor = forms.ChoiceField(label=gettext_lazy("Who"), required=False)
+    action = forms.ChoiceField(label=gettext_lazy("What"), required=False)
+
+    def __init__(self, *args, people=(), actions=(), **kwargs):
+        kwargs.setdefault("auto_id", "h-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].choices = [("", _("Everybody"))] + [
+            (m.user_id, m.user.full_name or m.user.phone_display) for m in people
+        ]
+        self.fields["action"].choices = [("", _("All changes")), *actions]
+
+
 @org_required
 def history(request):
     """«История изменений»: who changed what in the organization, and when; filters by person and type."""
@@ -395,11 +414,12 @@ def history(request):
             "page": page,
             "rows": rows,
             "page_numbers": page_numbers(page),
-            "people": people,
-            "actor": actor,
-            "action": action,
-            "actions": presentation.action_choices(
-                AuditEvent.objects.for_org(request.org).values_list("action", flat=True).distinct()
+            "form": HistoryFilterForm(
+                request.GET or None,
+                people=people,
+                actions=presentation.action_choices(
+                    AuditEvent.objects.for_org(request.org).values_list("action", flat=True).distinct()
+                ),
             ),
             "section": "settings",
         },

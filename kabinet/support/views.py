@@ -17,7 +17,7 @@ from kabinet.support.models import SupportAttachment, SupportMessage, SupportThr
 
 class ThreadForm(forms.Form):
     topic = forms.CharField(label=_("Topic"), max_length=255)
-    body = forms.CharField(label=_("Message"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(label=_("Message"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5}))
     files = MultipleFileField(label=_("Files"), required=False)
 
 
