@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.accounts.forms import PHONE_ATTRS, clean_phone_value
@@ -15,13 +16,38 @@ from kabinet.core.validators import validate_inn
 from kabinet.organizations.lookup import CompanyInfo, LookupError_, get_lookup
 
 
+class CompanyInput(forms.TextInput):
+    """A combobox: as one types, htmx fills the suggestion list under it from the registry (a pick fills
+    the hidden INN; see kabinet.js). Without JavaScript it is a text field for the INN."""
+
+    template_name = "accounts/widgets/company_input.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={
+                "autocomplete": "off",
+                "data-company-input": "",
+                "role": "combobox",
+                "aria-autocomplete": "list",
+                "aria-expanded": "false",
+                "aria-controls": "company-suggestions",
+                "hx-get": reverse_lazy("accounts:company_suggestions"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#company-suggestions",
+                "hx-sync": "this:replace",
+                **(attrs or {}),
+            }
+        )
+
+
 class CompanyField(forms.CharField):
     """«ИНН или название организации»: free text, resolved to a registry company on the server."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("INN or organization name"))
         kwargs.setdefault("max_length", 255)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off", "data-company-input": ""}))
+        kwargs.setdefault("help_text", _("Start typing the INN or the name and choose your company"))
+        kwargs.setdefault("widget", CompanyInput())
         super().__init__(**kwargs)
 
 
