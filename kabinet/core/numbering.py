@@ -37,12 +37,13 @@ def next_in_sequence(counter: type[models.Model], *, defaults: dict[str, Any] | 
     unique-constraint error is rolled back to its savepoint and it then locks the winner's row.
     """
     with transaction.atomic():
+        rows = counter._default_manager
         try:
             with transaction.atomic():
-                counter.objects.get_or_create(defaults=defaults, **key)
+                rows.get_or_create(defaults=defaults, **key)
         except IntegrityError:
             pass  # created by a concurrent transaction a moment ago
-        row = counter.objects.select_for_update().get(**key)
-        row.last_number += 1
+        row = rows.select_for_update().get(**key)
+        row.last_number += 1  # type: ignore[attr-defined]  # every counter model has it
         row.save(update_fields=["last_number"])
-        return row.last_number
+        return row.last_number  # type: ignore[attr-defined]

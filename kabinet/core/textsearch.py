@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet, TextField, Value
@@ -60,7 +61,7 @@ def full_text_vector(**weights: Sequence[str]):
     from django.contrib.postgres.search import SearchVector  # reason: PostgreSQL only (needs psycopg)
 
     vectors = [SearchVector(name, weight=weight, config=CONFIG) for weight, names in weights.items() for name in names]
-    combined = vectors[0]
+    combined: Any = vectors[0]
     for vector in vectors[1:]:
         combined = combined + vector
     return combined
@@ -76,7 +77,7 @@ def every_word(queryset: QuerySet, q: str, fields: Sequence[str], *, limit: int 
     found = words(q, limit=limit, stemmed=stemmed)
     if not found:
         return queryset
-    parts = []
+    parts: list[Any] = []
     for name in fields:
         if parts:
             parts.append(Value(" "))
