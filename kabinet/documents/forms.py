@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,7 +28,7 @@ class ContractDocumentFilterForm(forms.Form):
 
     def __init__(self, *args, types=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["doc_type"].choices = [("", _("All kinds"))] + [(t, t) for t in types]
+        cast(forms.ChoiceField, self.fields["doc_type"]).choices = [("", _("All kinds"))] + [(t, t) for t in types]
 
     def filters(self) -> dict:
         self.is_valid()
@@ -59,9 +61,13 @@ class DocumentFilterForm(forms.Form):
 
     def __init__(self, *args, products=(), types=(), appeals=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = [("", _("All products"))] + [(p.pk, p.name) for p in products]
-        self.fields["doc_type"].choices = [("", _("All types"))] + [(t, t) for t in types]
-        self.fields["appeal"].choices = [("", _("All requests"))] + [(a.pk, a.number) for a in appeals]
+        cast(forms.ChoiceField, self.fields["product"]).choices = [("", _("All products"))] + [
+            (p.pk, p.name) for p in products
+        ]
+        cast(forms.ChoiceField, self.fields["doc_type"]).choices = [("", _("All types"))] + [(t, t) for t in types]
+        cast(forms.ChoiceField, self.fields["appeal"]).choices = [("", _("All requests"))] + [
+            (a.pk, a.number) for a in appeals
+        ]
 
     FILTERS = {
         "product": "product_id",
@@ -86,7 +92,8 @@ class DocumentFilterForm(forms.Form):
         lists = {}
         for name in ("sort", "product", "doc_type", "category", "appeal"):
             current = str(self[name].value() or "")
-            lists[name] = [(str(v), str(t), str(v) == current) for v, t in self.fields[name].choices]
+            choices = cast(list[tuple[Any, Any]], cast(forms.ChoiceField, self.fields[name]).choices)
+            lists[name] = [(str(v), str(t), str(v) == current) for v, t in choices]
         return lists
 
     def sort_value(self) -> str:
@@ -116,7 +123,7 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(label=_("Files"), error_messages={"required": _("Choose at least one file.")})
+    files = MultipleFileField(label=_("Files"), error_messages={"required": _("Choose at least one file.")})  # type: ignore[assignment]  # a field, not BaseForm.files
     doc_type = forms.CharField(label=_("What is it"), max_length=128, initial=_("Client document"))
     contract = forms.CharField(label=_("Contract"), required=False, max_length=64)
     appeal = forms.TypedChoiceField(label=_("Request"), required=False, coerce=int, empty_value=None)
@@ -124,7 +131,9 @@ class UploadForm(forms.Form):
     def __init__(self, *args, org=None, appeals=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.org = org
-        self.fields["appeal"].choices = [("", _("Not tied to a request"))] + [(a.pk, a.number) for a in appeals]
+        cast(forms.ChoiceField, self.fields["appeal"]).choices = [("", _("Not tied to a request"))] + [
+            (a.pk, a.number) for a in appeals
+        ]
 
     def clean_contract(self):
         """The contract number, typed or picked, becomes the organization's contract (or none)."""
