@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from kabinet.accounts.models import ConsentDocument
+from kabinet.core import scope_guard
 from kabinet.messaging import sms
 from kabinet.organizations.models import Membership
 from kabinet.organizations.services import registry_import_csv
@@ -18,6 +19,14 @@ from kabinet.testing.factories import (
     ProductFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _scope_guard():
+    """A client view that reads an organization-owned model without `for_org()` fails its tests."""
+    scope_guard.install()
+    yield
+    scope_guard.uninstall()
 
 
 @pytest.fixture(autouse=True)

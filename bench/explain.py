@@ -156,7 +156,11 @@ def sample(org_id: int) -> tuple[int, str, str, str]:
         .values_list("contract_id", flat=True)
         .first()
     )
+    if contract_id is None:
+        raise SystemExit(f"organization {org_id} has no contract with documents")
     item = LeasedItem.objects.filter(organization_id=org_id, contract_id=contract_id).first()
+    if item is None:
+        raise SystemExit(f"organization {org_id}'s contract {contract_id} has no leased item")
     from kabinet.contracts.models import Contract
 
     number = Contract.objects.get(pk=contract_id).number

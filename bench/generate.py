@@ -46,6 +46,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -232,6 +233,7 @@ def _defaults(model, named: list[str], now: datetime) -> tuple[list[str], list]:
     for field in model._meta.concrete_fields:
         if field.column in named or field.primary_key or getattr(field, "generated", False):
             continue
+        value: Any
         if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
             value = now
         elif field.has_default():
@@ -327,7 +329,8 @@ class Workers:
 
         pending = list(reversed(jobs))
         lock = threading.Lock()
-        totals, errors = [0], []
+        totals: list[int] = [0]
+        errors: list[BaseException] = []
 
         def work(conn):
             with conn.cursor() as cursor:

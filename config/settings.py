@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "kabinet.accounts.middleware.SessionPolicyMiddleware",
     "kabinet.organizations.middleware.CurrentOrganizationMiddleware",
+    "kabinet.creditors.middleware.CurrentCreditorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -253,7 +254,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Browser features the portal never uses are off for it and anything it could embed.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",

@@ -42,7 +42,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("full_name", "phone", "email", "is_active", "is_staff", "last_login", "date_joined")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("full_name", "phone", "email")
-    inlines: list = []  # the user's memberships: added by kabinet.organizations.admin (a floor above)
+    inlines: list = []  # type: ignore[misc]  # the user's memberships: added by kabinet.organizations.admin (a floor above)
     fieldsets = (
         (None, {"fields": ("phone", "password")}),
         (_("Personal data"), {"fields": ("full_name", "email")}),

@@ -1,5 +1,6 @@
 """Personal data under 152-FZ: what a user agreed to, withdrawing a consent, a copy of their data
-(JSON and PDF), and deletion on request, executed by staff with an act in the audit."""
+(JSON and PDF), and deletion on request, executed by staff with an act in the audit. A person's own rows
+are read across every organization (`.unscoped()`): they are scoped by the person."""
 
 from __future__ import annotations
 
@@ -147,7 +148,7 @@ def personal_data(user: User) -> dict[str, Any]:
         **{key: section.export(user) for key, section in _SECTIONS.items()},
         "sign_ins_and_actions": [
             {"action": e.action, "at": when(e.created_at), "ip": e.ip or ""}
-            for e in AuditEvent.objects.filter(actor=user).order_by("-created_at")[:500]
+            for e in AuditEvent.objects.unscoped().filter(actor=user).order_by("-created_at")[:500]
         ],
     }
 

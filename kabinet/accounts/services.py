@@ -159,7 +159,7 @@ def _deliver_on_commit(message_id: int) -> None:
 
 
 def _sms_text(message: SmsMessage) -> str:
-    if message.challenge_id is None:
+    if message.challenge is None:
         return message.body
     code = challenge_code(message.challenge)
     return _("Kabinet code: %(code)s. Do not tell it to anyone.") % {"code": code}

@@ -35,7 +35,7 @@ class PhoneAndNameSimilarityValidator(UserAttributeSimilarityValidator):
             email=str(getattr(user, "email", "") or ""),
             _meta=SimpleNamespace(get_field=lambda name: _field(user, name)),
         )
-        super().validate(password, view)
+        super().validate(password, view)  # type: ignore[arg-type]  # a stand-in with the user's attributes
 
 
 def _field(user, name: str):

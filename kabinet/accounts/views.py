@@ -8,7 +8,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,13 +18,14 @@ from django.views.decorators.http import require_POST
 from kabinet.accounts import forms, personal_data, services
 from kabinet.accounts.middleware import CONSENT_KEY, DEADLINE_KEY
 from kabinet.accounts.models import ConsentDocument, DataRequest, PhoneChallenge
+from kabinet.core.access import KabinetRequest
 from kabinet.core.files import bytes_response
 
 PHONE_CHALLENGE_KEY = "kabinet_phone_challenge_id"
 BACKEND = "kabinet.accounts.backends.PhoneBackend"
 
 
-def _safe_next(request, default: str) -> str:
+def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -68,7 +69,7 @@ class LogoutView(auth_views.LogoutView):
 # --- Consents ------------------------------------------------------------------------------------
 
 
-def legal_document(request, kind: str):
+def legal_document(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ConsentDocument.Kind.values:
         raise Http404
     document = ConsentDocument.objects.filter(kind=kind).order_by("-version").first()
@@ -78,7 +79,7 @@ def legal_document(request, kind: str):
 
 
 @login_required
-def consent(request):
+def consent(request: KabinetRequest) -> HttpResponse:
     missing = services.consents_missing(request.user)
     if not missing:
         request.session.pop(CONSENT_KEY, None)
@@ -94,7 +95,7 @@ def consent(request):
 # --- Password recovery ---------------------------------------------------------------------------
 
 
-def password_reset(request):
+def password_reset(request: HttpRequest) -> HttpResponse:
     """«Забыли пароль?»: the same answer, and the same work, whether or not the phone exists.
 
     The request only counts the limits and queues a task with the phone; the worker looks the user
@@ -114,7 +115,7 @@ def password_reset(request):
     return render(request, "accounts/password_reset.html", {"form": form})
 
 
-def password_reset_sent(request):
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_reset_sent.html")
 
 
@@ -134,7 +135,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return HttpResponseRedirect(self.get_success_url())
 
 
-def password_reset_complete(request):
+def password_reset_complete(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_reset_complete.html")
 
 
@@ -142,7 +143,7 @@ def password_reset_complete(request):
 
 
 @login_required
-def profile(request):
+def profile(request: KabinetRequest) -> HttpResponse:
     user = request.user
     action = request.POST.get("action") if request.method == "POST" else None
     profile_form = forms.ProfileForm(
@@ -186,9 +187,13 @@ def profile(request):
 
 
 @login_required
-def phone_confirm(request):
+def phone_confirm(request: KabinetRequest) -> HttpResponse:
     challenge_id = request.session.get(PHONE_CHALLENGE_KEY)
-    challenge = PhoneChallenge.objects.filter(pk=challenge_id, user=request.user, confirmed_at__isnull=True).first()
+    challenge = (
+        PhoneChallenge.objects.filter(pk=challenge_id, user=request.user, confirmed_at__isnull=True).first()
+        if challenge_id is not None
+        else None
+    )
     if challenge is None:
         return redirect("accounts:profile")
     form = forms.CodeForm(request.POST or None)
@@ -218,8 +223,11 @@ def phone_confirm(request):
 
 @login_required
 @require_POST
-def phone_resend(request):
-    challenge = PhoneChallenge.objects.filter(pk=request.session.get(PHONE_CHALLENGE_KEY), user=request.user).first()
+def phone_resend(request: KabinetRequest) -> HttpResponse:
+    challenge_id = request.session.get(PHONE_CHALLENGE_KEY)
+    challenge = (
+        PhoneChallenge.objects.filter(pk=challenge_id, user=request.user).first() if challenge_id is not None else None
+    )
     if challenge is None:
         return redirect("accounts:profile")
     try:
@@ -236,7 +244,7 @@ def phone_resend(request):
 
 
 @login_required
-def personal_data_page(request):
+def personal_data_page(request: KabinetRequest) -> HttpResponse:
     """«Персональные данные»: the consents given, a copy of the data, a deletion request."""
     return render(
         request,
@@ -250,18 +258,18 @@ def personal_data_page(request):
 
 
 @login_required
-def personal_data_json(request):
+def personal_data_json(request: KabinetRequest) -> HttpResponse:
     content = personal_data.personal_data_json(request.user)
     return bytes_response(content, _("Personal data.json"), "application/json; charset=utf-8")
 
 
 @login_required
-def personal_data_pdf(request):
+def personal_data_pdf(request: KabinetRequest) -> HttpResponse:
     return bytes_response(personal_data.personal_data_pdf(request.user), _("Personal data.pdf"), "application/pdf")
 
 
 @login_required
-def consent_withdraw(request, pk: int):
+def consent_withdraw(request: KabinetRequest, pk: int) -> HttpResponse:
     """A page that says what withdrawing means; the POST withdraws."""
     consent = next((c for c in personal_data.consents_of(request.user) if c.pk == pk), None)
     if consent is None or hasattr(consent, "withdrawal"):
@@ -280,7 +288,7 @@ def consent_withdraw(request, pk: int):
 
 @login_required
 @require_POST
-def personal_data_delete(request):
+def personal_data_delete(request: KabinetRequest) -> HttpResponse:
     form = forms.DeletionRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Confirm that you understand what deletion means."))

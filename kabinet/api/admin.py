@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -77,15 +79,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         base_clean = form.clean
 
-        def clean(this):
-            data = base_clean(this)
+        def clean(this: forms.ModelForm) -> dict[str, Any]:
+            data = base_clean(this) or {}
             if (data.get("creditor") is None) != bool(data.get("staff_wide")):
                 raise ValidationError(
                     _("Choose the creditor whose data the token reaches, or mark it staff-wide without a creditor.")
                 )
             return data
 
-        form.clean = clean
+        form.clean = clean  # type: ignore[method-assign,assignment]  # on the class get_form made for this request
         return form
 
     @admin.display(description=_("webhook secret"))

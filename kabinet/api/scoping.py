@@ -7,7 +7,7 @@ an unknown reference, exactly like one that does not exist. A staff-wide token r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from rest_framework.exceptions import NotFound, ValidationError
@@ -88,7 +88,7 @@ class ScopedAPIView(APIView):
 
     @property
     def scope(self) -> TokenScope:
-        return TokenScope(self.request.auth)
+        return TokenScope(cast(ApiToken, self.request.auth))  # `TokenAuthentication` sets it
 
     def get_queryset(self, model: type[models.Model] | None = None) -> models.QuerySet[Any]:
         wanted = model or self.model

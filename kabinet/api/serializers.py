@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
@@ -17,7 +18,7 @@ from kabinet.documents.models import Document
 from kabinet.organizations.models import Organization
 
 # Every amount: at most 99 999 999 999 999.99, kopecks exact (a 400 naming the field beyond that).
-MONEY_FIELD = {"max_digits": 16, "decimal_places": 2}
+MONEY_FIELD: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
 
 class ExternalRef(serializers.SlugRelatedField):
@@ -35,9 +36,11 @@ class ExternalRef(serializers.SlugRelatedField):
 
     def get_queryset(self):
         scope = self.context.get("scope")
+        queryset = super().get_queryset()
+        assert queryset is not None  # always given in __init__
         if scope is None:  # only the OpenAPI generator builds serializers without a request
-            return self.queryset.none()
-        return scope.queryset(self.queryset.model)
+            return queryset.none()
+        return scope.queryset(queryset.model)
 
 
 class CreditorSerializer(serializers.ModelSerializer):
@@ -85,7 +88,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "legal_address",
             "status",
         ]
-        extra_kwargs = {"inn": {"validators": []}}  # the upsert finds the row by external id or INN
+        extra_kwargs: dict[str, Any] = {"inn": {"validators": []}}  # the upsert finds the row by external id or INN
 
 
 class ContractSerializer(serializers.ModelSerializer):
@@ -106,7 +109,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "start_date",
             "end_date",
         ]
-        validators = []
+        validators: list[Any] = []
 
 
 class LeasedItemSerializer(serializers.ModelSerializer):
@@ -289,7 +292,7 @@ class PaymentReceivedSerializer(serializers.Serializer):
 
 
 class PaymentsSerializer(serializers.Serializer):
-    payments = PaymentReceivedSerializer(many=True, max_length=settings.API_MAX_ROWS, allow_empty=False)
+    payments = PaymentReceivedSerializer(many=True, max_length=settings.API_MAX_ROWS, allow_empty=False)  # type: ignore[call-arg]  # many=True: a ListSerializer, whose max_length the stubs lack
 
 
 class ReversalSerializer(serializers.Serializer):
@@ -307,7 +310,7 @@ class PenaltySerializer(serializers.Serializer):
 
 
 class PenaltiesSerializer(serializers.Serializer):
-    penalties = PenaltySerializer(many=True, max_length=settings.API_MAX_ROWS, allow_empty=False)
+    penalties = PenaltySerializer(many=True, max_length=settings.API_MAX_ROWS, allow_empty=False)  # type: ignore[call-arg]  # many=True: a ListSerializer, whose max_length the stubs lack
 
 
 class AdjustmentSerializer(serializers.Serializer):
@@ -330,12 +333,12 @@ class AdjustmentSerializer(serializers.Serializer):
 
 
 class AdjustmentsSerializer(serializers.Serializer):
-    adjustments = AdjustmentSerializer(many=True, max_length=settings.API_MAX_ROWS, allow_empty=False)
+    adjustments = AdjustmentSerializer(many=True, max_length=settings.API_MAX_ROWS, allow_empty=False)  # type: ignore[call-arg]  # many=True: a ListSerializer, whose max_length the stubs lack
 
 
 class DebtSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0"))
-    penalty = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0"), default=0)
+    penalty = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0"), default=Decimal("0"))
     as_of = serializers.DateField()
 
 
@@ -345,7 +348,7 @@ class BuyoutValueSerializer(serializers.Serializer):
 
 
 class BuyoutSerializer(serializers.Serializer):
-    values = BuyoutValueSerializer(many=True, max_length=2000)
+    values = BuyoutValueSerializer(many=True, max_length=2000)  # type: ignore[call-arg]  # many=True: a ListSerializer, whose max_length the stubs lack
 
     def validate_values(self, values):
         dates = [v["date"] for v in values]

@@ -7,7 +7,7 @@ transaction, and has the same side effects as the staff's edits (notifications, 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,11 +17,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kabinet.accounts.models import Registration
 from kabinet.api import serializers as s
-from kabinet.api.models import ApiEvent, IdempotentUpload
+from kabinet.api.models import ApiEvent, ApiToken, IdempotentUpload
 from kabinet.api.scoping import ScopedAPIView
 from kabinet.appeals.models import Appeal
 from kabinet.appeals.services import TransitionRefused, appeal_change_status
@@ -73,7 +74,7 @@ class Upsert(ScopedAPIView):
     lookup_fallback: str | None = None  # a natural key that finds a row made before it had an external id
 
     @extend_schema(responses={200: OK, 201: OK, **ERRORS})
-    def put(self, request, external_id: str):
+    def put(self, request: Request, external_id: str) -> Response:
         _external_id(external_id)
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["Expected a JSON object."]})
@@ -100,7 +101,8 @@ class Upsert(ScopedAPIView):
         return Response(body, status=status.HTTP_201_CREATED if instance is None else status.HTTP_200_OK)
 
     def fallback(self, value: Any) -> Any:
-        return self.get_queryset().filter(**{self.lookup_fallback: value, "external_id__isnull": True}).first()
+        lookup: dict[str, Any] = {str(self.lookup_fallback): value, "external_id__isnull": True}
+        return self.get_queryset().filter(**lookup).first()
 
     def check_change(self, instance, data) -> None:
         """Refuse a change the token's scopes do not cover (raises PermissionDenied)."""
@@ -120,7 +122,7 @@ class CreditorUpsert(Upsert):
     def check_change(self, instance, data) -> None:
         self.requisites_before = {k: getattr(instance, k, "") for k in REQUISITE_FIELDS} if instance else {}
         touched = [k for k in REQUISITE_FIELDS if k in data and self.requisites_before.get(k, "") != data[k]]
-        if touched and not self.request.auth.can_change_requisites:
+        if touched and not cast(ApiToken, self.request.auth).can_change_requisites:
             raise PermissionDenied(
                 f"Changing the payment requisites ({', '.join(touched)}) needs the «change bank requisites» scope."
             )
@@ -162,10 +164,11 @@ class OrganizationUpsert(Upsert):
         return {"data_as_of": timezone.now()}
 
     @extend_schema(responses={200: OK, 201: OK, **ERRORS})
-    def put(self, request, external_id: str):
+    def put(self, request: Request, external_id: str) -> Response:
         response = super().put(request, external_id)
-        if not self.scope.staff_wide:  # a claimed or unchanged client is linked too
-            Organization.objects.get(pk=response.data["id"]).creditors.add(self.scope.creditor_id)
+        creditor_id = self.scope.creditor_id  # None for a staff-wide token
+        if creditor_id is not None:  # a claimed or unchanged client is linked too
+            Organization.objects.get(pk=response.data["id"]).creditors.add(creditor_id)
         return response
 
 
@@ -207,7 +210,7 @@ class ScheduleReplace(ScopedAPIView):
     model = Contract
 
     @extend_schema(request=s.ScheduleSerializer, responses={200: OK, **ERRORS})
-    def put(self, request, external_id: str):
+    def put(self, request: Request, external_id: str) -> Response:
         contract = _contract(self, external_id)
         serializer = s.ScheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -219,7 +222,7 @@ class SchedulesBulk(ScopedAPIView):
     """POST /schedules/: the schedules of many contracts in one call (thousands of rows), all or nothing."""
 
     @extend_schema(request=s.SchedulesBulkSerializer, responses={200: OK, **ERRORS})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         serializer = s.SchedulesBulkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entries = serializer.validated_data["schedules"]
@@ -265,7 +268,7 @@ class PaymentsReceived(ScopedAPIView):
     it the portal pays the oldest due lines first. Every page, file and invoice changes at once."""
 
     @extend_schema(request=s.PaymentsSerializer, responses={200: OK, **ERRORS})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         serializer = s.PaymentsSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         rows = _with_contracts(serializer.validated_data["payments"], "payments", self.get_queryset(Contract))
@@ -283,7 +286,7 @@ class PaymentReversal(ScopedAPIView):
         parameters=[OpenApiParameter("contract", str, description="The contract's external id.")],
         responses={200: OK, **ERRORS},
     )
-    def post(self, request, external_id: str):
+    def post(self, request: Request, external_id: str) -> Response:
         _external_id(external_id)
         payment = self.get_queryset().filter(external_id=external_id)
         contract_ref = request.query_params.get("contract") or (
@@ -312,7 +315,7 @@ class PenaltiesPost(ScopedAPIView):
     """POST /penalties/: penalties (пени) by external id, with their basis; amount 0 removes one."""
 
     @extend_schema(request=s.PenaltiesSerializer, responses={200: OK, **ERRORS})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         serializer = s.PenaltiesSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         rows = _with_contracts(serializer.validated_data["penalties"], "penalties", self.get_queryset(Contract))
@@ -324,7 +327,7 @@ class AdjustmentsPost(ScopedAPIView):
     """POST /adjustments/: corrections of a contract's balance by external id; amount 0 removes one."""
 
     @extend_schema(request=s.AdjustmentsSerializer, responses={200: OK, **ERRORS})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         serializer = s.AdjustmentsSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         rows = _with_contracts(serializer.validated_data["adjustments"], "adjustments", self.get_queryset(Contract))
@@ -339,7 +342,7 @@ class DebtPut(ScopedAPIView):
     model = Contract
 
     @extend_schema(request=s.DebtSerializer, responses={200: OK, **ERRORS})
-    def put(self, request, external_id: str):
+    def put(self, request: Request, external_id: str) -> Response:
         contract = _contract(self, external_id)
         serializer = s.DebtSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -363,7 +366,7 @@ class BuyoutPut(ScopedAPIView):
     model = Contract
 
     @extend_schema(request=s.BuyoutSerializer, responses={200: OK, **ERRORS})
-    def put(self, request, external_id: str):
+    def put(self, request: Request, external_id: str) -> Response:
         contract = _contract(self, external_id)
         serializer = s.BuyoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -381,10 +384,11 @@ class DocumentUpload(ScopedAPIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(request={"multipart/form-data": s.DocumentUploadSerializer}, responses={200: OK, 201: OK, **ERRORS})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         key = request.headers.get("Idempotency-Key", "")[:128]
+        token = cast(ApiToken, request.auth)  # `TokenAuthentication` sets it
         if key:
-            done = IdempotentUpload.objects.filter(token=request.auth, key=key).select_related("document").first()
+            done = IdempotentUpload.objects.filter(token=token, key=key).select_related("document").first()
             if done:
                 return Response({"id": done.document_id, "external_id": done.document.external_id}, status=200)
         serializer = s.DocumentUploadSerializer(data=request.data, context=self.get_serializer_context())
@@ -407,7 +411,7 @@ class DocumentUpload(ScopedAPIView):
                 )[0]
                 Document.objects.filter(pk=document.pk).update(external_id=data["external_id"], title=data["title"])
                 if key:
-                    IdempotentUpload.objects.create(token=request.auth, key=key, document=document)
+                    IdempotentUpload.objects.create(token=token, key=key, document=document)
         except IntegrityError as exc:
             raise ValidationError({"external_id": "A document with this external id already exists."}) from exc
         except Exception as exc:
@@ -425,7 +429,7 @@ class EventFeed(ScopedAPIView):
         parameters=[OpenApiParameter("after", int), OpenApiParameter("limit", int)],
         responses={200: s.EventFeedSerializer, **ERRORS},
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         try:
             after = int(request.query_params.get("after", 0))
             limit = int(request.query_params.get("limit", 500))
@@ -455,7 +459,7 @@ class AppealStatus(ScopedAPIView):
     model = Appeal
 
     @extend_schema(request=s.StatusSerializer, responses={200: OK, **ERRORS})
-    def post(self, request, number: str):
+    def post(self, request: Request, number: str) -> Response:
         appeal = self.get_queryset(Appeal).filter(number=number).first() if len(number) <= 32 else None
         if appeal is None:
             raise NotFound(f"No request «{number}».")
@@ -479,7 +483,7 @@ class RegistrationStatus(ScopedAPIView):
     model = Registration
 
     @extend_schema(request=s.RegistrationStatusSerializer, responses={200: OK, **ERRORS})
-    def post(self, request, pk: int):
+    def post(self, request: Request, pk: int) -> Response:
         if pk >= 2**62 or not self.get_queryset(Registration).filter(pk=pk).exists():
             raise NotFound(f"No registration {pk}.")
         serializer = s.RegistrationStatusSerializer(data=request.data)

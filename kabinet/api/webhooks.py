@@ -67,12 +67,13 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """The same over TLS: the certificate is verified for the URL's name (SNI too)."""
 
     def __init__(self, host: str, port: int, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self._tls)
         self._address = address
 
-    def connect(self):
+    def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
 def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -27,6 +28,7 @@ from kabinet.appeals.models import (
     StaffNote,
 )
 from kabinet.core.files import check_upload
+from kabinet.core.net import Origin
 from kabinet.core.phones import format_phone
 from kabinet.documents.models import Document
 
@@ -63,8 +65,9 @@ class AgeFilter(admin.SimpleListFilter):
         return [("1", _("older than a day")), ("3", _("older than 3 days")), ("7", _("older than a week"))]
 
     def queryset(self, request, queryset):
-        if self.value() in {"1", "3", "7"}:
-            return queryset.filter(created_at__lt=timezone.now() - timedelta(days=int(self.value())))
+        days = self.value()
+        if days in {"1", "3", "7"}:
+            return queryset.filter(created_at__lt=timezone.now() - timedelta(days=int(days)))
         return queryset
 
 
@@ -88,8 +91,8 @@ class QueueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "open":
             return queryset.filter(status__in=OPEN_STATUSES)
-        if self.value():
-            return selectors.apply_queue(queryset, self.value(), request.user)
+        if queue := self.value():
+            return selectors.apply_queue(queryset, queue, request.user)
         return queryset
 
 
@@ -132,12 +135,12 @@ class AppealStaffForm(forms.ModelForm):
 
     class Meta:
         model = Appeal
-        fields = []
+        fields: list[str] = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = STAFF_TRANSITIONS.get(self.instance.status, set()) if self.instance.pk else set()
-        self.fields["new_status"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["new_status"]).choices = [("", "—")] + [
             (s.value, s.label) for s in AppealStatus if s.value in allowed
         ]
         self.fields["assignee"].initial = self.instance.assignee_id
@@ -149,7 +152,8 @@ class AppealStaffForm(forms.ModelForm):
         return uploaded
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         # Without JavaScript a chosen template is the message when none was typed.
         if data.get("reply_template") and not (data.get("comment") or "").strip():
             data["comment"] = data["reply_template"].body
@@ -296,7 +300,7 @@ class AppealAdmin(admin.ModelAdmin):
             appeal_ids=list(queryset.values_list("pk", flat=True)),
             assignee=request.user,
             staff=request.user,
-            request=request,
+            origin=Origin.of(request),
         )
         self.message_user(
             request, ngettext("%(n)d request assigned to you.", "%(n)d requests assigned to you.", done) % {"n": done}
@@ -305,7 +309,10 @@ class AppealAdmin(admin.ModelAdmin):
     @admin.action(description=_("Remove the assignee"))
     def unassign(self, request, queryset):
         done = services.appeal_assign(
-            appeal_ids=list(queryset.values_list("pk", flat=True)), assignee=None, staff=request.user, request=request
+            appeal_ids=list(queryset.values_list("pk", flat=True)),
+            assignee=None,
+            staff=request.user,
+            origin=Origin.of(request),
         )
         self.message_user(
             request,
@@ -317,7 +324,7 @@ class AppealAdmin(admin.ModelAdmin):
         try:
             if "assignee" in form.changed_data:
                 services.appeal_assign(
-                    appeal_ids=[obj.pk], assignee=data.get("assignee"), staff=request.user, request=request
+                    appeal_ids=[obj.pk], assignee=data.get("assignee"), staff=request.user, origin=Origin.of(request)
                 )
             if data.get("internal_note", "").strip():
                 services.appeal_staff_note(appeal_id=obj.pk, staff=request.user, body=data["internal_note"])
@@ -328,7 +335,7 @@ class AppealAdmin(admin.ModelAdmin):
                     actor=request.user,
                     comment=data.get("comment", ""),
                     answer_file=data.get("answer_file"),
-                    request=request,
+                    origin=Origin.of(request),
                 )
             elif data.get("comment") or data.get("answer_file"):
                 services.appeal_staff_comment(
@@ -336,7 +343,7 @@ class AppealAdmin(admin.ModelAdmin):
                     staff=request.user,
                     body=data.get("comment", ""),
                     answer_file=data.get("answer_file"),
-                    request=request,
+                    origin=Origin.of(request),
                 )
         except (services.TransitionRefused, ValidationError) as exc:
             messages.error(request, "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
@@ -346,7 +353,7 @@ class AppealAdmin(admin.ModelAdmin):
 class AppealStatusChangeAdmin(admin.ModelAdmin):
     """The history is written by services; staff read it here."""
 
-    list_display = ("appeal", "from_status", "to_status", "changed_by", "created_at")
+    list_display: tuple[str, ...] = ("appeal", "from_status", "to_status", "changed_by", "created_at")
     list_filter = ("to_status",)
     search_fields = ("appeal__number", "comment")
     date_hierarchy = "created_at"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -20,7 +22,7 @@ class AppealForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=255)
     phone = forms.CharField(label=_("Phone"), max_length=32, widget=forms.TextInput(attrs=PHONE_ATTRS))
     description = forms.CharField(label=_("Description"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
-    files = MultipleFileField(label=_("Attach documents"), required=False)
+    files = MultipleFileField(label=_("Attach documents"), required=False)  # type: ignore[assignment]  # a field, not BaseForm.files
 
     def __init__(self, *args, kind: str, contracts=(), topics=(), **kwargs):
         kwargs.setdefault("auto_id", "a-%s")
@@ -37,8 +39,12 @@ class AppealForm(forms.Form):
         )
         self.topics = {t.pk: t for t in topics}
         self.contracts = {c.pk: c for c in contracts}
-        self.fields["topic"].choices = [("", _("Choose the topic"))] + [(t.pk, t.name) for t in topics]
-        self.fields["contract"].choices = [("", _("Choose the contract"))] + [(c.pk, c.number) for c in contracts]
+        cast(forms.ChoiceField, self.fields["topic"]).choices = [("", _("Choose the topic"))] + [
+            (t.pk, t.name) for t in topics
+        ]
+        cast(forms.ChoiceField, self.fields["contract"]).choices = [("", _("Choose the contract"))] + [
+            (c.pk, c.number) for c in contracts
+        ]
         if kind == AppealKind.NEW_LEASING:
             del self.fields["topic"], self.fields["contract"], self.fields["files"]
         else:
@@ -51,7 +57,7 @@ class AppealForm(forms.Form):
     def selected_topic(self) -> AppealTopic | None:
         raw = self.data.get("topic") if self.is_bound else self.initial.get("topic")
         try:
-            return self.topics.get(int(raw))
+            return self.topics.get(int(raw or ""))
         except (TypeError, ValueError):
             return None
 
@@ -75,12 +81,14 @@ class AppealForm(forms.Form):
         return clean_phone_value(self.cleaned_data["phone"])
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         try:
             data["extra"] = clean_topic_fields(self.selected_topic(), self.data)
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
-                self._errors.setdefault(key, self.error_class()).extend(messages)
+                # Keys of the topic's own fields, not of this form: straight into the errors.
+                self._errors.setdefault(key, self.error_class()).extend(messages)  # type: ignore[attr-defined]
         if data.get("files"):
             try:
                 check_uploads(data["files"])
@@ -100,7 +108,9 @@ class AppealFilterForm(forms.Form):
     def __init__(self, *args, products=(), **kwargs):
         kwargs.setdefault("auto_id", "r-%s")
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = [("", _("All products"))] + [(p.pk, p.name) for p in products]
+        cast(forms.ChoiceField, self.fields["product"]).choices = [("", _("All products"))] + [
+            (p.pk, p.name) for p in products
+        ]
 
     def filters(self) -> dict:
         self.is_valid()
@@ -111,7 +121,7 @@ class AppealFilterForm(forms.Form):
 
 class AnswerForm(forms.Form):
     body = forms.CharField(label=_("Your answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
-    files = MultipleFileField(label=_("Files"), required=False)
+    files = MultipleFileField(label=_("Files"), required=False)  # type: ignore[assignment]  # a field, not BaseForm.files
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "answer-%s")

@@ -61,10 +61,15 @@ def queue_counts(user) -> dict[str, int]:
     """The work-queue counters in one query."""
     cutoff = overdue_before()
     moved = Coalesce("status_changed_at", "created_at")
-    return Appeal.objects.annotate(queue_moved_at=moved).aggregate(
-        new=Count("pk", filter=Q(status__in=QUEUE_NEW)),
-        in_progress=Count("pk", filter=Q(status__in=QUEUE_IN_PROGRESS)),
-        waiting=Count("pk", filter=Q(status__in=QUEUE_WAITING)),
-        overdue=Count("pk", filter=Q(status__in=QUEUE_NEW | QUEUE_IN_PROGRESS, queue_moved_at__lt=cutoff)),
-        mine=Count("pk", filter=Q(assignee=user, status__in=OPEN_STATUSES)),
+    # The lessor's staff work on the requests of every organization.
+    return (
+        Appeal.objects.unscoped()
+        .annotate(queue_moved_at=moved)
+        .aggregate(
+            new=Count("pk", filter=Q(status__in=QUEUE_NEW)),
+            in_progress=Count("pk", filter=Q(status__in=QUEUE_IN_PROGRESS)),
+            waiting=Count("pk", filter=Q(status__in=QUEUE_WAITING)),
+            overdue=Count("pk", filter=Q(status__in=QUEUE_NEW | QUEUE_IN_PROGRESS, queue_moved_at__lt=cutoff)),
+            mine=Count("pk", filter=Q(assignee=user, status__in=OPEN_STATUSES)),
+        )
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,10 +30,14 @@ from kabinet.audit.services import audit_record, record_event
 from kabinet.core import numbering
 from kabinet.core.files import clean_filename, sniff
 from kabinet.core.formatting import format_date, format_money
+from kabinet.core.net import Origin
 from kabinet.documents.models import Document
 from kabinet.documents.services import UploadInput, documents_upload
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
+
+if TYPE_CHECKING:
+    from kabinet.contracts.models import Contract
 
 
 class TransitionRefused(Exception):
@@ -77,7 +83,7 @@ def topic_field_display(spec: dict, value: str) -> str:
     return value
 
 
-def clean_topic_fields(topic: AppealTopic | None, raw: dict[str, str]) -> dict[str, str]:
+def clean_topic_fields(topic: AppealTopic | None, raw: Mapping[str, Any]) -> dict[str, str]:
     """Check the extra fields a topic asks for (staff define them in /admin/) and keep them as text."""
     if topic is None:
         return {}
@@ -120,14 +126,14 @@ class AppealInput:
     kind: str
     description: str
     topic: AppealTopic | None = None
-    contract: object | None = None
+    contract: Contract | None = None
     full_name: str = ""
     phone: str = ""
     data: dict = field(default_factory=dict)
     files: list = field(default_factory=list)
 
 
-def appeal_create(*, org, user, data: AppealInput, request=None) -> Appeal:
+def appeal_create(*, org, user, data: AppealInput, origin: Origin | None = None) -> Appeal:
     """Send a request: number it, keep its first history row and its attachments, all in one transaction."""
     if data.contract is not None and data.contract.organization_id != org.pk:
         raise ValidationError(_("It belongs to another organization."))
@@ -155,7 +161,7 @@ def appeal_create(*, org, user, data: AppealInput, request=None) -> Appeal:
                 org=org,
                 user=user,
                 files=data.files,
-                request=request,
+                origin=origin,
                 data=UploadInput(doc_type=_("Request attachment"), contract=data.contract, appeal=appeal),
             )
         record_event(
@@ -164,7 +170,7 @@ def appeal_create(*, org, user, data: AppealInput, request=None) -> Appeal:
             actor=user,
             obj=appeal,
             after={"kind": appeal.kind, "topic": appeal.topic_id},
-            request=request,
+            origin=origin,
             event="appeal.created",
             payload={
                 "number": appeal.number,
@@ -187,7 +193,7 @@ def appeal_change_status(
     comment: str = "",
     answer_file=None,
     actor_kind: str = AuditEvent.ActorKind.STAFF,
-    request=None,
+    origin: Origin | None = None,
 ) -> Appeal:
     """An explicit transition: lock the row, check the table, save, write history, notify on commit."""
     with transaction.atomic():
@@ -223,7 +229,7 @@ def appeal_change_status(
             obj=appeal,
             before={"status": previous},
             after={"status": to_status},
-            request=request,
+            origin=origin,
         )
         if not by_client:
             body = comment or (_("Please answer in the request.") if to_status in ASKS_CLIENT else "")
@@ -260,14 +266,16 @@ def _attach_answer(appeal: Appeal, uploaded, actor) -> Document:
     return document
 
 
-def appeal_withdraw(*, org, user, appeal_id: int, request=None) -> Appeal:
+def appeal_withdraw(*, org, user, appeal_id: int, origin: Origin | None = None) -> Appeal:
     appeal = Appeal.objects.for_org(org).get(pk=appeal_id)
     return appeal_change_status(
-        appeal_id=appeal.pk, to_status=AppealStatus.WITHDRAWN, actor=user, by_client=True, request=request
+        appeal_id=appeal.pk, to_status=AppealStatus.WITHDRAWN, actor=user, by_client=True, origin=origin
     )
 
 
-def appeal_staff_comment(*, appeal_id: int, staff, body: str, answer_file=None, request=None) -> AppealComment:
+def appeal_staff_comment(
+    *, appeal_id: int, staff, body: str, answer_file=None, origin: Origin | None = None
+) -> AppealComment:
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
         comment = AppealComment.objects.create(
@@ -288,12 +296,14 @@ def appeal_staff_comment(*, appeal_id: int, staff, body: str, answer_file=None, 
             actor=staff,
             actor_kind=AuditEvent.ActorKind.STAFF,
             obj=appeal,
-            request=request,
+            origin=origin,
         )
     return comment
 
 
-def appeal_client_answer(*, org, user, appeal_id: int, body: str, files: list, request=None) -> AppealComment:
+def appeal_client_answer(
+    *, org, user, appeal_id: int, body: str, files: list, origin: Origin | None = None
+) -> AppealComment:
     """The client answers what a status asks (a comment and files)."""
     with transaction.atomic():
         appeal = Appeal.objects.for_org(org).select_for_update().get(pk=appeal_id)
@@ -307,7 +317,7 @@ def appeal_client_answer(*, org, user, appeal_id: int, body: str, files: list, r
                 org=org,
                 user=user,
                 files=files,
-                request=request,
+                origin=origin,
                 data=UploadInput(doc_type=_("Request attachment"), contract=appeal.contract, appeal=appeal),
             )
         record_event(
@@ -315,7 +325,7 @@ def appeal_client_answer(*, org, user, appeal_id: int, body: str, files: list, r
             organization=org,
             actor=user,
             obj=appeal,
-            request=request,
+            origin=origin,
             event="appeal.answered",
             payload={"number": appeal.number, "body": body},
         )
@@ -323,14 +333,14 @@ def appeal_client_answer(*, org, user, appeal_id: int, body: str, files: list, r
 
 
 def kind_label(kind: str) -> str:
-    return AppealKind(kind).label
+    return str(AppealKind(kind).label)
 
 
 # Back-office work. Internal by design: the audit events below carry no organization, so the
 # client's «История изменений» (which lists its organization's events) never shows them.
 
 
-def appeal_assign(*, appeal_ids: list[int], assignee, staff, request=None) -> int:
+def appeal_assign(*, appeal_ids: list[int], assignee, staff, origin: Origin | None = None) -> int:
     """Give requests to a staff member (or to nobody with `assignee=None`)."""
     if assignee is not None and not assignee.is_staff:
         raise ValidationError(_("Only the lessor's staff can work on requests."))
@@ -347,7 +357,7 @@ def appeal_assign(*, appeal_ids: list[int], assignee, staff, request=None) -> in
                 obj=appeal,
                 before=before,
                 after={"assignee": str(assignee) if assignee else ""},
-                request=request,
+                origin=origin,
             )
     return len(appeals)
 
@@ -363,7 +373,7 @@ def appeal_staff_note(*, appeal_id: int, staff, body: str) -> StaffNote:
 BUYOUT_TOPIC = "Досрочный выкуп"
 
 
-def appeal_buyout_request(*, org, user, contract, quote, request=None) -> Appeal:
+def appeal_buyout_request(*, org, user, contract, quote, origin: Origin | None = None) -> Appeal:
     """«Запросить досрочный выкуп»: a contract appeal of the buyout topic with the books' quoted value."""
     topic = AppealTopic.objects.filter(kind=AppealKind.CONTRACT, name=BUYOUT_TOPIC).order_by("pk").first()
     if topic is None:
@@ -381,7 +391,7 @@ def appeal_buyout_request(*, org, user, contract, quote, request=None) -> Appeal
     return appeal_create(
         org=org,
         user=user,
-        request=request,
+        origin=origin,
         data=AppealInput(
             kind=AppealKind.CONTRACT,
             topic=topic,

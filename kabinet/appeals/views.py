@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,26 +21,27 @@ from kabinet.appeals.forms import AnswerForm, AppealFilterForm, AppealForm
 from kabinet.appeals.models import ASKS_CLIENT, WITHDRAWABLE, Appeal, AppealKind, AppealTopic
 from kabinet.contracts import ledger
 from kabinet.contracts.models import Contract
+from kabinet.core.access import OrgRequest, get_object_for_org, org_required
 from kabinet.core.files import serve_private_file
-from kabinet.core.models import get_object_for_org
-from kabinet.core.views import org_required, paginate
+from kabinet.core.models import HeldUpload
+from kabinet.core.net import Origin
+from kabinet.core.views import paginate
 from kabinet.core.xlsx import Column, xlsx_response
 from kabinet.creditors import header_cache
-from kabinet.creditors.selectors import current_creditor
 from kabinet.documents.held import KeptFiles
 from kabinet.documents.models import Document
 
 
-def _filtered_appeals(request):
+def _filtered_appeals(request: OrgRequest) -> tuple[AppealFilterForm, dict[str, Any], QuerySet[Appeal]]:
     """The list's filters from the URL, shared by the page and its Excel export."""
-    creditor = current_creditor(request)
+    creditor = request.creditor
     form = AppealFilterForm(request.GET or None, products=header_cache.products(creditor))
     filters = form.filters() if request.GET else {}
     return form, filters, selectors.appeal_list(request.org, **filters)
 
 
 @org_required
-def appeal_list(request):
+def appeal_list(request: OrgRequest) -> HttpResponse:
     """«Заявки» (§6): type, number and topic, description, date and time, status; filters; «Показать еще»."""
     form, filters, appeals = _filtered_appeals(request)
     page = paginate(request, appeals)
@@ -49,7 +54,7 @@ def appeal_list(request):
 
 
 @org_required
-def appeal_list_xlsx(request):
+def appeal_list_xlsx(request: OrgRequest) -> HttpResponseBase:
     """«Заявки» as Excel, with the filters of the page (staff notes and assignees are never in it)."""
     appeals = _filtered_appeals(request)[2].select_related("topic", "contract")
     limit = settings.EXPORT_MAX_ROWS
@@ -69,8 +74,8 @@ def appeal_list_xlsx(request):
             (
                 a.number,
                 a.get_kind_display(),
-                a.topic.name if a.topic_id else "",
-                a.contract.number if a.contract_id else "",
+                a.topic.name if a.topic else "",
+                a.contract.number if a.contract else "",
                 a.description,
                 a.created_at,
                 a.get_status_display(),
@@ -80,7 +85,9 @@ def appeal_list_xlsx(request):
     )
 
 
-def _form(request, kind: str, data=None, files=None):
+def _form(
+    request: OrgRequest, kind: str, data: QueryDict | None = None, files: MultiValueDict | None = None
+) -> AppealForm:
     contracts = list(Contract.objects.for_org(request.org).only("id", "number", "product_id").order_by("number"))
     topics = list(AppealTopic.objects.filter(kind=kind, is_active=True).order_by("position", "name"))
     initial = {}
@@ -91,7 +98,7 @@ def _form(request, kind: str, data=None, files=None):
             initial[key] = request.GET[key]
     if data is None and request.GET.get("refresh"):
         # The topic changed: the form is drawn again with what was typed, without errors.
-        initial.update({k: v for k, v in request.GET.items() if k not in ("kind", "refresh")})
+        initial.update({k: v for k, v in request.GET.dict().items() if k not in ("kind", "refresh")})
     return AppealForm(data, files, kind=kind, contracts=contracts, topics=topics, initial=initial)
 
 
@@ -100,7 +107,7 @@ DIALOG_TARGET = "appeal-modal-body"
 
 
 @org_required
-def appeal_new(request):
+def appeal_new(request: OrgRequest) -> HttpResponse:
     """The forms of «Заявка на новый лизинг», «Обращение по договору», «Обращение по страхованию»; without a
     type, the choice of the three. In a dialog (htmx) or as a page."""
     kind = request.GET.get("kind", "")
@@ -117,7 +124,7 @@ def appeal_new(request):
                 appeal = services.appeal_create(
                     org=request.org,
                     user=request.user,
-                    request=request,
+                    origin=Origin.of(request),
                     data=services.AppealInput(
                         kind=kind,
                         description=data["description"],
@@ -165,11 +172,18 @@ def appeal_new(request):
 
 
 @org_required
-def appeal_detail(request, pk: int):
+def appeal_detail(request: OrgRequest, pk: int) -> HttpResponse:
     return _detail_page(request, pk)
 
 
-def _detail_page(request, pk: int, *, answer_form=None, kept_files=(), status: int = 200):
+def _detail_page(
+    request: OrgRequest,
+    pk: int,
+    *,
+    answer_form: AnswerForm | None = None,
+    kept_files: Sequence[HeldUpload] = (),
+    status: int = 200,
+) -> HttpResponse:
     appeal = get_object_for_org(
         Appeal.objects.select_related("topic", "contract", "product", "created_by"), request.org, pk=pk
     )
@@ -204,10 +218,10 @@ def _detail_page(request, pk: int, *, answer_form=None, kept_files=(), status: i
 
 @org_required
 @require_POST
-def appeal_withdraw(request, pk: int):
+def appeal_withdraw(request: OrgRequest, pk: int) -> HttpResponse:
     appeal = get_object_for_org(Appeal, request.org, pk=pk)
     try:
-        services.appeal_withdraw(org=request.org, user=request.user, appeal_id=appeal.pk, request=request)
+        services.appeal_withdraw(org=request.org, user=request.user, appeal_id=appeal.pk, origin=Origin.of(request))
     except services.TransitionRefused as exc:
         messages.error(request, str(exc))
     else:
@@ -217,7 +231,7 @@ def appeal_withdraw(request, pk: int):
 
 @org_required
 @require_POST
-def appeal_answer(request, pk: int):
+def appeal_answer(request: OrgRequest, pk: int) -> HttpResponse:
     appeal = get_object_for_org(Appeal, request.org, pk=pk)
     form = AnswerForm(request.POST, request.FILES)
     kept = KeptFiles(request, form)
@@ -229,7 +243,7 @@ def appeal_answer(request, pk: int):
                 appeal_id=appeal.pk,
                 body=form.cleaned_data["body"],
                 files=kept.files(form.cleaned_data["files"]),
-                request=request,
+                origin=Origin.of(request),
             )
         except services.TransitionRefused as exc:
             messages.error(request, str(exc))
@@ -247,7 +261,7 @@ def appeal_answer(request, pk: int):
 
 @org_required
 @require_POST
-def buyout_request(request, contract_id: int):
+def buyout_request(request: OrgRequest, contract_id: int) -> HttpResponse:
     """«Запросить досрочный выкуп» on the contract card: the value for the picked date goes with the request."""
     contract = get_object_for_org(Contract, request.org, pk=contract_id)
     today = timezone.localdate()
@@ -259,15 +273,15 @@ def buyout_request(request, contract_id: int):
     if quote is None:
         raise Http404
     appeal = services.appeal_buyout_request(
-        org=request.org, user=request.user, contract=contract, quote=quote, request=request
+        org=request.org, user=request.user, contract=contract, quote=quote, origin=Origin.of(request)
     )
     messages.success(request, _("Request %(number)s is sent.") % {"number": appeal.number})
     return redirect("appeals:detail", pk=appeal.pk)
 
 
 @org_required
-def template_download(request, pk: int):
+def template_download(request: OrgRequest, pk: int) -> HttpResponseBase:
     topic = get_object_or_404(AppealTopic.objects.exclude(template=""), pk=pk, is_active=True)
-    name = topic.template.name.rsplit("/", 1)[-1]
+    name = (topic.template.name or "").rsplit("/", 1)[-1]
     extension = name.rsplit(".", 1)[-1] if "." in name else "pdf"
     return serve_private_file(topic.template, f"{topic.name}.{extension}")

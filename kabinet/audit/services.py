@@ -6,7 +6,7 @@ from django.db import transaction
 
 from kabinet.audit.models import ApiEvent, AuditEvent
 from kabinet.audit.signals import event_recorded
-from kabinet.core.net import client_ip, user_agent
+from kabinet.core.net import Origin, client_ip, user_agent
 
 
 def audit_record(
@@ -18,12 +18,18 @@ def audit_record(
     obj=None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    origin: Origin | None = None,
     request=None,
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it describes; a change the
-    accounting system hears of too (the feed, webhooks) goes through `record_event` instead."""
-    ip = client_ip(request) if request is not None else None
-    agent = user_agent(request) if request is not None else ""
+    accounting system hears of too (the feed, webhooks) goes through `record_event` instead.
+
+    `origin` is where the change came from (the client's address and browser); the sign-in flows of
+    `accounts` and onboarding pass their `request` instead."""
+    if origin is None and request is not None:
+        origin = Origin(ip=client_ip(request), user_agent=user_agent(request))
+    ip = origin.ip if origin is not None else None
+    agent = origin.user_agent if origin is not None else ""
     return AuditEvent.objects.create(
         organization=organization,
         actor=actor if (actor is not None and actor.is_authenticated) else None,
@@ -48,6 +54,7 @@ def record_event(
     obj=None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    origin: Origin | None = None,
     request=None,
     event: str = "",
     payload: dict[str, Any] | None = None,
@@ -71,6 +78,7 @@ def record_event(
                 obj=obj,
                 before=before,
                 after=after,
+                origin=origin,
                 request=request,
             )
             if action

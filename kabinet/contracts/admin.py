@@ -14,6 +14,7 @@ from kabinet.contracts.models import (
     ScheduledPayment,
 )
 from kabinet.contracts.services import contract_status_changed
+from kabinet.core.net import Origin
 
 
 class LeasedItemInline(admin.TabularInline):
@@ -41,7 +42,7 @@ class ContractAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "status" in form.changed_data:
-            contract_status_changed(contract=obj, actor=request.user, request=request)
+            contract_status_changed(contract=obj, actor=request.user, origin=Origin.of(request))
 
     def save_formset(self, request, form, formset, change):
         # Child rows carry the organization of their contract (tenant key on every row).

@@ -13,7 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from kabinet.contracts import ledger
 from kabinet.contracts.exports import payments_ics
 from kabinet.contracts.models import CalendarFeed
-from kabinet.core.views import org_required
+from kabinet.core.access import OrgRequest, org_required
 from kabinet.organizations.models import Membership
 
 SESSION_KEY = "kabinet_calendar_feed_url"
@@ -55,7 +55,7 @@ def feed_revoke(*, user, org) -> int:
 
 
 @org_required
-def subscription(request):
+def subscription(request: OrgRequest) -> HttpResponse:
     """«Подписка на календарь платежей»: make, replace or end the secret address."""
     live = CalendarFeed.objects.filter(user=request.user, organization=request.org, revoked_at__isnull=True).first()
     return render(
@@ -67,7 +67,7 @@ def subscription(request):
 
 @org_required
 @require_POST
-def subscription_issue(request):
+def subscription_issue(request: OrgRequest) -> HttpResponse:
     token = feed_issue(user=request.user, org=request.org)
     # Shown once on the next page (only the hash is kept).
     request.session[SESSION_KEY] = feed_url(token)
@@ -76,12 +76,12 @@ def subscription_issue(request):
 
 @org_required
 @require_POST
-def subscription_revoke(request):
+def subscription_revoke(request: OrgRequest) -> HttpResponse:
     feed_revoke(user=request.user, org=request.org)
     return redirect("contracts:calendar_subscription")
 
 
-def feed(request, token: str):
+def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The feed itself: no session; the secret decides. Reading it writes nothing."""
     if request.method not in ("GET", "HEAD"):
         raise Http404
@@ -92,9 +92,11 @@ def feed(request, token: str):
     )
     if found is None or not found.user.is_active:
         raise Http404
-    if not Membership.objects.filter(
-        user_id=found.user_id, organization_id=found.organization_id, status=Membership.Status.ACTIVE
-    ).exists():
+    if not (
+        Membership.objects.for_org_id(found.organization_id)
+        .filter(user_id=found.user_id, status=Membership.Status.ACTIVE)
+        .exists()
+    ):
         raise Http404
     org = found.organization
     content = payments_ics(

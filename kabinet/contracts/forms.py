@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +24,9 @@ class ContractFilterForm(forms.Form):
 
     def __init__(self, *args, products=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = [("", _("All types"))] + [(p.pk, p.name) for p in products]
+        cast(forms.ChoiceField, self.fields["product"]).choices = [("", _("All types"))] + [
+            (p.pk, p.name) for p in products
+        ]
 
     def filters(self) -> dict:
         self.is_valid()

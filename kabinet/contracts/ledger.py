@@ -83,11 +83,13 @@ Public API (names are stable; other apps — invoices, the reconciliation statem
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import (
@@ -157,13 +159,13 @@ class Charge:
 class Credit:
     kind: str  # PAYMENT or ADJUSTMENT
     id: int
-    date: date
+    date: datetime.date  # (the field's name hides the type inside the class)
     amount: Decimal
-    reversed_on: date | None = None
+    reversed_on: datetime.date | None = None
     explicit: list[tuple[str, int, Decimal]] = field(default_factory=list)  # (charge kind, charge id, amount)
     unallocated: Decimal = ZERO
 
-    def counts_on(self, on: date | None) -> bool:
+    def counts_on(self, on: datetime.date | None) -> bool:
         if on is None:
             return self.reversed_on is None
         return self.date <= on and (self.reversed_on is None or self.reversed_on > on)
@@ -202,12 +204,12 @@ def allocate(charges: list[Charge], credits: list[Credit], *, on: date | None = 
     for credit in live:
         remaining = credit.amount
         for kind, charge_id, amount in credit.explicit:
-            charge = by_key.get((kind, charge_id))
-            if charge is None:
+            explicit_charge = by_key.get((kind, charge_id))
+            if explicit_charge is None:
                 continue  # the line is gone: its money goes back to the pool
-            take = min(amount, charge.outstanding, remaining)
+            take = min(amount, explicit_charge.outstanding, remaining)
             if take > 0:
-                pay(credit, charge, take)
+                pay(credit, explicit_charge, take)
                 remaining -= take
         left[(credit.kind, credit.id)] = remaining
     for credit in live:
@@ -410,9 +412,9 @@ def _apply(inputs: _Inputs, allocated: Allocated, today: date) -> None:
         penalty.paid_amount, penalty.is_paid = charge.paid, charge.outstanding == 0
         penalty.outstanding = charge.outstanding
     for adjustment in inputs.adjustments:
-        charge = state.get((ADJUSTMENT, adjustment.pk))
-        adjustment.paid_amount = charge.paid if charge else ZERO
-        adjustment.is_paid = charge is None or charge.outstanding == 0
+        found = state.get((ADJUSTMENT, adjustment.pk))
+        adjustment.paid_amount = found.paid if found else ZERO
+        adjustment.is_paid = found is None or found.outstanding == 0
     splits = allocated.splits
     for payment in inputs.payments:
         payment.splits = splits.get((PAYMENT, payment.pk), [])
@@ -778,7 +780,8 @@ def org_debt(
     # Rows written around the services have no copy yet: those (only) are computed from the ledger.
     uncopied = [pk for pk, book in books.items() if _copied_books_check(book) is None]
     inputs = load(org.pk, uncopied) if uncopied else {}
-    rows, books_only = [], []
+    rows: list[ContractDebt] = []
+    books_only: list[ContractDebt] = []
     for contract in contracts:
         lines = lines_of[contract.pk]
         book = books.get(contract.pk)
@@ -850,15 +853,15 @@ def with_next_payment(org, contracts: list[Contract], *, today: date | None = No
         for row in Contract.objects.for_org(org)
         .filter(pk__in=[c.pk for c in contracts])
         .annotate(
-            next_due_date=Subquery(next_payment.values("due_date")[:1]),
+            next_line_due=Subquery(next_payment.values("due_date")[:1]),
             next_line_amount=Subquery(next_payment.values("amount")[:1]),
             next_line_paid=Subquery(next_payment.values("paid_amount")[:1]),
         )
-        .values("pk", "next_due_date", "next_line_amount", "next_line_paid")
+        .values("pk", "next_line_due", "next_line_amount", "next_line_paid")
     }
     for contract in contracts:
-        row = found.get(contract.pk, {})
-        contract.next_due_date = row.get("next_due_date")
+        row: Mapping[str, Any] = found.get(contract.pk, {})
+        contract.next_due_date = row.get("next_line_due")
         amount, paid = row.get("next_line_amount"), row.get("next_line_paid")
         contract.next_amount = amount - (paid or ZERO) if amount is not None else None
     return contracts

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import TypedDict
 
@@ -42,6 +43,10 @@ class Contract(OrgOwned):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     external_id = models.CharField(_("external id"), max_length=64, null=True, blank=True, unique=True)
+
+    # Set on the instances a page shows (not columns): `ledger.with_next_payment`.
+    next_due_date: date | None
+    next_amount: Decimal | None
 
     class Meta:
         verbose_name = _("contract")
@@ -120,6 +125,8 @@ class ScheduledPayment(OrgOwned):
     paid_date = models.DateField(_("paid on"), null=True, blank=True)
     is_paid = models.BooleanField(_("paid in full"), default=False)
 
+    status: str  # set in memory by the ledger (`ledger._status`), not a column
+
     class Meta:
         verbose_name = _("scheduled payment")
         verbose_name_plural = _("scheduled payments")
@@ -179,6 +186,10 @@ class PaymentReceived(OrgOwned):
     reversed_on = models.DateField(_("reversed on"), null=True, blank=True)
     reversal_document = models.CharField(_("reversal document"), max_length=64, blank=True)
 
+    # Set in memory by the ledger, not columns: how the payment was split, and what is left of it.
+    splits: list[tuple[str, int, Decimal]]
+    unallocated: Decimal
+
     class Meta:
         verbose_name = _("payment received")
         verbose_name_plural = _("payments received")
@@ -229,6 +240,8 @@ class Penalty(BooksCharge):
         blank=True,
         related_name="penalties",
     )
+
+    outstanding: Decimal  # set in memory by the ledger, not a column
 
     class Meta(BooksCharge.Meta):
         verbose_name = _("penalty")

@@ -7,7 +7,8 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from kabinet.contracts.models import Contract, LeasedItem
+from kabinet.contracts.models import Contract, InsurancePolicy, LeasedItem
+from kabinet.core.access import get_object_for_org
 from kabinet.core.formatting import plate_key
 
 
@@ -45,3 +46,25 @@ def contract_list(org, creditor, *, product_id: int | None = None, status: str =
 def data_as_of(org) -> date | None:
     """The date the accounting system last updated this organization's data (set by every import)."""
     return timezone.localdate(org.data_as_of) if org.data_as_of else None
+
+
+def contract_card(org, pk: int) -> Contract:
+    """One contract of the organization with its product and creditor (the card, its exports); 404 otherwise."""
+    return get_object_for_org(Contract.objects.select_related("product", "product__creditor"), org, pk=pk)
+
+
+def contract_label(org, pk: int) -> Contract:
+    """One contract of the organization with only its number read (a filter's label); 404 otherwise."""
+    return get_object_for_org(Contract.objects.only("pk", "organization_id", "number"), org, pk=pk)
+
+
+def items_count(org, contract: Contract) -> int:
+    return LeasedItem.objects.for_org(org).filter(contract=contract).count()
+
+
+def contract_items(org, contract: Contract) -> QuerySet[LeasedItem]:
+    return LeasedItem.objects.for_org(org).filter(contract=contract).order_by("make", "model", "pk")
+
+
+def insurance_policies(org, contract: Contract) -> QuerySet[InsurancePolicy]:
+    return InsurancePolicy.objects.for_org(org).filter(contract=contract).order_by("-start_date", "pk")

@@ -24,12 +24,13 @@ from kabinet.contracts.models import (
 )
 from kabinet.core.formatting import format_date, format_money
 from kabinet.core.money import vat_included
+from kabinet.core.net import Origin
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
 from kabinet.organizations.models import Organization
 
 
-def contract_status_changed(*, contract: Contract, actor=None, request=None) -> None:
+def contract_status_changed(*, contract: Contract, actor=None, origin: Origin | None = None) -> None:
     with transaction.atomic():
         audit_record(
             action="contract_status_changed",
@@ -38,7 +39,7 @@ def contract_status_changed(*, contract: Contract, actor=None, request=None) -> 
             actor_kind="staff",
             obj=contract,
             after={"status": contract.status},
-            request=request,
+            origin=origin,
         )
         notify_members(
             org=contract.organization,
@@ -126,10 +127,10 @@ def ledger_recompute(*, org_id: int, contract_ids: list[int]) -> None:
                 penalty.paid_amount, penalty.is_paid = charge.paid, charge.outstanding == 0
                 changed[Penalty].append(penalty)
         for adjustment in contract_inputs.adjustments:
-            charge = state.get((ledger.ADJUSTMENT, adjustment.pk))
-            values = (charge.paid, charge.outstanding == 0) if charge else (Decimal("0"), True)
-            if (adjustment.paid_amount, adjustment.is_paid) != values:
-                adjustment.paid_amount, adjustment.is_paid = values
+            found = state.get((ledger.ADJUSTMENT, adjustment.pk))
+            paid_values = (found.paid, found.outstanding == 0) if found else (Decimal("0"), True)
+            if (adjustment.paid_amount, adjustment.is_paid) != paid_values:
+                adjustment.paid_amount, adjustment.is_paid = paid_values
                 changed[Adjustment].append(adjustment)
         debt = books.get(contract_id)
         if debt is not None:
@@ -288,10 +289,10 @@ def schedules_replace(items: list[tuple[Contract, list[dict]]]) -> dict:
     with transaction.atomic():
         list(Contract.objects.select_for_update().filter(pk__in=contract_ids).values_list("pk", flat=True))
         existing: dict[int, dict[int, tuple]] = {}
-        for row in ScheduledPayment.objects.filter(contract_id__in=contract_ids).values_list(
+        for stored in ScheduledPayment.objects.filter(contract_id__in=contract_ids).values_list(
             "pk", "contract_id", "number", "due_date", "amount", "vat_rate", "external_id", "is_paid", "paid_amount"
         ):
-            existing.setdefault(row[1], {})[row[2]] = row
+            existing.setdefault(stored[1], {})[stored[2]] = stored
         changed: list[tuple] = []
         new: list[ScheduledPayment] = []
         removed: list[int] = []

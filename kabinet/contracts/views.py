@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 from django.conf import settings
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,21 +14,20 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.contracts import exports, ledger, selectors
 from kabinet.contracts.forms import ContractFilterForm
-from kabinet.contracts.models import Contract, InsurancePolicy, LeasedItem
+from kabinet.contracts.models import Contract
+from kabinet.core.access import OrgRequest, org_required
 from kabinet.core.files import bytes_response
-from kabinet.core.models import get_object_for_org
-from kabinet.core.views import org_required, page_numbers, paginate
+from kabinet.core.views import page_numbers, paginate
 from kabinet.core.xlsx import Column, xlsx_response
 from kabinet.creditors import header_cache
-from kabinet.creditors.models import LeasingRulesEdition
-from kabinet.creditors.selectors import current_creditor, section_filter
+from kabinet.creditors.selectors import rules_editions, section_filter
 
 CALENDAR_STEP = 10
 DEBT_STEP = 10
 
 
 @org_required
-def dashboard(request):
+def dashboard(request: OrgRequest) -> HttpResponse:
     """«Главная»: the payment calendar and the overdue debt's contracts, each in keyset pages of ten
     («Показать еще» appends the next page in place with htmx; without JS it is a plain link)."""
     creditor = section_filter(request)
@@ -35,14 +37,14 @@ def dashboard(request):
         return render(request, "contracts/dashboard.html#debt-more", {"debt": debt})
     after = request.GET.get("after", "")[:40]
     page = ledger.calendar_page(request.org, creditor, after=after, limit=CALENDAR_STEP)
-    context = {
+    context: dict[str, Any] = {
         "payments": page.rows,
         "next_cursor": page.next_cursor,
         "section": "dashboard",
     }
     if request.htmx and after:
         return render(request, "contracts/dashboard.html#calendar-more", context)
-    section = current_creditor(request)
+    section = request.creditor
     context.update(
         data_as_of=selectors.data_as_of(request.org),
         debt=ledger.org_debt(request.org, creditor, after=debt_after, limit=DEBT_STEP),
@@ -53,22 +55,22 @@ def dashboard(request):
             ("contract", _("Contract appeal"), _("Service of current contracts")),
             ("insurance", _("Insurance appeal"), _("Service of current contracts")),
         ],
-        rules=list(LeasingRulesEdition.objects.filter(creditor=section).order_by("-effective_from")) if section else [],
+        rules=list(rules_editions(section)) if section else [],
     )
     return render(request, "contracts/dashboard.html", context)
 
 
-def _filtered_contracts(request):
+def _filtered_contracts(request: OrgRequest) -> tuple[ContractFilterForm, dict[str, Any], QuerySet[Contract]]:
     """The list's filters from the URL, shared by the page and its Excel export."""
     creditor = section_filter(request)
-    products = header_cache.products(current_creditor(request))
+    products = header_cache.products(request.creditor)
     form = ContractFilterForm(request.GET or None, products=products)
     filters = form.filters() if request.GET else {"q": "", "product_id": None, "status": ""}
     return form, filters, selectors.contract_list(request.org, creditor, **filters)
 
 
 @org_required
-def contract_list(request):
+def contract_list(request: OrgRequest) -> HttpResponse:
     """«Договоры»: status, number, type, next payment, amount; filters, search, pages in the URL."""
     form, filters, contracts = _filtered_contracts(request)
     page = paginate(request, contracts, deferred=True)
@@ -89,7 +91,7 @@ EXPORT_CHUNK = 500
 
 
 @org_required
-def contract_list_xlsx(request):
+def contract_list_xlsx(request: OrgRequest) -> HttpResponseBase:
     """«Договоры» as Excel, with the filters of the page (a GET that writes nothing)."""
     _form, _filters, contracts = _filtered_contracts(request)
     limit = settings.EXPORT_MAX_ROWS
@@ -121,7 +123,7 @@ def contract_list_xlsx(request):
     )
 
 
-def _contract_rows(request, contracts):
+def _contract_rows(request: OrgRequest, contracts: list[Contract]) -> Iterator[tuple[Any, ...]]:
     for c in ledger.with_next_payment(request.org, contracts):
         yield (
             c.number,
@@ -145,12 +147,12 @@ TABS = {
 # The documents tabs are drawn by kabinet.documents.views.contract_documents_tab (a floor above), on this card.
 
 
-def card_contract(request, pk: int) -> Contract:
-    return get_object_for_org(Contract.objects.select_related("product", "product__creditor"), request.org, pk=pk)
+def card_contract(request: OrgRequest, pk: int) -> Contract:
+    return selectors.contract_card(request.org, pk)
 
 
 @org_required
-def contract_detail(request, pk: int, tab: str = "main"):
+def contract_detail(request: OrgRequest, pk: int, tab: str = "main") -> HttpResponse:
     """The contract card (§5.2): tabs above (each an htmx fragment with its own URL), the schedule below."""
     if tab not in TABS:
         raise Http404
@@ -158,20 +160,16 @@ def contract_detail(request, pk: int, tab: str = "main"):
     context = card_context(request, contract, tab)
     if tab == "main":
         context["ledger"] = ledger.contract_card(contract, today=context["today"])
-        context["items_count"] = LeasedItem.objects.for_org(request.org).filter(contract=contract).count()
+        context["items_count"] = selectors.items_count(request.org, contract)
         context.update(_buyout(request, contract, context["today"]))
     elif tab == "items":
-        context["items"] = (
-            LeasedItem.objects.for_org(request.org).filter(contract=contract).order_by("make", "model", "pk")
-        )
+        context["items"] = selectors.contract_items(request.org, contract)
     elif tab == "insurance":
-        context["policies"] = (
-            InsurancePolicy.objects.for_org(request.org).filter(contract=contract).order_by("-start_date", "pk")
-        )
+        context["policies"] = selectors.insurance_policies(request.org, contract)
     return card_response(request, contract, context)
 
 
-def card_context(request, contract: Contract, tab: str) -> dict:
+def card_context(request: OrgRequest, contract: Contract, tab: str) -> dict[str, Any]:
     """What every tab of the card needs (the tab's own rows are added by its view)."""
     return {
         "contract": contract,
@@ -184,7 +182,7 @@ def card_context(request, contract: Contract, tab: str) -> dict:
     }
 
 
-def card_response(request, contract: Contract, context: dict):
+def card_response(request: OrgRequest, contract: Contract, context: dict[str, Any]) -> HttpResponse:
     """The tab alone for htmx, else the whole card with the schedule below it."""
     if request.htmx and not request.htmx.boosted:
         return render(request, "contracts/contract_detail.html#tab", context)
@@ -195,7 +193,7 @@ def card_response(request, contract: Contract, context: dict):
     return render(request, "contracts/contract_detail.html", context)
 
 
-def _buyout(request, contract, today) -> dict:
+def _buyout(request: OrgRequest, contract: Contract, today: date) -> dict[str, Any]:
     """Early buyout on the card: the value for the date the client picks (today by default)."""
     try:
         day = date.fromisoformat(request.GET.get("buyout_on", ""))
@@ -206,7 +204,7 @@ def _buyout(request, contract, today) -> dict:
 
 
 @org_required
-def schedule_xlsx(request, pk: int):
+def schedule_xlsx(request: OrgRequest, pk: int) -> HttpResponse:
     contract = card_contract(request, pk)
     content = exports.schedule_xlsx(contract, ledger.contract_ledger(contract))
     filename = _("Schedule %(number)s.xlsx") % {"number": contract.number}
@@ -214,7 +212,7 @@ def schedule_xlsx(request, pk: int):
 
 
 @org_required
-def schedule_ics(request, pk: int):
+def schedule_ics(request: OrgRequest, pk: int) -> HttpResponse:
     contract = card_contract(request, pk)
     card = ledger.contract_ledger(contract)
     if not card.unpaid_lines:

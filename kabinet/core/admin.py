@@ -51,7 +51,7 @@ class TaskResultAdmin(DBTaskResultAdmin):
     """django-tasks-db's admin with Russian column names and statuses."""
 
     list_display = ("id", "task_title", "status_label", "enqueued", "started", "finished", "priority_value", "queue")
-    list_filter = ()
+    list_filter = ()  # type: ignore[assignment]  # none, where the base has three
     fields = readonly_fields = (
         "id",
         "task_title",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
@@ -168,7 +169,13 @@ def _formatted_column(opts, name: str):
     return _FORMATTED_COLUMNS[key]
 
 
-class GrammarMixin:
+if TYPE_CHECKING:
+    _AdminBase = admin.ModelAdmin
+else:  # a mixin at run time, checked as the ModelAdmin it is mixed into
+    _AdminBase = object
+
+
+class GrammarMixin(_AdminBase):
     """Titles and success messages with the right case and gender (see the module docstring); phone
     and money columns written the portal's way."""
 
@@ -210,7 +217,7 @@ class GrammarMixin:
     def _replacing_success(self, request, replacement):
         """Run Django's response code, swapping its success message for `replacement`."""
         original = self.message_user
-        sent = []
+        sent: list[bool] = []
 
         def capture(req, message, level=messages.INFO, *args, **kwargs):
             if level == messages.SUCCESS and not sent:
@@ -218,7 +225,7 @@ class GrammarMixin:
                 return original(req, replacement, messages.SUCCESS)
             return original(req, message, level, *args, **kwargs)
 
-        self.message_user = capture
+        self.message_user = capture  # type: ignore[method-assign,assignment]  # this request only; removed below
         try:
             yield
         finally:
@@ -242,16 +249,13 @@ class GrammarMixin:
             return super().response_delete(request, obj_display, obj_id)
 
 
+@admin.action(permissions=["delete"], description=_("Delete the selected records"))
 def delete_selected(modeladmin, request, queryset):
     """Django's «delete selected», with the count said in the right word form."""
     count = queryset.count()
     text = ngettext("%(count)d record deleted.", "%(count)d records deleted.", count) % {"count": count}
     with modeladmin._replacing_success(request, text):
         return django_delete_selected(modeladmin, request, queryset)
-
-
-delete_selected.allowed_permissions = ("delete",)
-delete_selected.short_description = _("Delete the selected records")
 
 
 class KabinetAdminSite(admin.AdminSite):

@@ -13,23 +13,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from kabinet.core.models import NotInOrganization
+from kabinet.core.access import NotInOrganization
 
 
 def _owning_membership(request: HttpRequest, exception: Exception | None) -> Any | None:
     """The user's other organization that owns the object looked up, if any (never a stranger's)."""
     if not isinstance(exception, NotInOrganization):
         return None
-    memberships = [
-        m for m in getattr(request, "memberships", []) if m.organization_id != getattr(request.org, "pk", None)
-    ]
+    current = getattr(request, "org", None)
+    memberships = [m for m in getattr(request, "memberships", []) if m.organization_id != getattr(current, "pk", None)]
     if not memberships:
         return None
     try:
+        manager: Any = exception.model._default_manager
         owner_id = (
-            exception.model._default_manager.filter(
-                organization_id__in=[m.organization_id for m in memberships], **exception.lookup
-            )
+            manager.unscoped()  # scoped by the user's own other organizations
+            .filter(organization_id__in=[m.organization_id for m in memberships], **exception.lookup)
             .values_list("organization_id", flat=True)
             .first()
         )

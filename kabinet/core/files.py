@@ -17,10 +17,12 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
@@ -118,9 +120,11 @@ def check_uploads(files: Iterable) -> list[str]:
 
 # --- out --------------------------------------------------------------------------------------------
 
+R = TypeVar("R", bound=HttpResponseBase)
 
-def _secure(response: HttpResponse, filename: str, *, inline: bool = False) -> HttpResponse:
-    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+
+def _secure(response: R, filename: str, *, inline: bool = False) -> R:
+    response["Content-Disposition"] = content_disposition_header(not inline, filename) or ""
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -130,7 +134,7 @@ def bytes_response(content: bytes, filename: str, content_type: str, *, inline: 
     return _secure(HttpResponse(content, content_type=content_type), filename, inline=inline)
 
 
-def serve_private_file(file, filename: str, content_type: str = "application/octet-stream") -> HttpResponse:
+def serve_private_file(file, filename: str, content_type: str = "application/octet-stream") -> HttpResponseBase:
     mode = settings.PRIVATE_FILES_DELIVERY
     if mode == "x-accel":
         response = HttpResponse(content_type=content_type)
@@ -147,5 +151,4 @@ def serve_private_file(file, filename: str, content_type: str = "application/oct
             expire=60,
         )
         return _secure(HttpResponseRedirect(url), filename)
-    response = FileResponse(file.open("rb"), content_type=content_type)
-    return _secure(response, filename)
+    return _secure(FileResponse(file.open("rb"), content_type=content_type), filename)

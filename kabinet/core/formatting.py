@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Value
+from django.db.models import Expression, F, Value
 from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ def format_money(value: Decimal | int | float | None, currency: str = "₽") -> 
     amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     sign = "−" if amount < 0 else ""
     whole, _, frac = f"{abs(amount):.2f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -51,10 +51,11 @@ def format_date(value: dt.date | dt.datetime | str | None) -> str:
     if value in (None, ""):
         return ""
     if isinstance(value, str):
+        text = value
         try:
-            value = dt.datetime.fromisoformat(value) if "T" in value or " " in value else dt.date.fromisoformat(value)
+            value = dt.datetime.fromisoformat(text) if "T" in text or " " in text else dt.date.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         value = value.date()
@@ -66,10 +67,11 @@ def format_datetime(value: dt.datetime | str | None) -> str:
     if value in (None, ""):
         return ""
     if isinstance(value, str):
+        text = value
         try:
-            value = dt.datetime.fromisoformat(value)
+            value = dt.datetime.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
@@ -97,7 +99,7 @@ def plate_key_expression(field: str):
 
     SQLite's UPPER() only knows ASCII, so both cases of each Cyrillic letter are replaced first.
     """
-    expression = F(field)
+    expression: Expression | F = F(field)
     for ch in (" ", "-", "."):
         expression = Replace(expression, Value(ch), Value(""))
     for cyr, lat in zip("АВЕКМНОРСТУХ", "ABEKMHOPCTYX"):

@@ -10,11 +10,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connections
 from django.db.models import Count
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http.response import HttpResponseBase
 from django_tasks.signals import task_finished
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -48,10 +50,10 @@ task_finished.connect(_count_task_failures, dispatch_uid="kabinet_task_failures"
 class QueryCountMiddleware:
     """Counts the SQL statements of each request on every database alias."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         counter = [0]
 
         def count(execute, sql, params, many, context):
@@ -98,7 +100,7 @@ class QueueDepthCollector:
         yield family
 
 
-def _allowed(request) -> bool:
+def _allowed(request: HttpRequest) -> bool:
     if settings.METRICS_TOKEN:
         given = request.headers.get("Authorization", "")
         if secrets.compare_digest(given, f"Bearer {settings.METRICS_TOKEN}"):
@@ -110,7 +112,7 @@ def _allowed(request) -> bool:
     return any(address in ipaddress.ip_network(net, strict=False) for net in settings.METRICS_ALLOWED_IPS)
 
 
-def metrics_view(request):
+def metrics_view(request: HttpRequest) -> HttpResponse:
     """The Prometheus text format; only for METRICS_ALLOWED_IPS or `Authorization: Bearer METRICS_TOKEN`."""
     if not _allowed(request):
         return HttpResponseForbidden()

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.storage import held_upload_to
 
 if TYPE_CHECKING:
     from kabinet.organizations.models import Organization
-
-M = TypeVar("M", bound=models.Model)
 
 
 class TimeStamped(models.Model):
@@ -27,16 +24,25 @@ class TimeStamped(models.Model):
 
 
 class OrgScopedQuerySet(models.QuerySet):
-    """Every client-facing lookup of an organization-owned row starts here."""
+    """Every client-facing lookup of an organization-owned row starts here: `for_org`/`for_org_id`
+    (and `kabinet.core.access.get_object_for_org` for one object). Anything else (`.all()`, `.get()`,
+    `.filter()` straight from `Model.objects`) is unscoped: right in services, the admin, the API's own
+    scoping and migrations, but in a client view's code path the test suite fails it
+    (`kabinet.core.scope_guard`)."""
 
-    def for_org(self, org: Organization | None) -> OrgScopedQuerySet:
+    def for_org(self, org: Organization | None) -> Self:
         if org is None:
             return self.none()
         return self.filter(organization_id=org.pk)
 
-    def for_org_id(self, org_id: int) -> OrgScopedQuerySet:
+    def for_org_id(self, org_id: int) -> Self:
         """For code that already holds a row of the organization (its `organization_id`)."""
         return self.filter(organization_id=org_id)
+
+    def unscoped(self) -> Self:
+        """Every row, on purpose: the caller scopes by something other than the organization (the
+        signed-in user's own rows, the lessor's staff). Says so to the test suite's guard."""
+        return self.all()
 
 
 OrgScopedManager = models.Manager.from_queryset(OrgScopedQuerySet)
@@ -75,31 +81,6 @@ class OrgOwned(TimeStamped):
                 )
         if errors:
             raise ValidationError(errors)
-
-
-class NotInOrganization(Http404):
-    """The object is not in the selected organization (or does not exist at all).
-
-    It carries what was looked up, so the 404 page can offer to switch to another organization of
-    the same user that owns the object; to anybody else it is the plain 404 of a missing object.
-    """
-
-    def __init__(self, model: type[models.Model], lookup: dict[str, Any]):
-        super().__init__(f"No {model._meta.label} matches the given query.")
-        self.model = model
-        self.lookup = lookup
-
-
-def get_object_for_org(queryset: models.QuerySet[M] | type[M], org: Organization | None, **lookup: Any) -> M:
-    """The single way a view fetches one organization-owned object.
-
-    Another organization's object is a 404, exactly like one that does not exist.
-    """
-    manager_or_qs: Any = queryset.objects.all() if isinstance(queryset, type) else queryset  # type: ignore[attr-defined]
-    try:
-        return manager_or_qs.for_org(org).get(**lookup)
-    except (manager_or_qs.model.DoesNotExist, ValueError) as exc:
-        raise NotInOrganization(manager_or_qs.model, lookup) from exc
 
 
 class JobRun(models.Model):

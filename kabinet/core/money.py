@@ -66,6 +66,11 @@ class MoneyField(models.BigIntegerField):
     """
 
     description = "Money (kopecks)"
+    # For django-stubs: the attribute reads and takes a Decimal, not the kopecks the column holds
+    # (narrower than the integer field's types, which is the point).
+    _pyi_private_set_type: Decimal | int | str | models.expressions.Combinable  # type: ignore[assignment]
+    _pyi_private_get_type: Decimal  # type: ignore[assignment]
+    _pyi_lookup_exact_type: Decimal | int | str  # type: ignore[assignment]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,4 +120,5 @@ class MoneyField(models.BigIntegerField):
 
     @property
     def validators(self):
-        return [*self._validators, MinValueValidator(-MONEY_MAX), MaxValueValidator(MONEY_MAX)]
+        own = self._validators  # type: ignore[attr-defined]  # Field._validators, not in the stubs
+        return [*own, MinValueValidator(-MONEY_MAX), MaxValueValidator(MONEY_MAX)]

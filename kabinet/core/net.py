@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
@@ -42,6 +43,19 @@ def user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:255]
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a change came from, for the audit: the client's address and browser. Services take this
+    (and the acting user), never the request; a view passes `Origin.of(request)`."""
+
+    ip: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def of(cls, request) -> Origin:
+        return cls(ip=client_ip(request), user_agent=user_agent(request))
+
+
 def ratelimit_ip(request) -> str:
     """The address django-ratelimit counts by (RATELIMIT_IP_META_KEY): the same one as everywhere else."""
     return client_ip(request) or "0.0.0.0"  # noqa: S104 (a bucket name, not a bind address)
@@ -78,7 +92,7 @@ def resolve_public(host: str, port: int) -> str:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise AddressRefused(f"{host} does not resolve") from exc
-    addresses = [info[4][0] for info in infos]
+    addresses = [str(info[4][0]) for info in infos]
     if not addresses:
         raise AddressRefused(f"{host} does not resolve")
     for address in addresses:

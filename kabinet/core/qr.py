@@ -48,7 +48,7 @@ def payment_payload(
     correspondent_account: str,
     payee_inn: str,
     kpp: str,
-    amount: Decimal | None,
+    amount: Decimal | None,  # None: the payer types the sum
     purpose: str,
     payer_inn: str = "",
     contract: str = "",

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from functools import wraps
+from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.shortcuts import render
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.functional import cached_property
-
-
-def org_required(view):
-    """Signed in and with an organization selected; otherwise a page that says why there is no data."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.org is None:
-            return render(request, "core/no_organization.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 class CappedPaginator(Paginator):
@@ -40,7 +27,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        found = self.object_list.order_by()[: self.cap + 1].count()
+        queryset = cast(QuerySet[Any], self.object_list)
+        found = queryset.order_by()[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
 
@@ -54,12 +42,19 @@ class DeferredJoinPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        queryset = self.object_list
+        queryset = cast(QuerySet[Any], self.object_list)
         keys = queryset.values("pk")[bottom:top]
-        return self._get_page(queryset.filter(pk__in=keys), number, self)
+        return self._get_page(queryset.filter(pk__in=keys), number, self)  # type: ignore[attr-defined]  # not in the stubs
 
 
-def paginate(request, queryset, per_page: int | None = None, *, cap: int | None = None, deferred: bool = False) -> Page:
+def paginate(
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    per_page: int | None = None,
+    *,
+    cap: int | None = None,
+    deferred: bool = False,
+) -> Page:
     """Server-side pagination; an out-of-range or malformed page number shows the nearest page.
     With `cap`, the count stops there (see `CappedPaginator`); `deferred` reads pages as a deferred join."""
     per_page = per_page or settings.KABINET_PAGE_SIZE

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -36,7 +37,7 @@ FORMATS = {
 
 @dataclass(frozen=True)
 class Column:
-    title: str
+    title: str | Promise  # a lazy translation is written as its text
     kind: str = "text"  # text | money | int | date | datetime
     width: int = 16
 

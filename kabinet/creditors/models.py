@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -109,7 +111,7 @@ class Creditor(TimeStamped):
         )
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, Any] = {}
         if self.bic and self.settlement_account and not check_settlement_account(self.settlement_account, self.bic):
             errors["settlement_account"] = _("The account's control key does not match the BIC.")
         correspondent = correspondent_account_errors(bic=self.bic or "", account=self.correspondent_account or "")

@@ -1,32 +1,27 @@
 from __future__ import annotations
 
-from kabinet.creditors import header_cache
-from kabinet.creditors.models import Creditor
+from typing import TYPE_CHECKING
 
-SESSION_KEY = "kabinet_creditor_id"
+from django.db.models import QuerySet
 
+from kabinet.creditors.models import Creditor, LeasingRulesEdition, Product
 
-def current_creditor(request) -> Creditor | None:
-    """The creditor section open in the header: the one the user chose, else the default one."""
-    if hasattr(request, "_kabinet_creditor"):
-        return request._kabinet_creditor
-    creditors = header_cache.creditors()
-    wanted = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
-    chosen = next((c for c in creditors if c.pk == wanted), creditors[0] if creditors else None)
-    request._kabinet_creditor = chosen
-    request._kabinet_creditors = creditors
-    return chosen
+if TYPE_CHECKING:
+    from kabinet.core.access import KabinetRequest
 
 
-def all_creditors(request) -> list[Creditor]:
-    current_creditor(request)
-    return request._kabinet_creditors
-
-
-def section_filter(request) -> Creditor | None:
+def section_filter(request: KabinetRequest) -> Creditor | None:
     """The creditor to filter lists by: only when the installation serves several creditors.
 
     With one creditor every row is in its section, and the join the filter needs is skipped.
     """
-    creditor = current_creditor(request)
-    return creditor if len(all_creditors(request)) > 1 else None
+    return request.creditor if len(request.creditors) > 1 else None
+
+
+def rules_editions(creditor: Creditor) -> QuerySet[LeasingRulesEdition]:
+    """The creditor's leasing rules, the newest edition first."""
+    return LeasingRulesEdition.objects.filter(creditor=creditor).order_by("-effective_from")
+
+
+def products(creditor: Creditor) -> QuerySet[Product]:
+    return Product.objects.filter(creditor=creditor).order_by("position", "name")

@@ -97,6 +97,12 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _start(contract: Contract) -> date:
+    """The seed gives every contract a start date (the column may be empty for imported ones)."""
+    assert contract.start_date is not None
+    return contract.start_date
+
+
 @dataclass(frozen=True)
 class OrgSpec:
     key: str
@@ -543,7 +549,7 @@ class Seeder:
                     plate=(showcase_plate if i == 0 and showcase_plate else self.plate())
                     if product_name != "Спецтехника"
                     else "",
-                    year=contract.start_date.year,
+                    year=_start(contract).year,
                 ),
             )
             self._count("leased_items")
@@ -559,7 +565,7 @@ class Seeder:
                         policy_number=f"{self.rng.randint(1000, 9999)}-{self.rng.randint(100000, 999999)}",
                         insured_object=f"{make} {model}",
                         start_date=contract.start_date,
-                        end_date=add_months(contract.start_date, 12),
+                        end_date=add_months(_start(contract), 12),
                         status=InsurancePolicy.Status.ACTIVE
                         if contract.status == Contract.Status.ACTIVE
                         else InsurancePolicy.Status.EXPIRED,
@@ -669,7 +675,7 @@ class Seeder:
         for c_index, contract in enumerate(contracts[:6]):
             for d_index, (category, doc_type) in enumerate(DOC_TYPES[: 3 + c_index % 4]):
                 external_id = f"{contract.external_id}-doc-{d_index}"
-                doc_date = contract.start_date + timedelta(days=d_index * 30)
+                doc_date = _start(contract) + timedelta(days=d_index * 30)
                 filename = f"{doc_type} {contract.number}.pdf"
                 doc = Document.objects.filter(external_id=external_id).first()
                 defaults = dict(

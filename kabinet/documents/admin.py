@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.contracts.models import Contract
 from kabinet.core.files import serve_private_file
+from kabinet.core.net import Origin
 from kabinet.documents.forms import MultipleFileField
 from kabinet.documents.models import Document
 from kabinet.documents.services import clean_filename, documents_publish
@@ -29,10 +30,11 @@ class PublishForm(forms.Form):
     document_date = forms.DateField(
         label=_("Document date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
     )
-    files = MultipleFileField(label=_("Files"))
+    files = MultipleFileField(label=_("Files"))  # type: ignore[assignment]  # a field, not BaseForm.files
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         number = (data.get("contract_number") or "").strip()
         data["contract"] = None
         if number and data.get("organization"):
@@ -105,7 +107,7 @@ class DocumentAdmin(admin.ModelAdmin):
                     category=data["category"],
                     document_date=data["document_date"],
                     staff=request.user,
-                    request=request,
+                    origin=Origin.of(request),
                 )
             except ValidationError as exc:
                 form.add_error("files", exc)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +27,7 @@ class ContractDocumentFilterForm(forms.Form):
     def __init__(self, *args, types=(), **kwargs):
         kwargs.setdefault("auto_id", "doc-%s")
         super().__init__(*args, **kwargs)
-        self.fields["doc_type"].choices = [("", _("All kinds"))] + [(t, t) for t in types]
+        cast(forms.ChoiceField, self.fields["doc_type"]).choices = [("", _("All kinds"))] + [(t, t) for t in types]
 
     def filters(self) -> dict:
         self.is_valid()
@@ -64,9 +66,13 @@ class DocumentFilterForm(forms.Form):
     def __init__(self, *args, products=(), types=(), appeals=(), **kwargs):
         kwargs.setdefault("auto_id", "f-%s")
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = [("", _("All products"))] + [(p.pk, p.name) for p in products]
-        self.fields["doc_type"].choices = [("", _("All types"))] + [(t, t) for t in types]
-        self.fields["appeal"].choices = [("", _("All requests"))] + [(a.pk, a.number) for a in appeals]
+        cast(forms.ChoiceField, self.fields["product"]).choices = [("", _("All products"))] + [
+            (p.pk, p.name) for p in products
+        ]
+        cast(forms.ChoiceField, self.fields["doc_type"]).choices = [("", _("All types"))] + [(t, t) for t in types]
+        cast(forms.ChoiceField, self.fields["appeal"]).choices = [("", _("All requests"))] + [
+            (a.pk, a.number) for a in appeals
+        ]
 
     FILTERS = {
         "product": "product_id",
@@ -108,7 +114,7 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]  # a field, not BaseForm.files
         label=_("Files"),
         error_messages={"required": _("Choose at least one file.")},
         help_text=_("PDF, JPEG, PNG, DOC(X), XLS(X); up to 20 MB each"),
@@ -121,7 +127,9 @@ class UploadForm(forms.Form):
         kwargs.setdefault("auto_id", "up-%s")
         super().__init__(*args, **kwargs)
         self.org = org
-        self.fields["appeal"].choices = [("", _("Not tied to a request"))] + [(a.pk, a.number) for a in appeals]
+        cast(forms.ChoiceField, self.fields["appeal"]).choices = [("", _("Not tied to a request"))] + [
+            (a.pk, a.number) for a in appeals
+        ]
 
     def clean_contract(self):
         """The contract number, typed or picked, becomes the organization's contract (or none)."""

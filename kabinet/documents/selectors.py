@@ -66,7 +66,7 @@ def document_list(
     sort: str = "-date",
 ) -> QuerySet:
     """«Документы»: one organization's incoming or uploaded documents, filtered, searched and sorted by date."""
-    documents = Document.objects.for_org(org).filter(direction=direction)
+    documents: QuerySet[Document] = Document.objects.for_org(org).filter(direction=direction)
     if product_id:
         documents = documents.filter(product_id=product_id)
     if doc_type:

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import IO, TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,9 +19,14 @@ from django.utils.translation import gettext as _
 from kabinet.audit.services import audit_record, record_event
 from kabinet.core import textsearch
 from kabinet.core.files import check_upload, clean_filename, sniff
+from kabinet.core.net import Origin
 from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
+
+if TYPE_CHECKING:
+    from kabinet.appeals.models import Appeal
+    from kabinet.contracts.models import Contract
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +48,11 @@ def _after_commit_extract(ids: list[int]) -> None:
 @dataclass(frozen=True)
 class UploadInput:
     doc_type: str
-    contract: object | None = None
-    appeal: object | None = None
+    contract: Contract | None = None
+    appeal: Appeal | None = None
 
 
-def documents_upload(*, org, user, files: list, data: UploadInput, request=None) -> list[Document]:
+def documents_upload(*, org, user, files: list, data: UploadInput, origin: Origin | None = None) -> list[Document]:
     """«Загруженные»: the client sends files, optionally tied to its contract or request. All or nothing."""
     checked = [(f, check_upload(f)) for f in files]
     for related in (data.contract, data.appeal):
@@ -77,7 +83,7 @@ def documents_upload(*, org, user, files: list, data: UploadInput, request=None)
                 actor=user,
                 obj=document,
                 after={"name": document.original_name, "size": document.size},
-                request=request,
+                origin=origin,
                 event="document.uploaded",
                 payload={
                     "document": document.pk,
@@ -100,7 +106,7 @@ def documents_publish(
     document_date: date,
     contract=None,
     staff=None,
-    request=None,
+    origin: Origin | None = None,
 ) -> list[Document]:
     """Staff publish incoming documents to an organization or one of its contracts; members are told."""
     if contract is not None and contract.organization_id != org.pk:
@@ -131,7 +137,7 @@ def documents_publish(
             actor=staff,
             actor_kind="staff",
             after={"count": len(documents), "doc_type": doc_type},
-            request=request,
+            origin=origin,
         )
         if len(documents) == 1:
             title = _("New document: %(name)s") % {"name": documents[0].title}
@@ -220,7 +226,7 @@ def unique_names(documents: Iterable[Document]) -> Iterator[tuple[Document, str]
 def zip_stream(documents: list[Document], chunk_size: int = 256 * 1024) -> Iterator[bytes]:
     """Build the ZIP while sending it: memory holds one chunk, whatever the archive's size."""
     sink = _Sink()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+    with zipfile.ZipFile(cast(IO[bytes], sink), mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for document, name in unique_names(documents):
             info = zipfile.ZipInfo(name, date_time=document.document_date.timetuple()[:6])
             info.compress_type = zipfile.ZIP_STORED

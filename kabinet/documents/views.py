@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import re
 from itertools import groupby
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Sum
-from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.db.models import QuerySet, Sum
+from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,17 +16,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kabinet.contracts.views import card_context, card_contract, card_response
+from kabinet.core.access import OrgRequest, get_object_for_org, org_required
 from kabinet.core.files import serve_private_file
-from kabinet.core.models import get_object_for_org
-from kabinet.core.views import org_required, page_numbers, paginate
+from kabinet.core.net import Origin
+from kabinet.core.views import page_numbers, paginate
 from kabinet.core.xlsx import Column, xlsx_response
 from kabinet.creditors import header_cache
 from kabinet.creditors.models import Product
-from kabinet.creditors.selectors import current_creditor
 from kabinet.documents import selectors, services
 from kabinet.documents.forms import ContractDocumentFilterForm, DocumentFilterForm, UploadForm
 from kabinet.documents.held import KeptFiles
 from kabinet.documents.models import Document
+
+if TYPE_CHECKING:
+    from kabinet.appeals.models import Appeal  # the filter's choices (documents sit below appeals)
 
 TABS = {"incoming": Document.Direction.INCOMING, "uploaded": Document.Direction.UPLOADED}
 
@@ -34,11 +38,18 @@ TABS = {"incoming": Document.Direction.INCOMING, "uploaded": Document.Direction.
 COUNT_CAP = 1000
 
 
-def _appeals(request):
+def _appeals(request: OrgRequest) -> list[Appeal]:
     return selectors.appeals_to_choose(request.org)
 
 
-def _filter_form(request, direction, appeals, data=None, *, fragment=False):
+def _filter_form(
+    request: OrgRequest,
+    direction: str,
+    appeals: list[Appeal],
+    data: QueryDict | dict[str, str] | None = None,
+    *,
+    fragment: bool = False,
+) -> DocumentFilterForm:
     data = data if data is not None else (request.GET or None)
     if fragment:
         # The results fragment renders no filter: the choices are not read, whatever was asked is
@@ -50,7 +61,7 @@ def _filter_form(request, direction, appeals, data=None, *, fragment=False):
             types=[wanted.get("doc_type", "")] if wanted.get("doc_type") else [],
             appeals=[selectors.appeal_model()(pk=int(v)) for v in [wanted.get("appeal", "")] if v.isdigit()],
         )
-    creditor = current_creditor(request)
+    creditor = request.creditor
     return DocumentFilterForm(
         data,
         products=header_cache.products(creditor),
@@ -59,10 +70,12 @@ def _filter_form(request, direction, appeals, data=None, *, fragment=False):
     )
 
 
-def _filtered_documents(request, tab: str):
+def _filtered_documents(
+    request: OrgRequest, tab: str
+) -> tuple[DocumentFilterForm, dict[str, Any], str, QuerySet[Document], list[Appeal]]:
     """The list's filters from the URL, shared by the page and its Excel export."""
     direction = TABS[tab]
-    fragment = request.htmx and not request.htmx.boosted
+    fragment = bool(request.htmx) and not request.htmx.boosted
     appeals = [] if fragment else _appeals(request)
     form = _filter_form(request, direction, appeals, fragment=fragment)
     filters = form.filters() if request.GET else {}
@@ -72,7 +85,7 @@ def _filtered_documents(request, tab: str):
 
 
 @org_required
-def document_list(request, tab: str = "incoming"):
+def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
     """«Документы»: «Входящие» and «Загруженные», filters, search, sort, pages — all in the URL."""
     form, filters, sort, documents, appeals = _filtered_documents(request, tab)
     fragment = request.htmx and not request.htmx.boosted
@@ -95,7 +108,7 @@ def document_list(request, tab: str = "incoming"):
 
 
 @org_required
-def document_list_xlsx(request, tab: str = "incoming"):
+def document_list_xlsx(request: OrgRequest, tab: str = "incoming") -> HttpResponseBase:
     """«Документы» («Входящие» or «Загруженные») as Excel, with the filters of the page."""
     documents = _filtered_documents(request, tab)[3]
     documents = documents.select_related("contract", "appeal").defer("text")
@@ -117,8 +130,8 @@ def document_list_xlsx(request, tab: str = "incoming"):
             (
                 d.doc_type,
                 d.title,
-                d.contract.number if d.contract_id else "",
-                d.appeal.number if d.appeal_id else "",
+                d.contract.number if d.contract else "",
+                d.appeal.number if d.appeal else "",
                 d.document_date,
                 d.original_name,
                 d.size,
@@ -130,7 +143,7 @@ def document_list_xlsx(request, tab: str = "incoming"):
 
 @org_required
 @require_POST
-def upload(request):
+def upload(request: OrgRequest) -> HttpResponse:
     appeals = _appeals(request)
     form = UploadForm(request.POST, request.FILES, org=request.org, appeals=appeals)
     kept = KeptFiles(request, form)
@@ -145,7 +158,7 @@ def upload(request):
             user=request.user,
             files=kept.files(form.cleaned_data["files"]),
             data=data,
-            request=request,
+            origin=Origin.of(request),
         )
         kept.release()
         messages.success(request, _("Files sent: %(n)d.") % {"n": len(documents)})
@@ -175,7 +188,7 @@ def upload(request):
 
 @org_required
 @require_POST
-def download_zip(request):
+def download_zip(request: OrgRequest) -> HttpResponseBase:
     """«Выбрать документы» → one ZIP of the ticked documents, or of everything the filter matches."""
     tab = request.POST.get("tab", "incoming")
     if tab not in TABS:
@@ -193,8 +206,8 @@ def download_zip(request):
         if not ids or documents.count() != len(ids):
             raise Http404
     summary = documents.aggregate(total=Sum("size"))
-    documents = list(documents.defer("text", "search_vector")[: settings.DOCUMENT_ZIP_MAX_FILES + 1])
-    too_many = len(documents) > settings.DOCUMENT_ZIP_MAX_FILES
+    chosen = list(documents.defer("text", "search_vector")[: settings.DOCUMENT_ZIP_MAX_FILES + 1])
+    too_many = len(chosen) > settings.DOCUMENT_ZIP_MAX_FILES
     if too_many or (summary["total"] or 0) > settings.DOCUMENT_ZIP_MAX_BYTES:
         messages.error(
             request,
@@ -202,7 +215,7 @@ def download_zip(request):
             % {"n": settings.DOCUMENT_ZIP_MAX_FILES, "gb": settings.DOCUMENT_ZIP_MAX_BYTES // 2**30},
         )
         return HttpResponseRedirect(reverse("documents:list" if tab == "incoming" else "documents:uploaded"))
-    response = StreamingHttpResponse(services.zip_stream(documents), content_type="application/zip")
+    response = StreamingHttpResponse(services.zip_stream(chosen), content_type="application/zip")
     filename = _("Documents %(date)s.zip") % {"date": timezone.localdate().strftime("%d.%m.%Y")}
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"
@@ -211,7 +224,7 @@ def download_zip(request):
 
 
 @org_required
-def contract_suggestions(request):
+def contract_suggestions(request: OrgRequest) -> HttpResponse:
     """The contract picker's list (htmx): up to ten contracts whose number contains what was typed."""
     text = request.GET.get("contract", "")
     return render(
@@ -226,7 +239,7 @@ def contract_suggestions(request):
 
 
 @org_required
-def download(request, pk: int):
+def download(request: OrgRequest, pk: int) -> HttpResponseBase:
     """«скачать»: only for members of the owning organization; media has no public URL."""
     document = get_object_for_org(Document, request.org, pk=pk)
     return serve_private_file(document.file, document.original_name, document.content_type)
@@ -236,7 +249,7 @@ CONTRACT_TABS = {"deal-documents": Document.Category.DEAL, "accounting-documents
 
 
 @org_required
-def contract_documents_tab(request, pk: int, tab: str):
+def contract_documents_tab(request: OrgRequest, pk: int, tab: str) -> HttpResponse:
     """The contract card's «Документы по сделке» / «Бухгалтерские документы»: filters, grouped by type."""
     contract = card_contract(request, pk)
     context = card_context(request, contract, tab)

@@ -66,6 +66,10 @@ class Invoice(OrgOwned):
     snapshot = models.JSONField(_("issued content"), default=dict, editable=False)
     pdf = models.FileField(_("PDF"), upload_to=invoice_upload_to, max_length=255, blank=True, editable=False)
 
+    # Set in memory by `selectors.with_status`, not columns.
+    status: str
+    status_label: str
+
     class Meta:
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.access import get_object_for_org
 from kabinet.invoices import figures
 from kabinet.invoices.models import Invoice
 
@@ -23,6 +24,11 @@ def invoice_list(org, *, contract_id: int | None = None) -> QuerySet:
     if contract_id:
         invoices = invoices.filter(contract_id=contract_id)
     return invoices.defer("snapshot").order_by("-issued_on", "-sequence")
+
+
+def issued_invoice(org, pk: int) -> Invoice:
+    """One issued invoice of the organization, what its download needs (no snapshot unless it is rendered)."""
+    return get_object_for_org(Invoice.objects.only("pk", "organization_id", "number", "pdf"), org, pk=pk)
 
 
 def _status(invoice: Invoice, still_due: Decimal | None) -> str:
@@ -48,5 +54,5 @@ def with_status(org, invoices: list[Invoice]) -> list[Invoice]:
         else:
             due = overdue.get(invoice.contract_id, Decimal("0"))
         invoice.status = _status(invoice, due)
-        invoice.status_label = InvoiceStatus(invoice.status).label
+        invoice.status_label = str(InvoiceStatus(invoice.status).label)
     return invoices

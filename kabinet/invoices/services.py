@@ -12,10 +12,10 @@ import logging
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -26,6 +26,7 @@ from kabinet.contracts.models import Contract
 from kabinet.core import numbering, qr
 from kabinet.core.formatting import format_money
 from kabinet.core.money import amount_in_words, to_kopecks
+from kabinet.core.net import Origin
 from kabinet.core.pdf import html_to_pdf, stored_image_data_uri
 from kabinet.creditors.models import Creditor, Product
 from kabinet.invoices import figures
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 
 PURPOSE_LIMIT = 210
 SNAPSHOT_VERSION = 1
+
+
+class NothingToInvoice(ObjectDoesNotExist):
+    """No such payment or contract in the organization, or nothing is due on it (the view answers 404)."""
 
 
 def _rate(rate) -> str:
@@ -149,7 +154,9 @@ def _line(description: str, amount: Decimal, rate: Decimal | None, vat: Decimal)
     }
 
 
-def _issue(*, org, contract: Contract, existing, fields: dict, build, actor=None, request=None) -> Invoice:
+def _issue(
+    *, org, contract: Contract, existing, fields: dict, build, actor=None, origin: Origin | None = None
+) -> Invoice:
     """Return the invoice `existing()` finds, or take a number and create one from `build(number, today)`."""
     found = existing()
     if found is None:
@@ -186,7 +193,7 @@ def _issue(*, org, contract: Contract, existing, fields: dict, build, actor=None
                     actor=actor,
                     obj=found,
                     after={"number": number, "amount": snapshot["total"], "contract": contract.number},
-                    request=request,
+                    origin=origin,
                 )
     if not found.pdf:
         store_pdf(found)
@@ -206,11 +213,11 @@ def store_pdf(invoice: Invoice) -> None:
         invoice.refresh_from_db(fields=["pdf"])
 
 
-def invoice_issue_for_payment(*, org, payment_id: int, actor=None, request=None) -> Invoice:
+def invoice_issue_for_payment(*, org, payment_id: int, actor=None, origin: Origin | None = None) -> Invoice:
     """Issue (or return the already issued) invoice for what is still to pay of one schedule line."""
     due = figures.payment_due(org, payment_id)
     if due is None:
-        raise Http404
+        raise NothingToInvoice
     payment = due.payment
     contract = Contract.objects.for_org(org).select_related("product__creditor").get(pk=payment.contract_id)
     amount = to_kopecks(due.amount)
@@ -252,16 +259,18 @@ def invoice_issue_for_payment(*, org, payment_id: int, actor=None, request=None)
         fields={"kind": Invoice.Kind.PAYMENT, "payment": payment},
         build=build,
         actor=actor,
-        request=request,
+        origin=origin,
     )
 
 
-def invoice_issue_for_debt(*, org, contract_id: int, actor=None, request=None) -> Invoice:
+def invoice_issue_for_debt(*, org, contract_id: int, actor=None, origin: Origin | None = None) -> Invoice:
     """Issue (or return the still matching) invoice for a contract's overdue debt: one line per VAT rate."""
     contract = Contract.objects.for_org(org).select_related("product__creditor").filter(pk=contract_id).first()
-    lines = figures.debt_lines(org, contract) if contract is not None else []
+    if contract is None:
+        raise NothingToInvoice
+    lines = figures.debt_lines(org, contract)
     if not lines:
-        raise Http404
+        raise NothingToInvoice
     amount = to_kopecks(sum((line.amount for line in lines), Decimal("0")))
     # The same rates and sums `_snapshot` writes: penalties (no VAT) add to the total, not to the VAT.
     vat = [{"rate": _rate(line.rate), "amount": str(to_kopecks(line.vat))} for line in lines if line.rate is not None]
@@ -307,7 +316,7 @@ def invoice_issue_for_debt(*, org, contract_id: int, actor=None, request=None) -
         fields={"kind": Invoice.Kind.DEBT, "debt_as_of": timezone.localdate()},
         build=build,
         actor=actor,
-        request=request,
+        origin=origin,
     )
 
 

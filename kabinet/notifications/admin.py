@@ -7,6 +7,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.audit.services import audit_record
+from kabinet.core.net import Origin
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
 from kabinet.organizations.models import Organization
@@ -56,7 +57,7 @@ class NotificationAdmin(admin.ModelAdmin):
                     actor=request.user,
                     actor_kind="staff",
                     after={"title": data["title"], "organizations": len(orgs)},
-                    request=request,
+                    origin=Origin.of(request),
                 )
             self.message_user(request, _("Sent to %(n)d organizations.") % {"n": len(orgs)}, messages.SUCCESS)
             return redirect("admin:notifications_notification_changelist")

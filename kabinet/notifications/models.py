@@ -34,7 +34,8 @@ class Notification(OrgOwned):
     link = models.CharField(_("link"), max_length=255, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
-    objects = models.Manager.from_queryset(NotificationQuerySet)()
+    # Its own queryset (it invalidates the header cache), still an OrgScopedQuerySet.
+    objects = models.Manager.from_queryset(NotificationQuerySet)()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("notification")

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,11 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kabinet.core import textsearch
-from kabinet.core.models import get_object_for_org
-from kabinet.core.views import org_required, page_numbers, paginate
+from kabinet.core.access import OrgRequest, get_object_for_org, org_required
+from kabinet.core.views import page_numbers, paginate
 from kabinet.core.xlsx import Column, xlsx_response
-from kabinet.notifications import services
+from kabinet.notifications import selectors, services
 from kabinet.notifications.models import Notification
 
 
@@ -36,29 +36,24 @@ class NotificationFilterForm(forms.Form):
     unread = forms.BooleanField(label=gettext_lazy("Unread only"), required=False)
 
 
-def _mine(request):
-    return Notification.objects.for_org(request.org).filter(user=request.user)
-
-
-def _filtered_notifications(request):
+def _filtered_notifications(request: OrgRequest) -> tuple[NotificationFilterForm, QuerySet[Notification]]:
     """The list's filters from the URL, shared by the page and its Excel export."""
     form = NotificationFilterForm(request.GET or None)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
-    notifications = _mine(request)
-    if data.get("kind"):
-        notifications = notifications.filter(kind=data["kind"])
-    if data.get("unread"):
-        notifications = notifications.filter(read_at__isnull=True)
-    q = (data.get("q") or "").strip()
-    if q:
-        notifications = textsearch.any_field_contains(notifications, q, ["title", "body"])
-    order = ["created_at", "id"] if data.get("sort") == "date" else ["-created_at", "-id"]
-    return form, notifications.order_by(*order)
+    notifications = selectors.notification_list(
+        request.org,
+        request.user,
+        kind=data.get("kind") or "",
+        unread=bool(data.get("unread")),
+        q=data.get("q") or "",
+        oldest_first=data.get("sort") == "date",
+    )
+    return form, notifications
 
 
 @org_required
-def notification_list(request):
+def notification_list(request: OrgRequest) -> HttpResponse:
     """«Уведомления» (§7): filter by type, sort by date, search, unread marks, «прочитать все»."""
     form, notifications = _filtered_notifications(request)
     page = paginate(request, notifications)
@@ -77,8 +72,8 @@ def notification_list(request):
 
 
 @org_required
-def notification_open(request, pk: int):
-    notification = get_object_for_org(_mine(request), request.org, pk=pk)
+def notification_open(request: OrgRequest, pk: int) -> HttpResponse:
+    notification = get_object_for_org(selectors.mine(request.org, request.user), request.org, pk=pk)
     services.notifications_mark_read(org=request.org, user=request.user, ids=[notification.pk])
     link = notification.link if url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None) else ""
     return HttpResponseRedirect(link or "/notifications/")
@@ -86,7 +81,7 @@ def notification_open(request, pk: int):
 
 @org_required
 @require_POST
-def notification_read_all(request):
+def notification_read_all(request: OrgRequest) -> HttpResponse:
     count = services.notifications_mark_read(org=request.org, user=request.user)
     messages.success(request, _("Marked as read: %(n)d.") % {"n": count})
     return redirect("notifications:list")
@@ -94,14 +89,14 @@ def notification_read_all(request):
 
 @org_required
 @require_POST
-def notification_settings(request):
+def notification_settings(request: OrgRequest) -> HttpResponse:
     services.set_email_kinds(user=request.user, kinds=request.POST.getlist("email_kinds"))
     messages.success(request, _("The e-mail settings are saved."))
     return redirect("notifications:list")
 
 
 @org_required
-def notification_list_xlsx(request):
+def notification_list_xlsx(request: OrgRequest) -> HttpResponseBase:
     """«Уведомления» as Excel, with the filters of the page; reading the file marks nothing as read."""
     notifications = _filtered_notifications(request)[1]
     limit = settings.EXPORT_MAX_ROWS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -73,7 +74,13 @@ def resolve_company(text: str, chosen_inn: str) -> CompanyInfo:
     return company
 
 
-class CompanyLookupMixin:
+if TYPE_CHECKING:
+    _FormBase = forms.Form
+else:  # a mixin at run time, checked as the form it is mixed into
+    _FormBase = object
+
+
+class CompanyLookupMixin(_FormBase):
     """A form that looks its company up in the registry (each lookup may spend the lessor's paid DaData
     quota). A view that has counted too many submissions passes `lookup_refused` (the message): the
     registry is then not asked at all and the company field says why."""
@@ -138,7 +145,8 @@ class RegistrationForm(CompanyLookupMixin, forms.Form):
         return clean_phone_value(self.cleaned_data["phone"])
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.resolve_company_into(data)
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
@@ -157,6 +165,7 @@ class AddOrganizationForm(CompanyLookupMixin, forms.Form):
     inn = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-company-inn": ""}))
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.resolve_company_into(data)
         return data

@@ -252,6 +252,8 @@ def registration_approve(
         )
         if registration.status != Registration.Status.AWAITING_APPROVAL:
             raise ServiceError(_("Only a request awaiting approval can be approved."))
+        # A request awaiting approval has its account and organization (registration_confirm made them).
+        assert registration.user is not None and registration.organization_id is not None
         org = Organization.objects.select_for_update().get(pk=registration.organization_id)
         membership = Membership.objects.select_for_update().get(user=registration.user, organization=org)
         had_users = org.memberships.filter(status=Membership.Status.ACTIVE).exclude(pk=membership.pk).exists()
@@ -333,6 +335,7 @@ def registration_reject(
             request=request,
         )
         user = registration.user
+        assert user is not None  # a request is sent from an account
         sms_notify(
             phone=str(user.phone),
             text=_("Kabinet: the request for %(org)s is declined. The reason is in your e-mail and in the portal.")
@@ -340,5 +343,3 @@ def registration_reject(
         )
         email_later(to=user.email, template="registration_rejected", context={"registration": registration})
     return registration
-
-

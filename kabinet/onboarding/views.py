@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,13 +21,14 @@ from kabinet.accounts import services as account_services
 from kabinet.accounts.middleware import DEADLINE_KEY
 from kabinet.accounts.models import PhoneChallenge, Registration
 from kabinet.accounts.views import BACKEND
+from kabinet.core.access import KabinetRequest
 from kabinet.onboarding import forms, services
 from kabinet.organizations.lookup import LookupError_, get_lookup
 
 REGISTRATION_KEY = "kabinet_registration_id"
 
 
-def company_submit_refused(request) -> str:
+def company_submit_refused(request: HttpRequest) -> str:
     """Submitting a form that looks the company up (registration, «Добавить организацию») is limited like
     the suggestions: per address, and per account when signed in (django-ratelimit, counted in the
     cache). Returns the message to show, or "" when the lookup may go ahead."""
@@ -41,7 +42,7 @@ def company_submit_refused(request) -> str:
     return _("Too many attempts to find an organization. Try again in an hour.") if limited else ""
 
 
-def register(request):
+def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("organizations:list")
     refused = company_submit_refused(request) if request.method == "POST" else ""
@@ -68,7 +69,7 @@ def register(request):
     )
 
 
-def company_suggestions(request):
+def company_suggestions(request: HttpRequest) -> HttpResponse:
     """Suggestions under «ИНН или название организации» (htmx fragment)."""
     query = (request.GET.get("company") or request.GET.get("q") or "").strip()
     companies, unavailable, limited = [], False, False
@@ -94,14 +95,14 @@ def company_suggestions(request):
     )
 
 
-def _pending_registration(request) -> Registration:
+def _pending_registration(request: HttpRequest) -> Registration:
     registration_id = request.session.get(REGISTRATION_KEY)
     if not registration_id:
         raise Http404
     return get_object_or_404(Registration, pk=registration_id, status=Registration.Status.PHONE_PENDING)
 
 
-def register_confirm(request):
+def register_confirm(request: HttpRequest) -> HttpResponse:
     registration = _pending_registration(request)
     form = account_forms.CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -131,7 +132,7 @@ def register_confirm(request):
 
 
 @require_POST
-def register_resend(request):
+def register_resend(request: HttpRequest) -> HttpResponse:
     registration = _pending_registration(request)
     try:
         services.registration_resend(registration=registration, request=request)
@@ -143,7 +144,7 @@ def register_resend(request):
 
 
 @login_required
-def register_done(request):
+def register_done(request: KabinetRequest) -> HttpResponse:
     return render(
         request,
         "accounts/register_done.html",
@@ -154,7 +155,7 @@ def register_done(request):
 
 
 @login_required
-def organization_add(request):
+def organization_add(request: KabinetRequest) -> HttpResponse:
     """«Добавить организацию»: link another company by INN; staff approve it like a registration."""
     refused = company_submit_refused(request) if request.method == "POST" else ""
     form = forms.AddOrganizationForm(request.POST or None, lookup_refused=refused)

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from kabinet.accounts.services import (
     sms_notify,
 )
 from kabinet.audit.services import audit_record, record_event
+from kabinet.core.net import Origin
 from kabinet.messaging.email import email_later
 from kabinet.organizations.models import Invitation, Membership
 
@@ -85,7 +85,7 @@ def pending_invitations_for(user) -> list[Invitation]:
 
 
 def employee_add(
-    *, org, actor, phone: str, full_name: str, email: str, role: str, base_url: str, request=None
+    *, org, actor, phone: str, full_name: str, email: str, role: str, base_url: str, origin: Origin | None = None
 ) -> Invitation:
     """«Добавить сотрудника»: send an invitation to the phone. Nobody is linked and nothing about the
     person is revealed: the answer is the same whether the phone has an account or not. An existing user
@@ -102,7 +102,7 @@ def employee_add(
             organization=org, phone=phone, status=Invitation.Status.PENDING, expires_at__gt=timezone.now()
         ).exists():
             raise EmployeeError(_("An invitation to this phone has already been sent."), field="phone")
-        if _invitation_sms_limited(request, org, str(phone)):
+        if _invitation_sms_limited(origin, org, str(phone)):
             raise EmployeeError(
                 _("Too many invitations to this phone in the last hour. Try again later."), field="phone"
             )
@@ -127,13 +127,13 @@ def employee_add(
             actor=actor,
             obj=invitation,
             after={"phone": str(invitation.phone), "full_name": full_name, "role": role},
-            request=request,
+            origin=origin,
         )
         _send_invitation(invitation, token=token, base_url=base_url, user=user)
     return invitation
 
 
-def _accept(invitation: Invitation, user, request) -> Membership:
+def _accept(invitation: Invitation, user, origin: Origin | None) -> Membership:
     membership = Membership.objects.select_for_update().filter(user=user, organization=invitation.organization).first()
     before = _snapshot(membership) if membership else {}
     if membership is None:
@@ -152,19 +152,19 @@ def _accept(invitation: Invitation, user, request) -> Membership:
         obj=membership,
         before=before,
         after=_snapshot(membership),
-        request=request,
+        origin=origin,
     )
     return membership
 
 
-def invitation_accept(*, user, invitation_id: int, request=None) -> Membership:
+def invitation_accept(*, user, invitation_id: int, origin: Origin | None = None) -> Membership:
     """A signed-in person accepts an invitation to their own phone. The selected organization stays."""
     with transaction.atomic():
         invitation = _locked_invitation_for(user, invitation_id)
-        return _accept(invitation, user, request)
+        return _accept(invitation, user, origin)
 
 
-def invitation_decline(*, user, invitation_id: int, request=None) -> Invitation:
+def invitation_decline(*, user, invitation_id: int, origin: Origin | None = None) -> Invitation:
     with transaction.atomic():
         invitation = _locked_invitation_for(user, invitation_id)
         invitation.status, invitation.decided_at = Invitation.Status.DECLINED, timezone.now()
@@ -175,7 +175,7 @@ def invitation_decline(*, user, invitation_id: int, request=None) -> Invitation:
             actor=user,
             obj=invitation,
             after={"phone": str(invitation.phone)},
-            request=request,
+            origin=origin,
         )
     return invitation
 
@@ -187,11 +187,11 @@ def _locked_invitation_for(user, invitation_id: int) -> Invitation:
         .first()
     )
     if invitation is None:
-        raise Http404
+        raise Invitation.DoesNotExist
     return invitation
 
 
-def invitation_revoke(*, org, actor, invitation_id: int, request=None) -> Invitation:
+def invitation_revoke(*, org, actor, invitation_id: int, origin: Origin | None = None) -> Invitation:
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()
@@ -199,7 +199,7 @@ def invitation_revoke(*, org, actor, invitation_id: int, request=None) -> Invita
             .first()
         )
         if invitation is None:
-            raise Http404
+            raise Invitation.DoesNotExist
         invitation.status, invitation.decided_at = Invitation.Status.REVOKED, timezone.now()
         invitation.save(update_fields=["status", "decided_at", "updated_at"])
         audit_record(
@@ -208,7 +208,7 @@ def invitation_revoke(*, org, actor, invitation_id: int, request=None) -> Invita
             actor=actor,
             obj=invitation,
             after={"phone": str(invitation.phone)},
-            request=request,
+            origin=origin,
         )
     return invitation
 
@@ -245,14 +245,14 @@ class ResendTooSoon(EmployeeError):
     pass
 
 
-def _invitation_sms_limited(request, org, phone: str) -> bool:
+def _invitation_sms_limited(origin, org, phone: str) -> bool:
     """Invitation SMS to one phone from one organization: the first one and INVITATION_RESEND_LIMIT more
     an hour, whether sent again or revoked and invited anew (counted by django-ratelimit in the cache)."""
-    if request is None:
-        return False
+    if origin is None:
+        return False  # not from a client (a script, the shell)
 
     return is_ratelimited(
-        request,
+        None,  # the key names the organization and the phone; no request is read
         group="kabinet.invitation-sms",
         key=lambda group, req: f"{org.pk}:{phone}",
         rate=(settings.INVITATION_RESEND_LIMIT + 1, 3600),
@@ -260,7 +260,7 @@ def _invitation_sms_limited(request, org, phone: str) -> bool:
     )
 
 
-def invitation_resend(*, org, actor, invitation_id: int, base_url: str, request=None) -> Invitation:
+def invitation_resend(*, org, actor, invitation_id: int, base_url: str, origin: Origin | None = None) -> Invitation:
     """«Отправить приглашение повторно»: a new link (the old one stops working at once), the validity
     starts again, the SMS and e-mail go out again. Limited per invitation (INVITATION_RESEND_LIMIT an hour,
     counted by django-ratelimit), so nobody can flood a phone with SMS through it."""
@@ -272,8 +272,8 @@ def invitation_resend(*, org, actor, invitation_id: int, base_url: str, request=
             .first()
         )
         if invitation is None:
-            raise Http404
-        if _invitation_sms_limited(request, org, str(invitation.phone)):
+            raise Invitation.DoesNotExist
+        if _invitation_sms_limited(origin, org, str(invitation.phone)):
             raise ResendTooSoon(_("The invitation has just been sent again. Try again in an hour."))
         token = secrets.token_urlsafe(32)
         invitation.token_hash = _token_hash(token)
@@ -285,7 +285,7 @@ def invitation_resend(*, org, actor, invitation_id: int, base_url: str, request=
             actor=actor,
             obj=invitation,
             after={"phone": str(invitation.phone)},
-            request=request,
+            origin=origin,
         )
         user = User.objects.filter(phone=invitation.phone).first()
         _send_invitation(invitation, token=token, base_url=base_url, user=user)
@@ -327,7 +327,7 @@ def invitation_accept_new(
         consents_record(
             documents=list(current_consent_documents().values()), phone=str(user.phone), request=request, user=user
         )
-        _accept(invitation, user, request)
+        _accept(invitation, user, Origin.of(request) if request is not None else None)
     return user
 
 
@@ -344,7 +344,9 @@ def _check_choice(model, field: str, value: str) -> None:
         )
 
 
-def _change(*, org, actor, membership_id: int, field: str, value: str, action: str, check, request) -> Membership:
+def _change(
+    *, org, actor, membership_id: int, field: str, value: str, action: str, check, origin: Origin | None
+) -> Membership:
     """Lock the membership, apply the rules (`check` raises EmployeeError), save one field, audit it."""
     _check_choice(Membership, field, value)
     with transaction.atomic():
@@ -360,12 +362,12 @@ def _change(*, org, actor, membership_id: int, field: str, value: str, action: s
             obj=membership,
             before=before,
             after=_snapshot(membership),
-            request=request,
+            origin=origin,
         )
     return membership
 
 
-def employee_change_role(*, org, actor, membership_id: int, role: str, request=None) -> Membership:
+def employee_change_role(*, org, actor, membership_id: int, role: str, origin: Origin | None = None) -> Membership:
     def check(membership):
         if membership.user_id == actor.pk:
             raise EmployeeError(_("You cannot change your own role."))
@@ -380,11 +382,11 @@ def employee_change_role(*, org, actor, membership_id: int, role: str, request=N
         value=role,
         action="employee_role_changed",
         check=check,
-        request=request,
+        origin=origin,
     )
 
 
-def employee_set_status(*, org, actor, membership_id: int, status: str, request=None) -> Membership:
+def employee_set_status(*, org, actor, membership_id: int, status: str, origin: Origin | None = None) -> Membership:
     """Activate (e.g. accept a «Запрос на добавление») or deactivate an employee."""
 
     def check(membership):
@@ -401,11 +403,11 @@ def employee_set_status(*, org, actor, membership_id: int, status: str, request=
         value=status,
         action="employee_status_changed",
         check=check,
-        request=request,
+        origin=origin,
     )
 
 
-def employee_remove(*, org, actor, membership_id: int, request=None) -> None:
+def employee_remove(*, org, actor, membership_id: int, origin: Origin | None = None) -> None:
     with transaction.atomic():
         membership = _locked(org, membership_id)
         if membership.user_id == actor.pk:
@@ -418,7 +420,7 @@ def employee_remove(*, org, actor, membership_id: int, request=None) -> None:
             actor=actor,
             obj=membership,
             before=_snapshot(membership),
-            request=request,
+            origin=origin,
         )
         membership.delete()
 
@@ -429,7 +431,9 @@ def has_active_admins(org) -> bool:
     ).exists()
 
 
-def join_request_decide(*, org, actor, membership_id: int, approve: bool, request=None) -> Membership | None:
+def join_request_decide(
+    *, org, actor, membership_id: int, approve: bool, origin: Origin | None = None
+) -> Membership | None:
     """An administrator decides a «Запрос на добавление». Approved: the person becomes active, or — when
     the lessor requires it (JOIN_STAFF_APPROVAL) — the request goes on to the lessor's staff and the
     person stays «Запрос на добавление» until they approve. Declined: the request is closed and the
@@ -458,7 +462,7 @@ def join_request_decide(*, org, actor, membership_id: int, approve: bool, reques
                 actor=actor,
                 obj=membership,
                 before=before,
-                request=request,
+                origin=origin,
             )
             email_later(
                 to=membership.user.email,
@@ -478,7 +482,7 @@ def join_request_decide(*, org, actor, membership_id: int, approve: bool, reques
                 obj=membership,
                 before=before,
                 after=before,
-                request=request,
+                origin=origin,
                 event="registration.awaiting",
                 payload={
                     "registration": registration.pk,
@@ -503,7 +507,7 @@ def join_request_decide(*, org, actor, membership_id: int, approve: bool, reques
             obj=membership,
             before=before,
             after=_snapshot(membership),
-            request=request,
+            origin=origin,
         )
         email_later(
             to=membership.user.email, template="access_granted", context={"user": membership.user, "organization": org}

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from kabinet.organizations.models import Membership, Organization
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from kabinet.organizations.models import Invitation, Membership, Organization
 
 
 def active_memberships(user) -> list[Membership]:
     """The memberships that give access to data: both the membership and the organization active."""
     return list(
-        Membership.objects.filter(
+        Membership.objects.unscoped()  # the user's own memberships, of every organization
+        .filter(
             user=user,
             status=Membership.Status.ACTIVE,
             organization__status=Organization.Status.ACTIVE,
@@ -14,3 +18,22 @@ def active_memberships(user) -> list[Membership]:
         .select_related("organization")
         .order_by("organization__name", "organization_id")
     )
+
+
+def user_memberships(user) -> QuerySet[Membership]:
+    """Every membership of the user, whatever its status (the organizations page, the settings' list)."""
+    return (
+        Membership.objects.unscoped()  # the user's own memberships, of every organization
+        .filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def members(org: Organization) -> QuerySet[Membership]:
+    """The organization's employees (every status), by name."""
+    return Membership.objects.for_org(org).select_related("user").order_by("user__full_name", "pk")
+
+
+def pending_invitations(org: Organization) -> QuerySet[Invitation]:
+    return Invitation.objects.for_org(org).filter(status=Invitation.Status.PENDING, expires_at__gt=timezone.now())

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from functools import wraps
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import password_validation
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,16 +23,22 @@ from kabinet.accounts.services import ServiceError
 from kabinet.audit import presentation
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
-from kabinet.core.models import get_object_for_org
+from kabinet.core.access import (
+    SUDO_FIELD,
+    OrgRequest,
+    get_object_for_org,
+    org_required,
+    role_required,
+    sudo_fresh,
+    sudo_grant,
+)
+from kabinet.core.net import Origin
 from kabinet.core.phones import format_phone
-from kabinet.core.views import org_required, page_numbers, paginate
-from kabinet.creditors.selectors import current_creditor
-from kabinet.organizations import employees
+from kabinet.core.views import page_numbers, paginate
+from kabinet.organizations import employees, selectors
 from kabinet.organizations.lookup import LookupError_, get_lookup
 from kabinet.organizations.models import Invitation, Membership
 
-SUDO_KEY = "kabinet_sudo_until"
-SUDO_SECONDS = 15 * 60
 ROLE_HELP = {
     Membership.Role.ADMIN: gettext_lazy(
         "Administrator — has full access to all sections and requests. May add new employees and change their rights."
@@ -44,65 +47,6 @@ ROLE_HELP = {
         "Manager — has full access to all sections and requests. Cannot add new employees or change their rights."
     ),
 }
-
-
-SUDO_FIELD = "sudo_password"
-
-
-def sudo_fresh(request) -> bool:
-    return request.session.get(SUDO_KEY, 0) >= time.time()
-
-
-def admin_required(view=None, *, password_in_form: bool = False):
-    """Only an Administrator of the selected organization; a Manager gets 403 even on a hand-made POST.
-
-    Employee changes also need the password entered within the last 15 minutes. It is asked where the
-    action is: a form that has the password field (`password_in_form`) gets the error next to it with
-    everything typed kept; any other action shows the password page, which carries the action's fields
-    and, once the password is right, performs the action itself (nothing is lost, no JS needed)."""
-
-    def decorate(view):
-        @org_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.membership.is_admin:
-                raise PermissionDenied
-            request.sudo_error = ""
-            if request.method == "POST" and not sudo_fresh(request):
-                password = request.POST.get(SUDO_FIELD, "")
-                if password and request.user.check_password(password):
-                    request.session[SUDO_KEY] = time.time() + SUDO_SECONDS
-                else:
-                    request.sudo_error = (
-                        _("The password is wrong.") if password else _("Enter your password to confirm the change.")
-                    )
-                    if not password_in_form:
-                        return _resume_page(request)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate(view) if view is not None else decorate
-
-
-def _resume_page(request):
-    carried = [
-        (key, value)
-        for key in request.POST
-        if key not in ("csrfmiddlewaretoken", SUDO_FIELD)
-        for value in request.POST.getlist(key)
-    ]
-    return render(
-        request,
-        "organizations/confirm_password.html",
-        {
-            "error": request.sudo_error if request.POST.get(SUDO_FIELD) else "",
-            "action": request.path,
-            "carried": carried,
-            "section": "settings",
-        },
-        status=403,
-    )
 
 
 class EmployeeForm(forms.Form):
@@ -135,22 +79,15 @@ class RoleForm(forms.Form):
     status = forms.ChoiceField(choices=Membership.Status.choices, required=False)
 
 
-def _settings_context(request, **extra):
-    members = (
-        Membership.objects.filter(organization=request.org).select_related("user").order_by("user__full_name", "pk")
-    )
-    invitations = Invitation.objects.for_org(request.org).filter(
-        status=Invitation.Status.PENDING, expires_at__gt=timezone.now()
-    )
+def _settings_context(request: OrgRequest, **extra: Any) -> dict[str, Any]:
+    invitations = selectors.pending_invitations(request.org)
     return {
         "org": request.org,
         "membership": request.membership,
-        "members": members,
+        "members": selectors.members(request.org),
         "invitations": invitations if request.membership.is_admin else [],
         "join_staff_approval": settings.JOIN_STAFF_APPROVAL,
-        "all_memberships": Membership.objects.filter(user=request.user)
-        .select_related("organization")
-        .order_by("organization__name"),
+        "all_memberships": selectors.user_memberships(request.user),
         "employee_form": extra.pop(
             "employee_form",
             EmployeeForm(initial={"role": Membership.Role.MANAGER}, needs_password=not sudo_fresh(request)),
@@ -163,13 +100,13 @@ def _settings_context(request, **extra):
 
 
 @org_required
-def settings_page(request):
+def settings_page(request: OrgRequest) -> HttpResponse:
     return render(request, "organizations/settings.html", _settings_context(request))
 
 
 @org_required
 @require_POST
-def refresh_from_registry(request):
+def refresh_from_registry(request: OrgRequest) -> HttpResponse:
     """Refresh the card from the company registry (DaData or the local registry)."""
     org = request.org
     try:
@@ -203,14 +140,14 @@ def refresh_from_registry(request):
             obj=org,
             before=before,
             after={k: getattr(org, k) for k in fields},
-            request=request,
+            origin=Origin.of(request),
         )
     messages.success(request, _("The data is refreshed from the registry."))
     return redirect("organizations:settings")
 
 
 @org_required
-def confirm_password(request):
+def confirm_password(request: OrgRequest) -> HttpResponse:
     """Ask for the password again before employee changes (at most once every 15 minutes)."""
     error = ""
     target = request.POST.get("next") or request.GET.get("next") or reverse("organizations:settings")
@@ -218,7 +155,7 @@ def confirm_password(request):
         target = reverse("organizations:settings")
     if request.method == "POST":
         if request.user.check_password(request.POST.get("password", "")):
-            request.session[SUDO_KEY] = time.time() + SUDO_SECONDS
+            sudo_grant(request)
             return HttpResponseRedirect(target)
         error = _("The password is wrong.")
     return render(
@@ -226,9 +163,9 @@ def confirm_password(request):
     )
 
 
-@admin_required(password_in_form=True)
+@role_required(Membership.Role.ADMIN, sudo=True, password_in_form=True)
 @require_POST
-def employee_add(request):
+def employee_add(request: OrgRequest) -> HttpResponse:
     # Only these fields are read: a smuggled «organization» or anything else is ignored.
     form = EmployeeForm(request.POST, needs_password=bool(request.sudo_error))
     if form.is_valid() and request.sudo_error:
@@ -244,7 +181,7 @@ def employee_add(request):
                 email=data["email"],
                 role=data["role"],
                 base_url=request.build_absolute_uri("/"),
-                request=request,
+                origin=Origin.of(request),
             )
         except employees.EmployeeError as exc:
             form.add_error(exc.field, exc.message)
@@ -264,9 +201,9 @@ def employee_add(request):
     )
 
 
-@admin_required
+@role_required(Membership.Role.ADMIN, sudo=True)
 @require_POST
-def employee_update(request, pk: int):
+def employee_update(request: OrgRequest, pk: int) -> HttpResponse:
     membership = get_object_for_org(Membership, request.org, pk=pk)
     form = RoleForm(request.POST)
     form.is_valid()
@@ -280,7 +217,7 @@ def employee_update(request, pk: int):
                 actor=request.user,
                 membership_id=membership.pk,
                 role=form.cleaned_data["role"],
-                request=request,
+                origin=Origin.of(request),
             )
         if form.cleaned_data.get("status") and form.cleaned_data["status"] != membership.status:
             employees.employee_set_status(
@@ -288,7 +225,7 @@ def employee_update(request, pk: int):
                 actor=request.user,
                 membership_id=membership.pk,
                 status=form.cleaned_data["status"],
-                request=request,
+                origin=Origin.of(request),
             )
     except employees.EmployeeError as exc:
         messages.error(request, exc.message)
@@ -297,15 +234,15 @@ def employee_update(request, pk: int):
     return redirect("organizations:settings")
 
 
-@admin_required
+@role_required(Membership.Role.ADMIN, sudo=True)
 @require_POST
-def join_request_decide(request, pk: int):
+def join_request_decide(request: OrgRequest, pk: int) -> HttpResponse:
     """«Принять» / «Отклонить» a «Запрос на добавление»."""
     membership = get_object_for_org(Membership, request.org, pk=pk)
     approve = request.POST.get("decision") == "approve"
     try:
         result = employees.join_request_decide(
-            org=request.org, actor=request.user, membership_id=membership.pk, approve=approve, request=request
+            org=request.org, actor=request.user, membership_id=membership.pk, approve=approve, origin=Origin.of(request)
         )
     except employees.EmployeeError as exc:
         messages.error(request, exc.message)
@@ -319,18 +256,21 @@ def join_request_decide(request, pk: int):
     return redirect("organizations:settings")
 
 
-@admin_required
+@role_required(Membership.Role.ADMIN, sudo=True)
 @require_POST
-def invitation_revoke(request, pk: int):
+def invitation_revoke(request: OrgRequest, pk: int) -> HttpResponse:
     get_object_for_org(Invitation, request.org, pk=pk, status=Invitation.Status.PENDING)
-    employees.invitation_revoke(org=request.org, actor=request.user, invitation_id=pk, request=request)
+    try:
+        employees.invitation_revoke(org=request.org, actor=request.user, invitation_id=pk, origin=Origin.of(request))
+    except Invitation.DoesNotExist:  # revoked or accepted a moment ago
+        raise Http404 from None
     messages.success(request, _("The invitation is revoked."))
     return redirect("organizations:settings")
 
 
-@admin_required
+@role_required(Membership.Role.ADMIN, sudo=True)
 @require_POST
-def invitation_resend(request, pk: int):
+def invitation_resend(request: OrgRequest, pk: int) -> HttpResponse:
     """«Отправить приглашение повторно»: a new link replaces the old one (limited, see the service)."""
     get_object_for_org(Invitation, request.org, pk=pk, status=Invitation.Status.PENDING)
     try:
@@ -339,8 +279,10 @@ def invitation_resend(request, pk: int):
             actor=request.user,
             invitation_id=pk,
             base_url=request.build_absolute_uri("/"),
-            request=request,
+            origin=Origin.of(request),
         )
+    except Invitation.DoesNotExist:  # revoked or accepted a moment ago
+        raise Http404 from None
     except employees.ResendTooSoon as exc:
         messages.error(request, exc.message)
     else:
@@ -352,12 +294,14 @@ def invitation_resend(request, pk: int):
     return redirect("organizations:settings")
 
 
-@admin_required
+@role_required(Membership.Role.ADMIN, sudo=True)
 @require_POST
-def employee_remove(request, pk: int):
+def employee_remove(request: OrgRequest, pk: int) -> HttpResponse:
     membership = get_object_for_org(Membership, request.org, pk=pk)
     try:
-        employees.employee_remove(org=request.org, actor=request.user, membership_id=membership.pk, request=request)
+        employees.employee_remove(
+            org=request.org, actor=request.user, membership_id=membership.pk, origin=Origin.of(request)
+        )
     except employees.EmployeeError as exc:
         messages.error(request, exc.message)
     else:
@@ -381,12 +325,10 @@ class HistoryFilterForm(forms.Form):
 
 
 @org_required
-def history(request):
+def history(request: OrgRequest) -> HttpResponse:
     """«История изменений»: who changed what in the organization, and when; filters by person and type."""
     events = AuditEvent.objects.for_org(request.org).select_related("actor")
-    people = list(
-        Membership.objects.filter(organization=request.org).select_related("user").order_by("user__full_name")
-    )
+    people = list(selectors.members(request.org))
     actor = request.GET.get("actor", "")
     action = request.GET.get("action", "")
     if actor.isdigit():
@@ -394,7 +336,7 @@ def history(request):
     if action:
         events = events.filter(action=action)
     page = paginate(request, events.order_by("-created_at", "-id"))
-    creditor = current_creditor(request)
+    creditor = request.creditor
     creditor_name = creditor.short_name if creditor else ""
     related = presentation.related_names(page.object_list)
     rows = [
@@ -427,6 +369,8 @@ def history(request):
 
 
 class InvitationAcceptForm(forms.Form):
+    phone = ""  # the invited phone, set by the view (the password must not resemble it)
+
     code = forms.CharField(label=gettext_lazy("Code from the SMS"), max_length=8)
     full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=255)
     email = forms.EmailField(label=gettext_lazy("E-mail"))
@@ -445,8 +389,9 @@ class InvitationAcceptForm(forms.Form):
         label=gettext_lazy("I accept the user agreement and consent to the processing of my personal data")
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         p1, p2 = data.get("new_password1"), data.get("new_password2")
         if p1 and p2 and p1 != p2:
             self.add_error("new_password2", _("The passwords do not match."))
@@ -463,7 +408,7 @@ def _challenge_key(invitation) -> str:
     return f"kabinet_invitation_challenge_{invitation.pk}"
 
 
-def invitation_accept(request, token: str):
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link of an invitation to a phone that has no account yet. First the code goes to the invited
     phone (only its owner can read it); then the person sets their name, e-mail and password."""
     invitation = employees.invitation_by_token(token)

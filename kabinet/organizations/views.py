@@ -2,21 +2,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kabinet.accounts.models import Registration
+from kabinet.core.access import KabinetRequest
+from kabinet.core.net import Origin
 from kabinet.organizations import employees
 from kabinet.organizations.middleware import SESSION_KEY
-from kabinet.organizations.models import Membership
+from kabinet.organizations.models import Invitation
+from kabinet.organizations.selectors import user_memberships
 
 
 @login_required
 @require_POST
-def switch_organization(request):
+def switch_organization(request: KabinetRequest) -> HttpResponse:
     """Select another of the user's organizations without signing in again."""
     try:
         org_id = int(request.POST.get("organization", ""))
@@ -33,11 +36,9 @@ def switch_organization(request):
 
 
 @login_required
-def organization_list(request):
+def organization_list(request: KabinetRequest) -> HttpResponse:
     """All the user's organizations with their status, and the requests waiting for approval."""
-    memberships = (
-        Membership.objects.filter(user=request.user).select_related("organization").order_by("organization__name")
-    )
+    memberships = user_memberships(request.user)
     registrations = Registration.objects.filter(
         user=request.user,
         status__in=[
@@ -59,7 +60,7 @@ def organization_list(request):
 
 
 @login_required
-def invitations(request):
+def invitations(request: KabinetRequest) -> HttpResponse:
     """«Приглашение в организацию …»: what others invited this person to; nothing changes until they answer."""
     return render(
         request,
@@ -70,16 +71,20 @@ def invitations(request):
 
 @login_required
 @require_POST
-def invitation_answer(request, pk: int, answer: str):
+def invitation_answer(request: KabinetRequest, pk: int, answer: str) -> HttpResponse:
     """Accept or decline an invitation to one's own phone. The selected organization stays as it is."""
-    if answer == "accept":
-        membership = employees.invitation_accept(user=request.user, invitation_id=pk, request=request)
-        messages.success(
-            request,
-            _("You have joined %(org)s. Switch to it in the organization switcher.")
-            % {"org": membership.organization.name},
-        )
-    else:
-        employees.invitation_decline(user=request.user, invitation_id=pk, request=request)
-        messages.success(request, _("The invitation is declined."))
+    origin = Origin.of(request)
+    try:
+        if answer == "accept":
+            membership = employees.invitation_accept(user=request.user, invitation_id=pk, origin=origin)
+            messages.success(
+                request,
+                _("You have joined %(org)s. Switch to it in the organization switcher.")
+                % {"org": membership.organization.name},
+            )
+        else:
+            employees.invitation_decline(user=request.user, invitation_id=pk, origin=origin)
+            messages.success(request, _("The invitation is declined."))
+    except Invitation.DoesNotExist:
+        raise Http404 from None
     return redirect("organizations:invitations")

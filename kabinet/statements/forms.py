@@ -60,7 +60,8 @@ class StatementForm(forms.Form):
         return contract
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_from", _("The start of the period is later than its end."))

@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -24,8 +25,12 @@ from kabinet.contracts import ledger
 from kabinet.contracts.models import Contract
 from kabinet.core.formatting import format_money
 from kabinet.core.money import amount_in_words
+from kabinet.core.net import Origin
 from kabinet.core.pdf import html_to_pdf
 from kabinet.creditors.models import Creditor, Product
+
+if TYPE_CHECKING:
+    from kabinet.organizations.models import Organization
 
 ZERO = Decimal("0.00")
 MONEY_FORMAT = "#,##0.00"
@@ -55,7 +60,7 @@ class StatementDocument:
     """Everything the PDF and the XLSX show, in the order they show it."""
 
     creditor: Creditor
-    org: object
+    org: Organization
     start: date
     end: date
     contract: Contract | None
@@ -260,7 +265,9 @@ def _requisites(party) -> list[str]:
     return lines
 
 
-def statement_request(*, org, actor, creditor: Creditor, start: date, end: date, contract, fmt: str, request=None):
+def statement_request(
+    *, org, actor, creditor: Creditor, start: date, end: date, contract, fmt: str, origin: Origin | None = None
+):
     """Build the statement in the asked format and record the request in the organization's history.
 
     Returns (content, filename, content type)."""
@@ -287,6 +294,6 @@ def statement_request(*, org, actor, creditor: Creditor, start: date, end: date,
             "format": fmt,
             "closing": str(doc.closing),
         },
-        request=request,
+        origin=origin,
     )
     return content, filename, content_type

@@ -1,22 +1,22 @@
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from kabinet.contracts.models import Contract
+from kabinet.contracts import selectors as contract_selectors
+from kabinet.core.access import OrgRequest, org_required
 from kabinet.core.files import bytes_response
-from kabinet.core.models import get_object_for_org
-from kabinet.core.views import org_required
+from kabinet.core.net import Origin
 from kabinet.creditors.models import Creditor
-from kabinet.creditors.selectors import current_creditor
 from kabinet.statements import services
 from kabinet.statements.forms import StatementForm
 
 
 @org_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def statement(request):
+def statement(request: OrgRequest) -> HttpResponse:
     """«Акт сверки взаимных расчётов», self-service: GET shows the form (and writes nothing); POST builds
     the PDF or XLSX from the ledger, records the request in the history and hands the file over."""
     if request.method == "POST":
@@ -27,7 +27,7 @@ def statement(request):
             if contract is not None:
                 creditor = contract.product.creditor
             else:
-                section = current_creditor(request)
+                section = request.creditor
                 creditor = Creditor.objects.get(pk=section.pk) if section else None
             if creditor is not None:
                 try:
@@ -39,7 +39,7 @@ def statement(request):
                         end=data["date_to"],
                         contract=contract,
                         fmt=data["format"],
-                        request=request,
+                        origin=Origin.of(request),
                     )
                 except services.StatementTooLarge as too_large:
                     form.add_error(
@@ -58,10 +58,6 @@ def statement(request):
     else:
         # From a contract card: `?contract=<id>` picks the contract (another organization's is a 404).
         contract_id = request.GET.get("contract", "")
-        contract = (
-            get_object_for_org(Contract.objects.only("pk", "number"), request.org, pk=int(contract_id))
-            if contract_id.isdigit()
-            else None
-        )
+        contract = contract_selectors.contract_label(request.org, int(contract_id)) if contract_id.isdigit() else None
         form = StatementForm(initial=StatementForm.initial_for(contract), org=request.org)
     return render(request, "statements/statement.html", {"form": form, "section": "contracts"})

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.files import check_uploads
+from kabinet.core.net import Origin
 from kabinet.documents.forms import MultipleFileField
 from kabinet.support import services
 from kabinet.support.models import SupportAttachment, SupportMessage, SupportThread, SupportThreadRead
@@ -17,7 +18,8 @@ class ThreadStaffForm(forms.ModelForm):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("reply_files") and not data.get("reply"):
             self.add_error("reply", _("Write the answer the files go with."))
         try:
@@ -75,7 +77,7 @@ class SupportThreadAdmin(admin.ModelAdmin):
                 staff=request.user,
                 body=form.cleaned_data["reply"],
                 files=form.cleaned_data.get("reply_files") or [],
-                request=request,
+                origin=Origin.of(request),
             )
 
 

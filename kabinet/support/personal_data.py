@@ -12,7 +12,7 @@ from kabinet.support.models import SupportMessage
 def export(user) -> list[dict[str, Any]]:
     return [
         {"thread": m.thread.number, "created_at": when(m.created_at), "text": m.body}
-        for m in SupportMessage.objects.filter(author=user, from_staff=False)
+        for m in SupportMessage.objects.unscoped().filter(author=user, from_staff=False)
         .select_related("thread")
         .order_by("created_at")
     ]

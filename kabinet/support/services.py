@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from kabinet.audit.services import audit_record, record_event
 from kabinet.core import numbering
 from kabinet.core.files import check_upload, check_uploads, clean_filename
+from kabinet.core.net import Origin
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
 from kabinet.support.models import SupportAttachment, SupportMessage, SupportThread, SupportThreadRead
@@ -40,7 +41,7 @@ def mark_read(*, user, thread: SupportThread) -> None:
     SupportThreadRead.objects.update_or_create(user=user, thread=thread, defaults={"last_read_at": timezone.now()})
 
 
-def thread_create(*, org, user, topic: str, body: str, files: list, request=None) -> SupportThread:
+def thread_create(*, org, user, topic: str, body: str, files: list, origin: Origin | None = None) -> SupportThread:
     files = list(files or [])
     check_uploads(files)
     with transaction.atomic():
@@ -61,14 +62,14 @@ def thread_create(*, org, user, topic: str, body: str, files: list, request=None
             organization=org,
             actor=user,
             obj=thread,
-            request=request,
+            origin=origin,
             event="support.message",
             payload={"thread": thread.number, "topic": topic, "body": body},
         )
     return thread
 
 
-def message_post(*, org, user, thread_id: int, body: str, files: list, request=None) -> SupportMessage:
+def message_post(*, org, user, thread_id: int, body: str, files: list, origin: Origin | None = None) -> SupportMessage:
     files = list(files or [])
     check_uploads(files)
     with transaction.atomic():
@@ -83,7 +84,9 @@ def message_post(*, org, user, thread_id: int, body: str, files: list, request=N
     return message
 
 
-def staff_reply(*, thread_id: int, staff, body: str, files: list | None = None, request=None) -> SupportMessage:
+def staff_reply(
+    *, thread_id: int, staff, body: str, files: list | None = None, origin: Origin | None = None
+) -> SupportMessage:
     """Staff answer: the organization's employees are told in the portal and by e-mail."""
     with transaction.atomic():
         thread = SupportThread.objects.select_for_update().select_related("organization").get(pk=thread_id)
@@ -107,6 +110,6 @@ def staff_reply(*, thread_id: int, staff, body: str, files: list | None = None, 
             actor=staff,
             actor_kind="staff",
             obj=thread,
-            request=request,
+            origin=origin,
         )
     return message

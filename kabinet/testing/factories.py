@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
+from django.db import models
 from django.utils import timezone
 from stdnum.ru import inn as stdnum_inn
 
@@ -15,6 +17,8 @@ from kabinet.contracts.services import payments_record
 from kabinet.creditors.models import Creditor, Product
 from kabinet.organizations.models import Membership, Organization
 
+M = TypeVar("M", bound=models.Model)
+
 PASSWORD = "correct-horse-42"  # noqa: S105 (test fixture)
 
 
@@ -23,7 +27,18 @@ def _valid_inn(n: int) -> str:
     return base + stdnum_inn.calc_company_check_digit(base)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class ModelFactory(factory.django.DjangoModelFactory[M]):
+    """`SomeFactory(...)` is typed as the model it makes (factory_boy types only `.create()`)."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> M: ...  # type: ignore[misc]
+
+
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -34,12 +49,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):
+    def _save(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.save()
 
 
-class CreditorFactory(factory.django.DjangoModelFactory):
+class CreditorFactory(ModelFactory[Creditor]):
     class Meta:
         model = Creditor
 
@@ -54,7 +69,7 @@ class CreditorFactory(factory.django.DjangoModelFactory):
     is_default = True
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+class ProductFactory(ModelFactory[Product]):
     class Meta:
         model = Product
 
@@ -62,7 +77,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Продукт {n}")
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(ModelFactory[Organization]):
     class Meta:
         model = Organization
 
@@ -72,7 +87,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     status = Organization.Status.ACTIVE
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(ModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -82,7 +97,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     status = Membership.Status.ACTIVE
 
 
-class ContractFactory(factory.django.DjangoModelFactory):
+class ContractFactory(ModelFactory[Contract]):
     class Meta:
         model = Contract
 
@@ -95,7 +110,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
     end_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=900))
 
 
-class LeasedItemFactory(factory.django.DjangoModelFactory):
+class LeasedItemFactory(ModelFactory[LeasedItem]):
     class Meta:
         model = LeasedItem
 
@@ -107,7 +122,7 @@ class LeasedItemFactory(factory.django.DjangoModelFactory):
     plate = factory.Sequence(lambda n: f"А{n % 1000:03d}ВС78")
 
 
-class ScheduledPaymentFactory(factory.django.DjangoModelFactory):
+class ScheduledPaymentFactory(ModelFactory[ScheduledPayment]):
     class Meta:
         model = ScheduledPayment
 
@@ -156,7 +171,7 @@ def pay_line(line, amount, *, on=None, external_id=None):
     )
 
 
-class DebtFactory(factory.django.DjangoModelFactory):
+class DebtFactory(ModelFactory[BooksDebt]):
     class Meta:
         model = BooksDebt
 

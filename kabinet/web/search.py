@@ -8,6 +8,7 @@ and links to its list filtered by the same words).
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.appeals.selectors import appeal_list
 from kabinet.contracts.selectors import contract_list
-from kabinet.core.views import org_required
+from kabinet.core.access import OrgRequest, org_required
 from kabinet.documents.models import Document
 from kabinet.documents.selectors import search as document_search
 
@@ -29,7 +30,7 @@ def _group(key: str, title, rows: list, url: str) -> dict:
 
 
 @org_required
-def header_search(request):
+def header_search(request: OrgRequest) -> HttpResponse:
     q = " ".join((request.GET.get("q") or "").split())[:MAX_LENGTH]
     groups = []
     if len(q) >= MIN_LENGTH:

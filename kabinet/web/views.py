@@ -3,21 +3,20 @@ the request templates of the appeals app, on one page (a top-floor page: it read
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from kabinet.appeals.models import AppealTopic
 from kabinet.core import qr
-from kabinet.core.views import org_required
-from kabinet.creditors.models import LeasingRulesEdition, Product
-from kabinet.creditors.selectors import current_creditor
+from kabinet.core.access import OrgRequest, org_required
+from kabinet.creditors import selectors
 
 
 @org_required
-def reference(request):
+def reference(request: OrgRequest) -> HttpResponse:
     """«Справочники»: requisites with a free-sum payment QR, memo, rules, templates, products, contacts."""
-    creditor = current_creditor(request)
+    creditor = request.creditor
     if creditor is None:
         raise Http404
     payload = qr.payee_payload(
@@ -29,9 +28,9 @@ def reference(request):
         {
             "c": creditor,
             "qr": qr.qr_svg_data_uri(payload, scale=4),
-            "rules": LeasingRulesEdition.objects.filter(creditor=creditor).order_by("-effective_from"),
+            "rules": selectors.rules_editions(creditor),
             "templates": AppealTopic.objects.filter(is_active=True).exclude(template="").order_by("kind", "position"),
-            "products": Product.objects.filter(creditor=creditor).order_by("position", "name"),
+            "products": selectors.products(creditor),
             "section": "reference",
         },
     )

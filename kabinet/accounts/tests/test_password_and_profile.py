@@ -15,7 +15,9 @@ NEW = "Another-Strong-Pass-77"
 
 
 def reset_link(mailoutbox) -> str:
-    return re.search(r"http://testserver(/password/reset/\S+/)", mailoutbox[-1].body).group(1)
+    match = re.search(r"http://testserver(/password/reset/\S+/)", str(mailoutbox[-1].body))
+    assert match
+    return match.group(1)
 
 
 def test_the_reset_answer_is_the_same_whether_or_not_the_phone_exists(
@@ -93,7 +95,9 @@ def test_changing_the_phone_needs_the_code_sent_to_the_new_number(
         response = client_a.post(reverse("accounts:profile"), {"action": "phone", "phone": "+7 (921) 000-11-22"})
     assert response["Location"] == reverse("accounts:phone_confirm")
     assert sms.outbox[-1]["phone"] == "+79210001122"
-    code = re.search(r"\d{4}", sms.outbox[-1]["text"]).group(0)
+    match = re.search(r"\d{4}", sms.outbox[-1]["text"])
+    assert match
+    code = match.group(0)
     wrong = client_a.post(reverse("accounts:phone_confirm"), {"code": str((int(code) + 1) % 10000).zfill(4)})
     assert "Неверный код" in wrong.content.decode()
     admin_a.refresh_from_db()

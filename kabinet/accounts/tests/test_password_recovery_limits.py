@@ -45,7 +45,7 @@ def test_known_and_unknown_phones_do_the_same_work_in_the_request(client, admin_
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    counts = []
+    counts: list[tuple[int, int]] = []
     for phone in (str(admin_a.phone), "+7 999 765-43-21"):
         with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as callbacks:
             ask(client, phone, ip=f"10.0.0.{len(counts) + 2}")

@@ -77,7 +77,7 @@ def test_a_worker_killed_mid_send_is_requeued_when_its_lease_expires_and_the_ret
             services.sms_deliver(message.pk)
         message.refresh_from_db()
         assert message.status == SmsMessage.Status.SENDING and message.attempts == 1
-        assert message.locked_until > timezone.now()
+        assert message.locked_until is not None and message.locked_until > timezone.now()
         assert services.sms_requeue_stale() == 0  # the worker may still be alive: its lease holds
         assert services.sms_deliver(message.pk) == "locked"  # nobody else sends it meanwhile
         SmsMessage.objects.filter(pk=message.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
@@ -112,6 +112,7 @@ def test_a_row_is_never_sent_by_two_workers_at_once(settings):
 def test_a_late_worker_whose_lease_ran_out_does_not_overwrite_the_next_try(settings):
     message = SmsMessage.objects.create(phone=PHONE, body="x")
     slow = outbox.claim(services.SMS, message.pk)
+    assert slow is not None
     SmsMessage.objects.filter(pk=message.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
     services.sms_requeue_stale()
     assert services.sms_deliver(message.pk) == SmsMessage.Status.SENT  # the next try
@@ -125,13 +126,13 @@ def test_a_late_worker_whose_lease_ran_out_does_not_overwrite_the_next_try(setti
 def test_the_send_happens_outside_any_transaction(settings):
     from django.db import connection
 
-    seen = []
-    channel = outbox.Channel(
-        **{
-            **services.SMS.__dict__,
-            "send": lambda m: seen.append(connection.in_atomic_block) or outbox.Outcome(ok=True),
-        }
-    )
+    seen: list[bool] = []
+
+    def send(message: object) -> outbox.Outcome:
+        seen.append(connection.in_atomic_block)
+        return outbox.Outcome(ok=True)
+
+    channel = outbox.Channel(**{**services.SMS.__dict__, "send": send})
     message = SmsMessage.objects.create(phone=PHONE, body="x")
     outbox.deliver(channel, message.pk)
     assert seen == [False]

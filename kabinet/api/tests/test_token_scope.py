@@ -242,6 +242,7 @@ def test_a_creditors_token_gets_404_and_writes_nothing_with_another_creditors_id
             before = row_counts()
             if route.params:
                 # Another creditor's object in the URL (the body is otherwise valid).
+                assert url_b is not None
                 response = _call(api, method, url_b, body(a) if body else None)
                 assert response.status_code in (404, 405), (method, url_b, response.status_code, response.content)
             else:
@@ -393,6 +394,8 @@ def test_tokens_issued_before_become_staff_wide_and_clients_come_from_contracts(
 
 def test_a_reference_with_a_nul_character_is_a_400_not_a_server_error(worlds):
     _, _, api, _ = worlds
-    body = BODIES["api:contract"](worlds[0]) | {"product": "P-\x00A"}
+    contract_body = BODIES["api:contract"]
+    assert contract_body is not None
+    body = contract_body(worlds[0]) | {"product": "P-\x00A"}
     response = api.put("/api/v1/contracts/C-A/", body, content_type="application/json")
     assert response.status_code == 400 and "product" in response.json()

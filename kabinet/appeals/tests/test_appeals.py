@@ -190,7 +190,7 @@ def test_files_chosen_before_an_error_are_kept_and_sent_with_the_corrected_form(
     document = Document.objects.get(appeal=Appeal.objects.get())
     assert document.original_name == "Заявление.pdf" and document.file.read() == PDF
     assert not HeldUpload.objects.exists()
-    assert not held.file.storage.exists(stored)
+    assert stored and not held.file.storage.exists(stored)
 
 
 def test_a_kept_file_left_unticked_is_not_sent(client_a, contract, topics):
@@ -252,7 +252,7 @@ def test_kept_files_nobody_came_back_for_are_purged(client_a, contract, topics, 
     assert HeldUpload.objects.count() == 1  # still fresh
     HeldUpload.objects.update(created_at=timezone.now() - timedelta(hours=settings.HELD_UPLOAD_TTL_HOURS + 1))
     purge_held_uploads.enqueue()
-    assert not HeldUpload.objects.exists() and not storage.exists(stored)
+    assert stored and not HeldUpload.objects.exists() and not storage.exists(stored)
 
 
 def test_a_reconciliation_act_asks_for_a_whole_period(client_a, contract):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
 from django.db import transaction
 
@@ -27,6 +29,7 @@ def test_record_event_writes_both_rows_and_signals_after_commit(org_a, django_ca
             assert heard == []  # nothing leaves before the commit
     finally:
         event_recorded.disconnect(listener)
+    assert audit is not None and event is not None
     assert AuditEvent.objects.filter(pk=audit.pk, action="appeal_answered", organization=org_a).exists()
     assert ApiEvent.objects.get(pk=event.pk).payload == {"number": "A-1"}
     assert heard == [event.pk]
@@ -60,6 +63,7 @@ def test_the_api_app_fans_recorded_events_out_to_webhooks(org_a, django_capture_
         _, event = record_event(event="appeal.created", organization=org_a, payload={})
     from django_tasks import default_task_backend
 
-    fanned = [r for r in default_task_backend.results if r.task.name == "fan_out_event"]
+    assert event is not None
+    fanned = [r for r in cast(Any, default_task_backend).results if r.task.name == "fan_out_event"]
     assert [r.args for r in fanned] == [[event.pk]]
     assert not WebhookDelivery.objects.exists()  # the worker's job, not the writer's

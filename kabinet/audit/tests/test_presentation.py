@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def recorded_actions() -> set[str]:
     """Every `action="…"` literal passed to a call in the application code (argparse's aside)."""
-    found = set()
+    found: set[str] = set()
     for path in ROOT.rglob("*.py"):
         if "tests" in path.parts or "migrations" in path.parts:
             continue
@@ -26,7 +26,7 @@ def recorded_actions() -> set[str]:
                 continue
             for keyword in node.keywords:
                 if keyword.arg == "action" and isinstance(keyword.value, ast.Constant):
-                    found.add(keyword.value.value)
+                    found.add(str(keyword.value.value))
     return found
 
 

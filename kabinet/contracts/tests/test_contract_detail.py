@@ -170,6 +170,7 @@ def test_every_url_of_another_organizations_contract_is_a_404(client_a, card, us
     payment = card.payments.get(number=3)
     DebtFactory(contract=card)
     document = Document.objects.filter(contract=card).first()
+    assert document is not None
     urls = [
         f"/contracts/{card.pk}/",
         f"/contracts/{card.pk}/items/",

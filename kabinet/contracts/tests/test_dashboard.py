@@ -1,5 +1,5 @@
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import unquote
 
@@ -35,7 +35,7 @@ def test_the_calendar_shows_the_next_ten_unpaid_payments(client_a, org_a, produc
 
 def test_the_calendar_tells_the_date_of_the_data(client_a, org_a, products):
     assert "Данные актуальны на" not in client_a.get("/dashboard/").content.decode()
-    org_a.data_as_of = timezone.make_aware(timezone.datetime(2026, 9, 26, 12, 0))
+    org_a.data_as_of = timezone.make_aware(datetime(2026, 9, 26, 12, 0))
     org_a.save()
     assert "Данные актуальны на 26.09.2026" in client_a.get("/dashboard/").content.decode()
 
@@ -148,7 +148,9 @@ def test_the_reference_page_has_copyable_requisites_and_a_free_sum_qr(client_a, 
         assert f'data-copy="{value}"' in html
     assert "Платёжные реквизиты" in html
     # A standalone SVG image is only drawn by browsers when it declares the SVG namespace.
-    src = re.search(r'<img src="(data:image/svg\+xml[^"]+)"', html).group(1)
+    match = re.search(r'<img src="(data:image/svg\+xml[^"]+)"', html)
+    assert match
+    src = match.group(1)
     svg = unquote(src.split(",", 1)[1])
     assert svg.startswith("<svg") and "xmlns='http://www.w3.org/2000/svg'" in svg.replace('"', "'")
 

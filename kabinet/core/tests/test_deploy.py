@@ -144,7 +144,9 @@ def test_every_nginx_placeholder_is_given_by_compose():
 
 
 def _bytes(size: str) -> int:
-    number, unit = re.fullmatch(r"(\d+)([kmg]?)", size.lower()).groups()
+    match = re.fullmatch(r"(\d+)([kmg]?)", size.lower())
+    assert match
+    number, unit = match.groups()
     return int(number) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[unit]
 
 

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from kabinet.appeals.models import Appeal, AppealKind
 from kabinet.contracts.models import InsurancePolicy
+from kabinet.core.access import SUDO_KEY
 from kabinet.documents.models import Document
 from kabinet.invoices.services import invoice_issue_for_payment
 from kabinet.notifications.models import Notification
 from kabinet.organizations.models import Invitation, Membership
-from kabinet.organizations.settings_views import SUDO_KEY
 from kabinet.support.services import thread_create
 from kabinet.testing.factories import (
     ContractFactory,

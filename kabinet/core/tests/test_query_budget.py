@@ -98,7 +98,9 @@ def test_every_page_stays_within_its_query_budget(client_a, volume, name, url, h
 
         html = client_a.get("/dashboard/").content.decode()
         param = "after" if url == "{more}" else "debt_after"
-        url = "/dashboard/" + re.search(rf'hx-get="(\?{param}=[^"]+)"', html).group(1).replace("&amp;", "&")
+        match = re.search(rf'hx-get="(\?{param}=[^"]+)"', html)
+        assert match
+        url = "/dashboard/" + match.group(1).replace("&amp;", "&")
     url = url.format(card=volume.pk)
     assert client_a.get(url, headers=headers).status_code == 200  # the first request fills the header cache
     with CaptureQueriesContext(connection) as ctx:
@@ -183,6 +185,7 @@ def test_the_unread_count_follows_new_and_read_notifications(client_a, admin_a, 
     notify_members(org=org_a, kind="key_rate", title="Ставка 2")
     assert _badge(client_a) == "2"
     one = Notification.objects.filter(user=admin_a).first()
+    assert one is not None
     one.read_at = timezone.now()
     one.save()
     assert _badge(client_a) == "1"

@@ -2,7 +2,7 @@ import pytest
 from django.http import Http404
 
 from kabinet.contracts.models import Contract
-from kabinet.core.models import get_object_for_org
+from kabinet.core.access import get_object_for_org
 from kabinet.testing.factories import ContractFactory
 
 

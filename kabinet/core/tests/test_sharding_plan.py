@@ -9,9 +9,12 @@ table or index that breaks a rule fails here until it is fixed or listed.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.db.models import Model
 
 from kabinet.organizations.models import Organization
 
@@ -58,8 +61,8 @@ UNIQUE_EXCEPTIONS = {
 }
 
 
-def organization_owned() -> dict[str, object]:
-    owned = {}
+def organization_owned() -> dict[str, type[Model]]:
+    owned: dict[str, type[Model]] = {}
     for model in apps.get_models():
         field = next((f for f in model._meta.concrete_fields if f.name == "organization"), None)
         if field is not None and field.related_model is Organization:
@@ -67,11 +70,11 @@ def organization_owned() -> dict[str, object]:
     return owned
 
 
-def distributed() -> dict[str, object]:
+def distributed() -> dict[str, type[Model]]:
     return {table: model for table, model in organization_owned().items() if table not in NOT_DISTRIBUTED}
 
 
-def constraints(table: str) -> list[dict]:
+def constraints(table: str) -> list[Any]:
     with connection.cursor() as cursor:
         found = connection.introspection.get_constraints(cursor, table)
     return [c for c in found.values() if not c["primary_key"] and not c["foreign_key"] and not c["check"]]

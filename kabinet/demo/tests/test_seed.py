@@ -94,6 +94,7 @@ def test_the_demo_loads_again_after_clients_used_it():
     seed_demo(today=date(2026, 11, 27))
     org = Organization.objects.get(inn="7801234564")
     payment = ScheduledPayment.objects.for_org(org).filter(is_paid=False).first()
+    assert payment is not None
     invoice_issue_for_payment(org=org, payment_id=payment.pk)
     seed_demo(today=date(2026, 11, 28))
     assert ScheduledPayment.objects.filter(pk=payment.pk).exists()

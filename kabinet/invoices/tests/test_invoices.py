@@ -130,12 +130,10 @@ def test_asking_twice_for_a_payment_gives_the_same_invoice_and_numbers_run_in_se
 
 
 def test_a_paid_payment_or_no_debt_has_no_invoice(org_a, contract):
-    from django.http import Http404
-
     paid = ScheduledPaymentFactory(contract=contract, is_paid=True, paid_amount=Decimal("100000.00"))
-    with pytest.raises(Http404):
+    with pytest.raises(services.NothingToInvoice):
         services.invoice_issue_for_payment(org=org_a, payment_id=paid.pk)
-    with pytest.raises(Http404):
+    with pytest.raises(services.NothingToInvoice):
         services.invoice_issue_for_debt(org=org_a, contract_id=contract.pk)
 
 

@@ -55,6 +55,7 @@ def issue(client, url: str) -> Invoice:
     response = client.post(url)
     assert response.status_code == 302, response.content[:300]
     invoice = Invoice.objects.order_by("-pk").first()
+    assert invoice is not None
     assert response["Location"] == f"/invoices/{invoice.pk}/"
     return Invoice.objects.get(pk=response["Location"].strip("/").split("/")[-1])
 
@@ -98,7 +99,7 @@ def test_htmx_post_navigates_to_the_pdf(client_a, payment):
 
 def test_the_download_is_the_stored_file_and_never_renders_again(client_a, payment, monkeypatch):
     invoice = issue(client_a, f"/invoices/payment/{payment.pk}/")
-    assert invoice.pdf.name.startswith(f"invoices/{invoice.organization_id}/")
+    assert (invoice.pdf.name or "").startswith(f"invoices/{invoice.organization_id}/")
     stored = invoice.pdf.open("rb").read()
     monkeypatch.setattr(services, "render_pdf", lambda snapshot: pytest.fail("a download rendered the PDF"))
     response = client_a.get(f"/invoices/{invoice.pk}/")
@@ -119,7 +120,7 @@ def test_changing_the_creditors_bank_account_leaves_the_issued_invoice_unchanged
     assert old_account in text and "40702810900000000001" not in text and "Другой банк" not in text
     assert "PersonalAcc=" + old_account in pdf_qr(after)
     # Even a lost file comes back from the snapshot, not from today's requisites.
-    invoice.pdf.storage.delete(invoice.pdf.name)
+    invoice.pdf.storage.delete(invoice.pdf.name or "")
     again = flat(pdf_text(client_a.get(f"/invoices/{invoice.pk}/").content))
     assert old_account in again and "Другой банк" not in again and "Новый Р. Р." not in again
 

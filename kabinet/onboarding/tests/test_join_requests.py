@@ -11,10 +11,10 @@ from django.test import Client
 
 from kabinet.accounts.models import Registration
 from kabinet.audit.models import ApiEvent, AuditEvent
+from kabinet.core.access import SUDO_KEY
 from kabinet.onboarding import services as onboarding_services
 from kabinet.organizations.lookup import CompanyInfo
 from kabinet.organizations.models import Membership
-from kabinet.organizations.settings_views import SUDO_KEY
 from kabinet.testing.factories import MembershipFactory, OrganizationFactory
 
 

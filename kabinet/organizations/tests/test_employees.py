@@ -9,9 +9,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from kabinet.audit.models import AuditEvent
+from kabinet.core.access import SUDO_KEY
 from kabinet.organizations import employees
 from kabinet.organizations.models import Membership, Organization
-from kabinet.organizations.settings_views import SUDO_KEY
 from kabinet.testing.factories import PASSWORD, MembershipFactory, UserFactory
 
 

@@ -39,6 +39,7 @@ def party(inn="7707083893", status="ACTIVE", branch="MAIN", kind="LEGAL", name="
 def test_dadata_find_by_id_sends_the_documented_request_and_maps_the_head_office():
     with FakeServer(lambda seen: Reply(body={"suggestions": [party()]})) as server:
         info = DadataLookup(token="TOKEN", base_url=server.url).find_by_inn("7707083893")
+    assert info is not None
     seen = server.requests[0]
     assert seen.path == "/findById/party"
     assert seen.headers["Authorization"] == "Token TOKEN"
@@ -52,7 +53,7 @@ def test_dadata_marks_a_company_that_is_not_active_and_skips_branches():
     answer = {"suggestions": [party(branch="BRANCH", name="ФИЛИАЛ"), party(status="LIQUIDATED", name="ООО ЗАКРЫТО")]}
     with FakeServer(lambda seen: Reply(body=answer)) as server:
         info = DadataLookup(token="T", base_url=server.url).find_by_inn("7707083893")
-    assert info.name == "ООО ЗАКРЫТО" and not info.active
+    assert info is not None and info.name == "ООО ЗАКРЫТО" and not info.active
 
 
 def test_dadata_suggest_returns_only_operating_head_offices_and_reads_an_entrepreneurs_name():
@@ -91,8 +92,9 @@ def registry(db):
 def test_the_local_registry_finds_by_inn_and_suggests_by_name_or_inn_digits(registry):
     assert registry.created == 3 and not registry.errors
     lookup = LocalRegistryLookup()
-    assert lookup.find_by_inn("7801234564").director == "Иванов Иван Петрович"
-    assert not lookup.find_by_inn("7709876545").active
+    known, closed = lookup.find_by_inn("7801234564"), lookup.find_by_inn("7709876545")
+    assert known is not None and known.director == "Иванов Иван Петрович"
+    assert closed is not None and not closed.active
     assert [c.name for c in lookup.suggest("ромаш")] == ["ООО «Ромашка»"]
     assert [c.name for c in lookup.suggest("РОМАШКА")] == ["ООО «Ромашка»"]
     assert [c.inn for c in lookup.suggest("7707")] == ["7707083893"]

@@ -14,9 +14,9 @@ from django.test import Client
 from kabinet.accounts import services as account_services
 from kabinet.accounts.models import User
 from kabinet.audit.models import AuditEvent
+from kabinet.core.access import SUDO_KEY
 from kabinet.messaging import sms
 from kabinet.organizations.models import Invitation, Membership
-from kabinet.organizations.settings_views import SUDO_KEY
 from kabinet.testing.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
 
 
@@ -130,7 +130,9 @@ def test_a_new_phone_accepts_only_with_the_code_sent_to_that_phone(
     with django_capture_on_commit_callbacks(execute=True):
         _invite(admin_client, "+7 921 111-22-33", email="inviter-chose@example.com", role="manager")
     assert not User.objects.filter(phone="+79211112233").exists()  # no account before the person acts
-    link = re.search(r"http://testserver(/invitation/\S+/)", mail.outbox[-1].body).group(1)
+    match = re.search(r"http://testserver(/invitation/\S+/)", str(mail.outbox[-1].body))
+    assert match
+    link = match.group(1)
     assert mail.outbox[-1].to == ["inviter-chose@example.com"]
     guest = Client()
     assert "Получить код" in guest.get(link).content.decode()
@@ -149,7 +151,9 @@ def test_a_new_phone_accepts_only_with_the_code_sent_to_that_phone(
         guest.post(link, {"action": "send_code"})
     sent = sms.outbox[-1]
     assert sent["phone"] == "+79211112233"
-    code = re.search(r"\d{4}", sent["text"]).group(0)
+    match = re.search(r"\d{4}", sent["text"])
+    assert match
+    code = match.group(0)
     wrong = "1111" if code != "1111" else "2222"
     assert "Неверный код" in guest.post(link, form | {"code": wrong}).content.decode()
     assert not User.objects.filter(phone="+79211112233").exists()
@@ -205,13 +209,17 @@ def test_resending_an_invitation_makes_the_old_link_dead_and_is_in_the_history(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         _invite(admin_client, "+7 921 111-22-33", role="manager")
-    old_link = re.search(r"http://testserver(/invitation/\S+/)", mail.outbox[-1].body).group(1)
+    match = re.search(r"http://testserver(/invitation/\S+/)", str(mail.outbox[-1].body))
+    assert match
+    old_link = match.group(1)
     invitation = Invitation.objects.get(phone="+79211112233")
     assert "Отправить приглашение повторно" in admin_client.get("/settings/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         page = admin_client.post(f"/settings/invitations/{invitation.pk}/resend/", follow=True).content.decode()
     assert "Приглашение отправлено повторно" in page
-    new_link = re.search(r"http://testserver(/invitation/\S+/)", mail.outbox[-1].body).group(1)
+    match = re.search(r"http://testserver(/invitation/\S+/)", str(mail.outbox[-1].body))
+    assert match
+    new_link = match.group(1)
     assert new_link != old_link and new_link in sms.outbox[-1]["text"]
     assert Client().get(old_link).status_code == 404
     assert Client().get(new_link).status_code == 200

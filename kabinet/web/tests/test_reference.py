@@ -16,9 +16,14 @@ PAYEE_FIELDS = ("Name", "PersonalAcc", "BankName", "BIC", "CorrespAcc", "PayeeIN
 
 
 def test_the_reference_qr_and_the_invoice_qr_name_the_same_payee(client_a, org_a, products, creditor, monkeypatch):
-    drawn = []
+    drawn: list[str] = []
     real = qr.qr_svg_data_uri
-    monkeypatch.setattr(qr, "qr_svg_data_uri", lambda payload, **kw: drawn.append(payload) or real(payload, **kw))
+
+    def drawing(payload: str, scale: int = 3) -> str:
+        drawn.append(payload)
+        return real(payload, scale=scale)
+
+    monkeypatch.setattr(qr, "qr_svg_data_uri", drawing)
     response = client_a.get("/reference/")
     assert response.status_code == 200
     reference = qr.parse_payload(drawn[-1])
