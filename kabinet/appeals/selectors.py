@@ -13,7 +13,7 @@ from kabinet.core import textsearch
 
 def appeal_list(org, *, q: str = "", product_id: int | None = None, kind: str = "", status: str = "") -> QuerySet:
     """«Заявки»: the organization's requests, newest first, filtered and searched (any case, any alphabet)."""
-    appeals = Appeal.objects.for_org(org)
+    appeals: QuerySet[Appeal] = Appeal.objects.for_org(org)
     if product_id:
         appeals = appeals.filter(product_id=product_id)
     if kind:

@@ -212,6 +212,9 @@ class BooksCharge(OrgOwned):
     external_id = models.CharField(_("external id"), max_length=64)
     paid_amount = MoneyField(_("paid"), default=Decimal("0"))
     is_paid = models.BooleanField(_("paid in full"), default=False)
+    # Declared by each kind (with its own related name and field options).
+    contract_id: int
+    amount: Decimal
 
     class Meta:
         abstract = True

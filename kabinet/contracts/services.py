@@ -541,6 +541,7 @@ def _charges_upsert(model, rows: list[dict], *, key: str, elsewhere: str, fill) 
             fresh = obj is None
             if fresh:
                 obj = model(organization_id=contract.organization_id, contract=contract, external_id=row["external_id"])
+            assert obj is not None
             problem = fill(obj, row)
             if problem:
                 errors.setdefault(str(index), []).append(problem)

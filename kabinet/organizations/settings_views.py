@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -318,10 +318,10 @@ class HistoryFilterForm(forms.Form):
     def __init__(self, *args, people=(), actions=(), **kwargs):
         kwargs.setdefault("auto_id", "h-%s")
         super().__init__(*args, **kwargs)
-        self.fields["actor"].choices = [("", _("Everybody"))] + [
+        cast(forms.ChoiceField, self.fields["actor"]).choices = [("", _("Everybody"))] + [
             (m.user_id, m.user.full_name or m.user.phone_display) for m in people
         ]
-        self.fields["action"].choices = [("", _("All changes")), *actions]
+        cast(forms.ChoiceField, self.fields["action"]).choices = [("", _("All changes")), *actions]
 
 
 @org_required
