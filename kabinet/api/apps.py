@@ -8,6 +8,7 @@ class ApiConfig(AppConfig):
     verbose_name = _("Integration API")
 
     def ready(self) -> None:
+        # reason: ready(): the models these modules import are loaded only now
         from kabinet.api.webhooks import on_event_recorded
         from kabinet.audit.signals import event_recorded
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from kabinet.api.models import ApiEvent, ApiToken, WebhookDelivery
+from kabinet.api.scoping import TokenScope
 from kabinet.core.net import AddressRefused, resolve_public
 from kabinet.messaging import outbox
 from kabinet.messaging.outbox import Channel, Outcome
@@ -93,8 +94,7 @@ def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) ->
 
 def fan_out(event_id: int) -> list[int]:
     """Create one delivery per system with a webhook that may read the event, and queue them."""
-    from kabinet.api.scoping import TokenScope
-    from kabinet.api.tasks import deliver_webhook
+    from kabinet.api.tasks import deliver_webhook  # reason: a cycle (api.tasks runs this module)
 
     tokens = ApiToken.objects.filter(revoked_at__isnull=True, can_read=True).exclude(webhook_url="")
     ids = []
@@ -147,7 +147,7 @@ def _send(delivery: WebhookDelivery) -> Outcome:
 
 
 def _task():
-    from kabinet.api.tasks import deliver_webhook
+    from kabinet.api.tasks import deliver_webhook  # reason: a cycle (api.tasks runs this module)
 
     return deliver_webhook
 
@@ -177,6 +177,6 @@ def requeue_stale() -> int:
 
 def on_event_recorded(sender, *, event_id: int, **kwargs) -> None:
     """`kabinet.audit.signals.event_recorded` (connected in ApiConfig.ready): fan the event out to webhooks."""
-    from kabinet.api.tasks import fan_out_event
+    from kabinet.api.tasks import fan_out_event  # reason: a cycle (api.tasks runs this module)
 
     fan_out_event.enqueue(event_id)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from kabinet.messaging.tasks import send_email
+
 
 def render_email(template: str, context: dict) -> tuple[str, str]:
     """(subject on one line, body)."""
@@ -17,7 +19,5 @@ def email_later(*, to: str, template: str, context: dict) -> None:
     """Render the letter now and queue it for after commit; nothing when there is no address."""
     if not to:
         return
-    from kabinet.messaging.tasks import send_email
-
     subject, body = render_email(template, context)
     transaction.on_commit(lambda: send_email.enqueue(to, subject, body))

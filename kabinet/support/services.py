@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kabinet.appeals.models import AppealCounter
 from kabinet.audit.services import audit_record, record_event
 from kabinet.core import numbering
 from kabinet.core.files import check_upload, check_uploads, clean_filename
@@ -16,8 +17,6 @@ from kabinet.support.models import SupportAttachment, SupportMessage, SupportThr
 
 
 def _next_number() -> str:
-    from kabinet.appeals.models import AppealCounter
-
     # The support series starts at 1 (the requests' counter row starts at 4600, as in the manual).
     sequence = numbering.next_in_sequence(AppealCounter, defaults={"last_number": 0}, name="support")
     return numbering.client_number(numbering.SUPPORT_SERIES, sequence)
