@@ -423,7 +423,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     error = ""
     if request.method == "POST" and request.POST.get("action") == "send_code":
         try:
-            challenge = employees.invitation_send_code(invitation=invitation, request=request)
+            challenge = employees.invitation_send_code(invitation=invitation, origin=Origin.of(request))
         except ServiceError as exc:
             error = exc.message
         else:
@@ -441,7 +441,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     full_name=data["full_name"],
                     email=data["email"],
                     password=data["new_password1"],
-                    request=request,
+                    origin=Origin.of(request),
                 )
             except employees.EmployeeError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
