@@ -88,6 +88,11 @@ def document_list(
     return documents.select_related("product", "contract", "appeal").defer("text", "search_vector").order_by(*order)
 
 
+def documents_by_ids(org, ids) -> QuerySet[Document]:
+    """The organization's documents among `ids` (a foreign or unknown id is simply not there), newest first."""
+    return Document.objects.for_org(org).filter(pk__in=ids).order_by("-document_date", "-id")
+
+
 def contracts_by_number(org, number: str) -> QuerySet:
     """The contract filter of «Документы» as a subquery (no query of its own): the contract with exactly
     this number (any case) when there is one, otherwise every contract whose number contains it."""

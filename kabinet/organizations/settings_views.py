@@ -21,7 +21,6 @@ from kabinet.accounts.forms import PHONE_ATTRS, clean_phone_value
 from kabinet.accounts.models import User
 from kabinet.accounts.services import ServiceError
 from kabinet.audit import presentation
-from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
 from kabinet.core.access import (
     SUDO_FIELD,
@@ -327,15 +326,12 @@ class HistoryFilterForm(forms.Form):
 @org_required
 def history(request: OrgRequest) -> HttpResponse:
     """«История изменений»: who changed what in the organization, and when; filters by person and type."""
-    events = AuditEvent.objects.for_org(request.org).select_related("actor")
     people = list(selectors.members(request.org))
     actor = request.GET.get("actor", "")
-    action = request.GET.get("action", "")
-    if actor.isdigit():
-        events = events.filter(actor_id=int(actor))
-    if action:
-        events = events.filter(action=action)
-    page = paginate(request, events.order_by("-created_at", "-id"))
+    events = selectors.history_events(
+        request.org, actor_id=int(actor) if actor.isdigit() else None, action=request.GET.get("action", "")
+    )
+    page = paginate(request, events)
     creditor = request.creditor
     creditor_name = creditor.short_name if creditor else ""
     related = presentation.related_names(page.object_list)
@@ -359,9 +355,7 @@ def history(request: OrgRequest) -> HttpResponse:
             "form": HistoryFilterForm(
                 request.GET or None,
                 people=people,
-                actions=presentation.action_choices(
-                    AuditEvent.objects.for_org(request.org).values_list("action", flat=True).distinct()
-                ),
+                actions=presentation.action_choices(selectors.history_actions(request.org)),
             ),
             "section": "settings",
         },
