@@ -15,9 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kabinet.accounts import forms, personal_data, services
+from kabinet.accounts import forms, personal_data, selectors, services
 from kabinet.accounts.middleware import CONSENT_KEY, DEADLINE_KEY
-from kabinet.accounts.models import ConsentDocument, DataRequest, PhoneChallenge
+from kabinet.accounts.models import ConsentDocument, PhoneChallenge
 from kabinet.core.access import KabinetRequest
 from kabinet.core.files import bytes_response
 from kabinet.core.net import Origin
@@ -73,7 +73,7 @@ class LogoutView(auth_views.LogoutView):
 def legal_document(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ConsentDocument.Kind.values:
         raise Http404
-    document = ConsentDocument.objects.filter(kind=kind).order_by("-version").first()
+    document = selectors.legal_document(kind)
     if document is None:
         raise Http404
     return render(request, "accounts/legal_document.html", {"document": document})
@@ -196,11 +196,7 @@ def profile(request: KabinetRequest) -> HttpResponse:
 @login_required
 def phone_confirm(request: KabinetRequest) -> HttpResponse:
     challenge_id = request.session.get(PHONE_CHALLENGE_KEY)
-    challenge = (
-        PhoneChallenge.objects.filter(pk=challenge_id, user=request.user, confirmed_at__isnull=True).first()
-        if challenge_id is not None
-        else None
-    )
+    challenge = selectors.phone_change_challenge(request.user, challenge_id, pending=True)
     if challenge is None:
         return redirect("accounts:profile")
     form = forms.CodeForm(request.POST or None)
@@ -232,9 +228,7 @@ def phone_confirm(request: KabinetRequest) -> HttpResponse:
 @require_POST
 def phone_resend(request: KabinetRequest) -> HttpResponse:
     challenge_id = request.session.get(PHONE_CHALLENGE_KEY)
-    challenge = (
-        PhoneChallenge.objects.filter(pk=challenge_id, user=request.user).first() if challenge_id is not None else None
-    )
+    challenge = selectors.phone_change_challenge(request.user, challenge_id)
     if challenge is None:
         return redirect("accounts:profile")
     try:
@@ -258,7 +252,7 @@ def personal_data_page(request: KabinetRequest) -> HttpResponse:
         "accounts/personal_data.html",
         {
             "consents": personal_data.consents_of(request.user),
-            "data_requests": DataRequest.objects.filter(user=request.user).order_by("-created_at"),
+            "data_requests": selectors.data_requests(request.user),
             "delete_form": forms.DeletionRequestForm(),
         },
     )

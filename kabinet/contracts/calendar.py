@@ -20,11 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kabinet.contracts import ledger
+from kabinet.contracts import ledger, selectors
 from kabinet.contracts.exports import payments_ics
 from kabinet.contracts.models import CalendarFeed
 from kabinet.core.access import OrgRequest, org_required
-from kabinet.organizations.models import Membership
 
 SESSION_KEY = "kabinet_calendar_feed_url"
 
@@ -57,7 +56,7 @@ def feed_revoke(*, user, org) -> int:
 @org_required
 def subscription(request: OrgRequest) -> HttpResponse:
     """«Подписка на календарь платежей»: make, replace or end the secret address."""
-    live = CalendarFeed.objects.filter(user=request.user, organization=request.org, revoked_at__isnull=True).first()
+    live = selectors.calendar_feed_live(request.user, request.org)
     return render(
         request,
         "contracts/calendar_subscription.html",
@@ -85,18 +84,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The feed itself: no session; the secret decides. Reading it writes nothing."""
     if request.method not in ("GET", "HEAD"):
         raise Http404
-    found = (
-        CalendarFeed.objects.select_related("user", "organization")
-        .filter(token_hash=_hash(token), revoked_at__isnull=True)
-        .first()
-    )
-    if found is None or not found.user.is_active:
-        raise Http404
-    if not (
-        Membership.objects.for_org_id(found.organization_id)
-        .filter(user_id=found.user_id, status=Membership.Status.ACTIVE)
-        .exists()
-    ):
+    found = selectors.calendar_feed_by_hash(_hash(token))
+    if found is None:
         raise Http404
     org = found.organization
     content = payments_ics(

@@ -27,6 +27,12 @@ def search(documents: QuerySet, q: str, org) -> QuerySet:
     )
 
 
+
+def search_org(org, q: str) -> QuerySet[Document]:
+    """The organization's documents matching `q` (the header's search box)."""
+    return search(Document.objects.for_org(org), q, org)
+
+
 def _full_text(documents: QuerySet, q: str, org) -> QuerySet:
     """PostgreSQL: the Russian full-text index, or a substring of the name, the file name or the contract."""
     # No join inside the OR: each branch can use its own index (the full-text GIN, the trigram GINs,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from kabinet.accounts import forms as account_forms
+from kabinet.accounts import selectors as account_selectors
 from kabinet.accounts import services as account_services
 from kabinet.accounts.middleware import DEADLINE_KEY
 from kabinet.accounts.models import PhoneChallenge, Registration
@@ -150,7 +151,7 @@ def register_done(request: KabinetRequest) -> HttpResponse:
         request,
         "accounts/register_done.html",
         {
-            "registrations": Registration.objects.filter(user=request.user).select_related("organization"),
+            "registrations": account_selectors.registrations(request.user).select_related("organization"),
         },
     )
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kabinet.accounts import selectors as account_selectors
 from kabinet.accounts.forms import PHONE_ATTRS, clean_phone_value
 from kabinet.accounts.models import User
 from kabinet.accounts.services import ServiceError
@@ -408,7 +409,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = employees.invitation_by_token(token)
     if invitation is None:
         return render(request, "organizations/invitation_invalid.html", status=404)
-    if User.objects.filter(phone=invitation.phone).exists():
+    if account_selectors.phone_has_account(str(invitation.phone)):
         # The phone has an account: the invitation is answered after signing in as its owner.
         return redirect("organizations:invitations")
     challenge_id = request.session.get(_challenge_key(invitation))
