@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from e2e.test_journeys import sign_in
 from kabinet.accounts.models import ConsentDocument
+from kabinet.core.net import Origin
 from kabinet.messaging import sms
 from kabinet.organizations.services import registry_import_csv
 from kabinet.testing.factories import PASSWORD
@@ -34,7 +35,7 @@ def agreed(user) -> None:
     from kabinet.accounts.services import consents_missing, consents_record
 
     consents_record(
-        documents=consents_missing(user), phone=str(user.phone), request=RequestFactory().get("/"), user=user
+        documents=consents_missing(user), phone=str(user.phone), origin=Origin.of(RequestFactory().get("/")), user=user
     )
 
 

@@ -20,6 +20,7 @@ from kabinet.accounts.models import (
     User,
 )
 from kabinet.accounts.tasks import deliver_sms
+from kabinet.core.net import Origin
 
 
 class KabinetUserCreationForm(UserCreationForm):
@@ -182,7 +183,7 @@ class DataRequestAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method == "POST":
             try:
-                personal_data.deletion_execute(data_request_id=pk, staff=request.user, request=request)
+                personal_data.deletion_execute(data_request_id=pk, staff=request.user, origin=Origin.of(request))
             except personal_data.PersonalDataError as exc:
                 self.message_user(request, str(exc), messages.WARNING)
             else:

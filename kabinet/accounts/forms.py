@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.accounts import services
 from kabinet.accounts.models import User
-from kabinet.core.net import client_ip
+from kabinet.core.net import Origin
 from kabinet.core.phones import normalize_phone
 
 PHONE_ATTRS = {"autocomplete": "tel", "inputmode": "tel", "placeholder": "+7 (900) 000-00-00", "data-phone-mask": ""}
@@ -58,8 +58,9 @@ class PhoneLoginForm(AuthenticationForm):
         if raw_phone is not None and password:
             phone = normalize_phone(raw_phone)
             key = services.signin_phone_key(raw_phone, phone)
-            ip = client_ip(self.request) if self.request else None
-            blocked = services.signin_blocked_for(phone_key=key, ip=ip, request=self.request, phone=phone)
+            origin = Origin.of(self.request) if self.request else None
+            device = self.request.COOKIES.get(services.DEVICE_COOKIE) if self.request else None
+            blocked = services.signin_blocked_for(phone_key=key, origin=origin, device_cookie=device, phone=phone)
             if blocked:
                 raise ValidationError(
                     self.error_messages["throttled"], code="throttled", params={"minutes": max(1, -(-blocked // 60))}
@@ -67,7 +68,7 @@ class PhoneLoginForm(AuthenticationForm):
             self.user_cache = authenticate(self.request, username=phone, password=password) if phone else None
             if self.user_cache is None:
                 known = User.objects.filter(phone=phone).first() if phone else None
-                services.signin_failed(phone_key=key, request=self.request, user=known)
+                services.signin_failed(phone_key=key, origin=origin or Origin(), user=known)
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data

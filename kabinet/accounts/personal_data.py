@@ -29,7 +29,7 @@ from kabinet.accounts.models import (
 from kabinet.accounts.services import email_later
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
-from kabinet.core.net import client_ip, user_agent
+from kabinet.core.net import Origin
 from kabinet.core.phones import format_phone
 
 
@@ -65,7 +65,7 @@ def consents_of(user: User) -> list[Consent]:
     )
 
 
-def consent_withdraw(*, user: User, consent_id: int, request=None) -> ConsentWithdrawal:
+def consent_withdraw(*, user: User, consent_id: int, origin: Origin | None = None) -> ConsentWithdrawal:
     """Withdraw one of the user's consents. Until they agree again the portal asks for the consent
     before anything else (the data page stays open to them)."""
     with transaction.atomic():
@@ -81,8 +81,8 @@ def consent_withdraw(*, user: User, consent_id: int, request=None) -> ConsentWit
             raise PersonalDataError(_("This consent is already withdrawn."))
         withdrawal = ConsentWithdrawal.objects.create(
             consent=consent,
-            ip=client_ip(request) if request is not None else None,
-            user_agent=user_agent(request) if request is not None else "",
+            ip=origin.ip if origin is not None else None,
+            user_agent=origin.user_agent if origin is not None else "",
         )
         audit_record(
             action="consent_withdrawn",
@@ -90,7 +90,7 @@ def consent_withdraw(*, user: User, consent_id: int, request=None) -> ConsentWit
             actor_kind=AuditEvent.ActorKind.USER,
             obj=consent,
             after={"kind": consent.kind, "version": consent.version},
-            request=request,
+            origin=origin,
         )
     return withdrawal
 
@@ -164,7 +164,7 @@ def personal_data_pdf(user: User) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def deletion_request(*, user: User, reason: str = "", request=None) -> DataRequest:
+def deletion_request(*, user: User, reason: str = "", origin: Origin | None = None) -> DataRequest:
     if DataRequest.objects.filter(user=user, status=DataRequest.Status.NEW).exists():
         raise PersonalDataError(_("Your deletion request is already with us."))
     with transaction.atomic():
@@ -176,12 +176,12 @@ def deletion_request(*, user: User, reason: str = "", request=None) -> DataReque
             actor=user,
             actor_kind=AuditEvent.ActorKind.USER,
             obj=data_request,
-            request=request,
+            origin=origin,
         )
     return data_request
 
 
-def deletion_execute(*, data_request_id: int, staff: User, request=None) -> DataRequest:
+def deletion_execute(*, data_request_id: int, staff: User, origin: Origin | None = None) -> DataRequest:
     """Erase the person: the account can no longer sign in, their name, phone and e-mail are gone from the
     account, their registrations, requests and codes; their sessions end. What the law makes us keep
     (the organizations' contracts and documents, and the record that consent was given) stays, without
@@ -267,7 +267,7 @@ def deletion_execute(*, data_request_id: int, staff: User, request=None) -> Data
             actor_kind=AuditEvent.ActorKind.STAFF,
             obj=data_request,
             after={"act": act, **counts, "sessions": sessions},
-            request=request,
+            origin=origin,
         )
     return data_request
 

@@ -31,7 +31,7 @@ from kabinet.accounts.models import (
     User,
 )
 from kabinet.audit.services import audit_record
-from kabinet.core.net import client_ip, user_agent
+from kabinet.core.net import Origin
 from kabinet.messaging.email import email_later
 from kabinet.messaging.outbox import Channel, Outcome, deliver, requeue_stale
 from kabinet.messaging.sms import SmsError, get_backend
@@ -80,7 +80,12 @@ def challenge_resend_wait(phone: str, purpose: str) -> int:
 
 
 def challenge_issue(
-    *, phone: str, purpose: str, request=None, user: User | None = None, registration: Registration | None = None
+    *,
+    phone: str,
+    purpose: str,
+    origin: Origin | None = None,
+    user: User | None = None,
+    registration: Registration | None = None,
 ) -> PhoneChallenge:
     """Create a code and queue its SMS, within the limits: one a minute, five a day a phone, and a cap an IP."""
     now = timezone.now()
@@ -90,7 +95,7 @@ def challenge_issue(
     day_count = PhoneChallenge.objects.filter(phone=phone, created_at__gte=now - timedelta(days=1)).count()
     if day_count >= settings.SMS_DAILY_LIMIT_PER_PHONE:
         raise ServiceError(_("Too many codes were sent to this number today. Try again tomorrow."))
-    ip = client_ip(request) if request is not None else None
+    ip = origin.ip if origin is not None else None
     if ip:
         ip_count = PhoneChallenge.objects.filter(ip=ip, created_at__gte=now - timedelta(hours=1)).count()
         if ip_count >= settings.SMS_HOURLY_LIMIT_PER_IP:
@@ -110,12 +115,12 @@ def challenge_issue(
     message = SmsMessage.objects.create(phone=phone, challenge=challenge)
     _deliver_on_commit(message.pk)
     audit_record(
-        action="sms_code_sent", actor=user, obj=challenge, after={"phone": phone, "purpose": purpose}, request=request
+        action="sms_code_sent", actor=user, obj=challenge, after={"phone": phone, "purpose": purpose}, origin=origin
     )
     return challenge
 
 
-def challenge_verify(*, challenge_id: int, code: str, request=None) -> PhoneChallenge:
+def challenge_verify(*, challenge_id: int, code: str, origin: Origin | None = None) -> PhoneChallenge:
     """Check a code: at most `SMS_CODE_ATTEMPTS` tries, only while it is valid, only once."""
     with transaction.atomic():
         challenge = PhoneChallenge.objects.select_for_update().get(pk=challenge_id)
@@ -135,7 +140,7 @@ def challenge_verify(*, challenge_id: int, code: str, request=None) -> PhoneChal
             actor=challenge.user,
             obj=challenge,
             after={"result": "ok" if ok else "wrong", "attempt": challenge.attempts},
-            request=request,
+            origin=origin,
         )
     if not ok:
         left = settings.SMS_CODE_ATTEMPTS - challenge.attempts
@@ -228,7 +233,7 @@ def consents_record(
     *,
     documents: list[ConsentDocument],
     phone: str,
-    request,
+    origin: Origin,
     user: User | None = None,
     registration: Registration | None = None,
 ) -> list[Consent]:
@@ -241,8 +246,8 @@ def consents_record(
             user=user,
             registration=registration,
             phone=phone,
-            ip=client_ip(request),
-            user_agent=user_agent(request),
+            ip=origin.ip,
+            user_agent=origin.user_agent,
         )
         for d in documents
     )
@@ -280,11 +285,12 @@ _DEVICE_SALT = "kabinet.accounts.signin-device"
 _DEVICE_MAX_USERS = 5
 
 
-def _signin_usage(request, group: str, value: str, limit: int, *, increment: bool) -> dict:
+def _signin_usage(group: str, value: str, limit: int, *, increment: bool) -> dict:
     from django_ratelimit.core import get_usage
 
+    # The counts are keyed by the values given here, so django-ratelimit needs no request.
     return get_usage(
-        request,
+        None,
         group=f"kabinet.signin.{group}",
         key=lambda _group, _request: value,
         rate=(limit, settings.LOGIN_FAILURE_WINDOW),
@@ -296,35 +302,40 @@ def _delay_key(phone_key: str) -> str:
     return "kabinet:signin-delay:" + hashlib.sha256(phone_key.encode()).hexdigest()
 
 
-def signin_device_users(request) -> list[int]:
-    """Users who have signed in from this browser before (from the signed device cookie)."""
+def signin_device_users(device_cookie: str | None) -> list[int]:
+    """Users who have signed in from this browser before (from the value of its signed device cookie,
+    `DEVICE_COOKIE`, which the view reads)."""
     from django.core import signing
 
-    raw = request.COOKIES.get(DEVICE_COOKIE) if request is not None else None
-    if not raw:
+    if not device_cookie:
         return []
     try:
-        value = signing.loads(raw, salt=_DEVICE_SALT, max_age=settings.LOGIN_DEVICE_COOKIE_AGE)
+        value = signing.loads(device_cookie, salt=_DEVICE_SALT, max_age=settings.LOGIN_DEVICE_COOKIE_AGE)
     except signing.BadSignature:
         return []
     return [int(pk) for pk in value if isinstance(pk, int)] if isinstance(value, list) else []
 
 
-def signin_device_cookie(request, user: User) -> str:
-    """The device cookie value after `user` signed in here (newest first, a few accounts at most)."""
+def signin_device_cookie(device_cookie: str | None, user: User) -> str:
+    """The device cookie value after `user` signed in here (newest first, a few accounts at most); the
+    view sets it on the response."""
     from django.core import signing
 
-    users = [user.pk] + [pk for pk in signin_device_users(request) if pk != user.pk]
+    users = [user.pk] + [pk for pk in signin_device_users(device_cookie) if pk != user.pk]
     return signing.dumps(users[:_DEVICE_MAX_USERS], salt=_DEVICE_SALT)
 
 
-def _device_trusted(request, phone: str | None) -> bool:
-    users = signin_device_users(request)
+def _device_trusted(device_cookie: str | None, phone: str | None) -> bool:
+    users = signin_device_users(device_cookie)
     return bool(phone and users and User.objects.filter(pk__in=users, phone=phone).exists())
 
 
-def signin_blocked_for(*, phone_key: str, ip: str | None, request=None, phone: str | None = None) -> int:
-    """Seconds before this phone may be tried again from this request (0 when it may be now)."""
+def signin_blocked_for(
+    *, phone_key: str, origin: Origin | None = None, device_cookie: str | None = None, phone: str | None = None
+) -> int:
+    """Seconds before this phone may be tried again from this address (0 when it may be now). Without an
+    `origin` only the per-pair limit is checked; `device_cookie` is the browser's `DEVICE_COOKIE`."""
+    ip = origin.ip if origin is not None else None
     window_start = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
     failures = list(
         SignInFailure.objects.filter(phone_key=phone_key, ip=ip, created_at__gte=window_start)
@@ -335,10 +346,10 @@ def signin_blocked_for(*, phone_key: str, ip: str | None, request=None, phone: s
         # Refused until the oldest of the last N failures leaves the window.
         free_at = failures[-1] + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
         return max(1, int((free_at - timezone.now()).total_seconds()))
-    if request is None or _device_trusted(request, phone):
+    if origin is None or _device_trusted(device_cookie, phone):
         return 0
     if ip:
-        usage = _signin_usage(request, "ip", ip, settings.LOGIN_IP_FAILURE_LIMIT, increment=False)
+        usage = _signin_usage("ip", ip, settings.LOGIN_IP_FAILURE_LIMIT, increment=False)
         if usage["count"] >= settings.LOGIN_IP_FAILURE_LIMIT:
             return max(1, usage["time_left"])
     from django.core.cache import cache
@@ -349,27 +360,27 @@ def signin_blocked_for(*, phone_key: str, ip: str | None, request=None, phone: s
     return 0
 
 
-def signin_failed(*, phone_key: str, request, user: User | None) -> None:
+def signin_failed(*, phone_key: str, origin: Origin, user: User | None) -> None:
     from django.core.cache import cache
 
-    ip = client_ip(request)
+    ip = origin.ip
     SignInFailure.objects.create(phone_key=phone_key, ip=ip)
-    audit_record(action="sign_in_failed", actor=None, obj=user, after={"phone": phone_key}, request=request)
+    audit_record(action="sign_in_failed", actor=None, obj=user, after={"phone": phone_key}, origin=origin)
     if ip:
-        _signin_usage(request, "ip", ip, settings.LOGIN_IP_FAILURE_LIMIT, increment=True)
-    usage = _signin_usage(request, "account", phone_key, settings.LOGIN_ACCOUNT_FAILURE_LIMIT, increment=True)
+        _signin_usage("ip", ip, settings.LOGIN_IP_FAILURE_LIMIT, increment=True)
+    usage = _signin_usage("account", phone_key, settings.LOGIN_ACCOUNT_FAILURE_LIMIT, increment=True)
     over = usage["count"] - settings.LOGIN_ACCOUNT_FAILURE_LIMIT
     if over <= 0:
         return
     delay = min(settings.LOGIN_DELAY_MAX, settings.LOGIN_DELAY_BASE * 2 ** min(over - 1, 30))
     cache.set(_delay_key(phone_key), time.time() + delay, delay)
     if user is not None and cache.add(_delay_key(phone_key) + ":told", 1, settings.LOGIN_FAILURE_WINDOW):
-        _tell_owner_of_guessing(user=user, request=request)
+        _tell_owner_of_guessing(user=user, origin=origin)
 
 
-def _tell_owner_of_guessing(*, user: User, request) -> None:
+def _tell_owner_of_guessing(*, user: User, origin: Origin) -> None:
     """The owner learns by SMS and e-mail that someone keeps guessing their password."""
-    audit_record(action="sign_in_delayed", actor=None, obj=user, request=request)
+    audit_record(action="sign_in_delayed", actor=None, obj=user, origin=origin)
     sms_notify(
         phone=str(user.phone),
         text=_("Kabinet: many wrong passwords were tried for your account. If it was not you, change the password."),
@@ -381,16 +392,16 @@ def _tell_owner_of_guessing(*, user: User, request) -> None:
     )
 
 
-def signin_succeeded(*, user: User, request) -> None:
-    SignInFailure.objects.filter(phone_key=str(user.phone), ip=client_ip(request)).delete()
-    audit_record(action="sign_in", actor=user, obj=user, request=request)
+def signin_succeeded(*, user: User, origin: Origin) -> None:
+    SignInFailure.objects.filter(phone_key=str(user.phone), ip=origin.ip).delete()
+    audit_record(action="sign_in", actor=user, obj=user, origin=origin)
 
 
 # ---------------------------------------------------------------------------------------------
 # Profile
 
 
-def profile_update(*, user: User, full_name: str, email: str, request) -> User:
+def profile_update(*, user: User, full_name: str, email: str, origin: Origin) -> User:
     with transaction.atomic():
         before = {"full_name": user.full_name, "email": user.email}
         old_email = user.email
@@ -402,7 +413,7 @@ def profile_update(*, user: User, full_name: str, email: str, request) -> User:
             obj=user,
             before=before,
             after={"full_name": full_name, "email": email},
-            request=request,
+            origin=origin,
         )
         if old_email != email:
             for address in {old_email, email} - {""}:
@@ -410,30 +421,30 @@ def profile_update(*, user: User, full_name: str, email: str, request) -> User:
     return user
 
 
-def password_change(*, user: User, new_password: str, request) -> None:
+def password_change(*, user: User, new_password: str, origin: Origin) -> None:
     """Other sessions end: Django's session hash follows the password; the caller keeps its own."""
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        audit_record(action="password_changed", actor=user, obj=user, request=request)
+        audit_record(action="password_changed", actor=user, obj=user, origin=origin)
         email_later(to=user.email, template="password_changed", context={"user": user})
 
 
-def _limit(request, group: str, value: str, limit: int, period: int) -> dict | None:
+def _limit(group: str, value: str, limit: int, period: int) -> dict | None:
     from django_ratelimit.core import get_usage
 
-    return get_usage(request, group=group, key=lambda _group, _request: value, rate=(limit, period), increment=True)
+    return get_usage(None, group=group, key=lambda _group, _request: value, rate=(limit, period), increment=True)
 
 
-def password_reset_request(*, phone: str, portal_url: str, request) -> None:
+def password_reset_request(*, phone: str, portal_url: str, origin: Origin) -> None:
     """Count the per-phone and per-address limits and queue the letter (sent only if the phone is known)."""
     from kabinet.accounts.tasks import send_password_reset
 
     for group, value, limit in (
         ("kabinet.password-reset.phone", phone, settings.PASSWORD_RESET_LIMIT_PER_PHONE),
-        ("kabinet.password-reset.ip", client_ip(request) or "", settings.PASSWORD_RESET_LIMIT_PER_IP),
+        ("kabinet.password-reset.ip", origin.ip or "", settings.PASSWORD_RESET_LIMIT_PER_IP),
     ):
-        usage = _limit(request, group, value, limit, 3600)
+        usage = _limit(group, value, limit, 3600)
         if usage and usage["should_limit"]:
             minutes = max(1, -(-usage["time_left"] // 60))
             raise ServiceError(
@@ -441,7 +452,7 @@ def password_reset_request(*, phone: str, portal_url: str, request) -> None:
                 field="phone",
                 retry_after=usage["time_left"],
             )
-    ip = client_ip(request) or ""
+    ip = origin.ip or ""
     transaction.on_commit(lambda: send_password_reset.enqueue(phone, portal_url, ip))
 
 
@@ -471,22 +482,22 @@ def password_reset_send(*, phone: str, portal_url: str, ip: str = "") -> bool:
     return True
 
 
-def password_reset_done(*, user: User, request) -> None:
-    audit_record(action="password_reset", actor=user, obj=user, request=request)
+def password_reset_done(*, user: User, origin: Origin) -> None:
+    audit_record(action="password_reset", actor=user, obj=user, origin=origin)
 
 
-def phone_change_start(*, user: User, new_phone: str, request) -> PhoneChallenge:
+def phone_change_start(*, user: User, new_phone: str, origin: Origin) -> PhoneChallenge:
     if new_phone == str(user.phone):
         raise ServiceError(_("This is your current number."), field="phone")
     if User.objects.filter(phone=new_phone).exists():
         raise ServiceError(_("This number belongs to another account."), field="phone")
     with transaction.atomic():
-        return challenge_issue(phone=new_phone, purpose=PhoneChallenge.Purpose.PHONE_CHANGE, request=request, user=user)
+        return challenge_issue(phone=new_phone, purpose=PhoneChallenge.Purpose.PHONE_CHANGE, origin=origin, user=user)
 
 
-def phone_change_confirm(*, user: User, challenge_id: int, code: str, request) -> User:
+def phone_change_confirm(*, user: User, challenge_id: int, code: str, origin: Origin) -> User:
     challenge = PhoneChallenge.objects.get(pk=challenge_id, user=user, purpose=PhoneChallenge.Purpose.PHONE_CHANGE)
-    challenge_verify(challenge_id=challenge.pk, code=code, request=request)
+    challenge_verify(challenge_id=challenge.pk, code=code, origin=origin)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         if User.objects.filter(phone=challenge.phone).exclude(pk=user.pk).exists():
@@ -500,7 +511,7 @@ def phone_change_confirm(*, user: User, challenge_id: int, code: str, request) -
             obj=user,
             before={"phone": old_phone},
             after={"phone": str(challenge.phone)},
-            request=request,
+            origin=origin,
         )
         email_later(to=user.email, template="phone_changed", context={"user": user, "old_phone": old_phone})
     return user

@@ -15,11 +15,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kabinet.accounts import forms, personal_data, services
+from kabinet.accounts import forms, personal_data, selectors, services
 from kabinet.accounts.middleware import CONSENT_KEY, DEADLINE_KEY
-from kabinet.accounts.models import ConsentDocument, DataRequest, PhoneChallenge
+from kabinet.accounts.models import ConsentDocument, PhoneChallenge
 from kabinet.core.access import KabinetRequest
 from kabinet.core.files import bytes_response
+from kabinet.core.net import Origin
 
 PHONE_CHALLENGE_KEY = "kabinet_phone_challenge_id"
 BACKEND = "kabinet.accounts.backends.PhoneBackend"
@@ -47,13 +48,13 @@ class LoginView(auth_views.LoginView):
             session.set_expiry(0)  # the cookie ends with the browser…
             session[DEADLINE_KEY] = time.time() + settings.BROWSER_SESSION_MAX_AGE  # …and the session in 12 h
         user = form.get_user()
-        services.signin_succeeded(user=user, request=self.request)
+        services.signin_succeeded(user=user, origin=Origin.of(self.request))
         if services.consents_missing(user):
             session[CONSENT_KEY] = True
         # This browser is now known for the account: the cross-address limits do not delay it.
         response.set_cookie(
             services.DEVICE_COOKIE,
-            services.signin_device_cookie(self.request, user),
+            services.signin_device_cookie(self.request.COOKIES.get(services.DEVICE_COOKIE), user),
             max_age=settings.LOGIN_DEVICE_COOKIE_AGE,
             secure=settings.SESSION_COOKIE_SECURE,
             httponly=True,
@@ -72,7 +73,7 @@ class LogoutView(auth_views.LogoutView):
 def legal_document(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ConsentDocument.Kind.values:
         raise Http404
-    document = ConsentDocument.objects.filter(kind=kind).order_by("-version").first()
+    document = selectors.legal_document(kind)
     if document is None:
         raise Http404
     return render(request, "accounts/legal_document.html", {"document": document})
@@ -86,7 +87,9 @@ def consent(request: KabinetRequest) -> HttpResponse:
         return HttpResponseRedirect(_safe_next(request, reverse("contracts:dashboard")))
     form = forms.ConsentForm(request.POST or None, documents=missing)
     if request.method == "POST" and form.is_valid():
-        services.consents_record(documents=missing, phone=str(request.user.phone), request=request, user=request.user)
+        services.consents_record(
+            documents=missing, phone=str(request.user.phone), origin=Origin.of(request), user=request.user
+        )
         request.session.pop(CONSENT_KEY, None)
         return HttpResponseRedirect(_safe_next(request, reverse("contracts:dashboard")))
     return render(request, "accounts/consent.html", {"form": form, "next": _safe_next(request, "")})
@@ -106,7 +109,9 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.password_reset_request(
-                phone=form.cleaned_data["phone"], portal_url=request.build_absolute_uri("/")[:-1], request=request
+                phone=form.cleaned_data["phone"],
+                portal_url=request.build_absolute_uri("/")[:-1],
+                origin=Origin.of(request),
             )
         except services.ServiceError as exc:
             form.add_error("phone", exc.message)
@@ -128,9 +133,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # The token is single-use: it is made from the password hash, which changes now.
         with transaction.atomic():
             services.password_change(
-                user=form.user, new_password=form.cleaned_data["new_password1"], request=self.request
+                user=form.user, new_password=form.cleaned_data["new_password1"], origin=Origin.of(self.request)
             )
-            services.password_reset_done(user=form.user, request=self.request)
+            services.password_reset_done(user=form.user, origin=Origin.of(self.request))
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
         return HttpResponseRedirect(self.get_success_url())
 
@@ -156,14 +161,14 @@ def profile(request: KabinetRequest) -> HttpResponse:
             user=user,
             full_name=profile_form.cleaned_data["full_name"],
             email=profile_form.cleaned_data["email"],
-            request=request,
+            origin=Origin.of(request),
         )
         messages.success(request, _("Profile saved."))
         return redirect("accounts:profile")
     if action == "phone" and phone_form.is_valid():
         try:
             challenge = services.phone_change_start(
-                user=user, new_phone=phone_form.cleaned_data["phone"], request=request
+                user=user, new_phone=phone_form.cleaned_data["phone"], origin=Origin.of(request)
             )
         except services.ServiceError as exc:
             phone_form.add_error("phone", exc.message)
@@ -171,7 +176,9 @@ def profile(request: KabinetRequest) -> HttpResponse:
             request.session[PHONE_CHALLENGE_KEY] = challenge.pk
             return redirect("accounts:phone_confirm")
     if action == "password" and password_form.is_valid():
-        services.password_change(user=user, new_password=password_form.cleaned_data["new_password1"], request=request)
+        services.password_change(
+            user=user, new_password=password_form.cleaned_data["new_password1"], origin=Origin.of(request)
+        )
         update_session_auth_hash(request, user)  # this session stays; every other one ends
         messages.success(request, _("Password changed. Other sessions have been signed out."))
         return redirect("accounts:profile")
@@ -189,18 +196,14 @@ def profile(request: KabinetRequest) -> HttpResponse:
 @login_required
 def phone_confirm(request: KabinetRequest) -> HttpResponse:
     challenge_id = request.session.get(PHONE_CHALLENGE_KEY)
-    challenge = (
-        PhoneChallenge.objects.filter(pk=challenge_id, user=request.user, confirmed_at__isnull=True).first()
-        if challenge_id is not None
-        else None
-    )
+    challenge = selectors.phone_change_challenge(request.user, challenge_id, pending=True)
     if challenge is None:
         return redirect("accounts:profile")
     form = forms.CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.phone_change_confirm(
-                user=request.user, challenge_id=challenge.pk, code=form.cleaned_data["code"], request=request
+                user=request.user, challenge_id=challenge.pk, code=form.cleaned_data["code"], origin=Origin.of(request)
             )
         except services.ServiceError as exc:
             form.add_error("code", exc.message)
@@ -225,13 +228,11 @@ def phone_confirm(request: KabinetRequest) -> HttpResponse:
 @require_POST
 def phone_resend(request: KabinetRequest) -> HttpResponse:
     challenge_id = request.session.get(PHONE_CHALLENGE_KEY)
-    challenge = (
-        PhoneChallenge.objects.filter(pk=challenge_id, user=request.user).first() if challenge_id is not None else None
-    )
+    challenge = selectors.phone_change_challenge(request.user, challenge_id)
     if challenge is None:
         return redirect("accounts:profile")
     try:
-        new = services.phone_change_start(user=request.user, new_phone=str(challenge.phone), request=request)
+        new = services.phone_change_start(user=request.user, new_phone=str(challenge.phone), origin=Origin.of(request))
     except services.ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -251,7 +252,7 @@ def personal_data_page(request: KabinetRequest) -> HttpResponse:
         "accounts/personal_data.html",
         {
             "consents": personal_data.consents_of(request.user),
-            "data_requests": DataRequest.objects.filter(user=request.user).order_by("-created_at"),
+            "data_requests": selectors.data_requests(request.user),
             "delete_form": forms.DeletionRequestForm(),
         },
     )
@@ -276,7 +277,7 @@ def consent_withdraw(request: KabinetRequest, pk: int) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         try:
-            personal_data.consent_withdraw(user=request.user, consent_id=pk, request=request)
+            personal_data.consent_withdraw(user=request.user, consent_id=pk, origin=Origin.of(request))
         except personal_data.PersonalDataError as exc:
             messages.error(request, str(exc))
         else:
@@ -294,7 +295,7 @@ def personal_data_delete(request: KabinetRequest) -> HttpResponse:
         messages.error(request, _("Confirm that you understand what deletion means."))
         return redirect("accounts:personal_data")
     try:
-        personal_data.deletion_request(user=request.user, reason=form.cleaned_data["reason"], request=request)
+        personal_data.deletion_request(user=request.user, reason=form.cleaned_data["reason"], origin=Origin.of(request))
     except personal_data.PersonalDataError as exc:
         messages.error(request, str(exc))
     else:

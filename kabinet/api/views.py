@@ -41,6 +41,7 @@ from kabinet.contracts.services import (
     penalties_upsert,
     schedules_replace,
 )
+from kabinet.core.net import Origin
 from kabinet.creditors.models import REQUISITE_FIELDS, Creditor, Product
 from kabinet.documents.models import Document
 from kabinet.documents.services import documents_publish
@@ -137,7 +138,7 @@ class CreditorUpsert(Upsert):
                 obj=obj,
                 before=self.requisites_before,
                 after={**after, "token": str(token)},
-                request=self.request,
+                origin=Origin.of(self.request),
             )
 
 

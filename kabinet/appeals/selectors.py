@@ -7,8 +7,10 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from kabinet.appeals.models import ASKS_CLIENT, OPEN_STATUSES, Appeal, AppealStatus
+from kabinet.appeals.models import ASKS_CLIENT, OPEN_STATUSES, Appeal, AppealComment, AppealStatus, AppealTopic
+from kabinet.contracts.models import Contract
 from kabinet.core import textsearch
+from kabinet.documents.models import Document
 
 
 def appeal_list(org, *, q: str = "", product_id: int | None = None, kind: str = "", status: str = "") -> QuerySet:
@@ -24,6 +26,41 @@ def appeal_list(org, *, q: str = "", product_id: int | None = None, kind: str = 
         appeals, q, fields=["number", "description", "topic__name", "contract__number"], limit=6
     )
     return appeals.select_related("topic", "contract", "product").order_by("-created_at", "-id")
+
+
+def appeal_detail_queryset() -> QuerySet[Appeal]:
+    """What the request's card reads with the request (the view narrows it to the organization)."""
+    return Appeal.objects.select_related("topic", "contract", "product", "created_by")
+
+
+def appeal_documents(org, appeal: Appeal) -> list[Document]:
+    """The request's files, both ways (the client's uploads and the lessor's answers), oldest first."""
+    return list(Document.objects.for_org(org).filter(appeal=appeal).order_by("created_at", "id"))
+
+
+def appeal_comments(org, appeal: Appeal) -> list[AppealComment]:
+    """The conversation on the request's card, oldest first."""
+    return list(appeal.comments.for_org(org).select_related("author").order_by("created_at", "id"))
+
+
+def appeal_history(org, appeal: Appeal) -> QuerySet:
+    """The request's status history, oldest first."""
+    return appeal.history.for_org(org).select_related("changed_by").order_by("created_at", "id")
+
+
+def contracts_to_choose(org) -> list[Contract]:
+    """The organization's contracts a new request may be about (the form's choice)."""
+    return list(Contract.objects.for_org(org).only("id", "number", "product_id").order_by("number"))
+
+
+def topics_to_choose(kind: str) -> list[AppealTopic]:
+    """The active topics of a kind of request, in the lessor's order."""
+    return list(AppealTopic.objects.filter(kind=kind, is_active=True).order_by("position", "name"))
+
+
+def downloadable_templates() -> QuerySet[AppealTopic]:
+    """The active topics with a template to fill in («Справочники» lists them; the download serves one)."""
+    return AppealTopic.objects.filter(is_active=True).exclude(template="").order_by("kind", "position")
 
 
 # The back office's work queue: what each counter counts.

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kabinet.appeals import selectors, services
 from kabinet.appeals.forms import AnswerForm, AppealFilterForm, AppealForm
-from kabinet.appeals.models import ASKS_CLIENT, WITHDRAWABLE, Appeal, AppealKind, AppealTopic
+from kabinet.appeals.models import ASKS_CLIENT, WITHDRAWABLE, Appeal, AppealKind
 from kabinet.contracts import ledger
 from kabinet.contracts.models import Contract
 from kabinet.core.access import OrgRequest, get_object_for_org, org_required
@@ -88,8 +88,8 @@ def appeal_list_xlsx(request: OrgRequest) -> HttpResponseBase:
 def _form(
     request: OrgRequest, kind: str, data: QueryDict | None = None, files: MultiValueDict | None = None
 ) -> AppealForm:
-    contracts = list(Contract.objects.for_org(request.org).only("id", "number", "product_id").order_by("number"))
-    topics = list(AppealTopic.objects.filter(kind=kind, is_active=True).order_by("position", "name"))
+    contracts = selectors.contracts_to_choose(request.org)
+    topics = selectors.topics_to_choose(kind)
     initial = {}
     if kind == AppealKind.NEW_LEASING:
         initial = {"full_name": request.user.full_name, "phone": request.user.phone_display}
@@ -184,19 +184,17 @@ def _detail_page(
     kept_files: Sequence[HeldUpload] = (),
     status: int = 200,
 ) -> HttpResponse:
-    appeal = get_object_for_org(
-        Appeal.objects.select_related("topic", "contract", "product", "created_by"), request.org, pk=pk
-    )
-    documents = list(Document.objects.for_org(request.org).filter(appeal=appeal).order_by("created_at", "id"))
+    appeal = get_object_for_org(selectors.appeal_detail_queryset(), request.org, pk=pk)
+    documents = selectors.appeal_documents(request.org, appeal)
     specs = {f.get("name"): f for f in (appeal.topic.extra_fields if appeal.topic else [])}
-    comments = list(appeal.comments.for_org(request.org).select_related("author").order_by("created_at", "id"))
+    comments = selectors.appeal_comments(request.org, appeal)
     staff_messages = [c for c in comments if c.from_staff]
     return render(
         request,
         "appeals/detail.html",
         {
             "appeal": appeal,
-            "history": appeal.history.for_org(request.org).select_related("changed_by").order_by("created_at", "id"),
+            "history": selectors.appeal_history(request.org, appeal),
             "comments": comments,
             # What the manager asked, shown right where the card asks for an answer.
             "staff_message": staff_messages[-1] if staff_messages else None,
@@ -281,7 +279,7 @@ def buyout_request(request: OrgRequest, contract_id: int) -> HttpResponse:
 
 @org_required
 def template_download(request: OrgRequest, pk: int) -> HttpResponseBase:
-    topic = get_object_or_404(AppealTopic.objects.exclude(template=""), pk=pk, is_active=True)
+    topic = get_object_or_404(selectors.downloadable_templates(), pk=pk)
     name = (topic.template.name or "").rsplit("/", 1)[-1]
     extension = name.rsplit(".", 1)[-1] if "." in name else "pdf"
     return serve_private_file(topic.template, f"{topic.name}.{extension}")

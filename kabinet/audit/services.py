@@ -6,7 +6,7 @@ from django.db import transaction
 
 from kabinet.audit.models import ApiEvent, AuditEvent
 from kabinet.audit.signals import event_recorded
-from kabinet.core.net import Origin, client_ip, user_agent
+from kabinet.core.net import Origin
 
 
 def audit_record(
@@ -19,15 +19,12 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     origin: Origin | None = None,
-    request=None,
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it describes; a change the
     accounting system hears of too (the feed, webhooks) goes through `record_event` instead.
 
-    `origin` is where the change came from (the client's address and browser); the sign-in flows of
-    `accounts` and onboarding pass their `request` instead."""
-    if origin is None and request is not None:
-        origin = Origin(ip=client_ip(request), user_agent=user_agent(request))
+    `origin` is where the change came from (the client's address and browser): a view passes
+    `Origin.of(request)` to the service, never the request itself."""
     ip = origin.ip if origin is not None else None
     agent = origin.user_agent if origin is not None else ""
     return AuditEvent.objects.create(
@@ -55,7 +52,6 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     origin: Origin | None = None,
-    request=None,
     event: str = "",
     payload: dict[str, Any] | None = None,
 ) -> tuple[AuditEvent | None, ApiEvent | None]:
@@ -79,7 +75,6 @@ def record_event(
                 before=before,
                 after=after,
                 origin=origin,
-                request=request,
             )
             if action
             else None

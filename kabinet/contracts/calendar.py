@@ -8,56 +8,28 @@ when the person lost the membership or the account is closed.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kabinet.contracts import ledger
+from kabinet.contracts import ledger, selectors, services
 from kabinet.contracts.exports import payments_ics
-from kabinet.contracts.models import CalendarFeed
 from kabinet.core.access import OrgRequest, org_required
-from kabinet.organizations.models import Membership
 
 SESSION_KEY = "kabinet_calendar_feed_url"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def feed_url(token: str) -> str:
     return settings.PORTAL_URL.rstrip("/") + reverse("contracts:calendar_feed", args=[token])
 
 
-def feed_issue(*, user, org) -> str:
-    """A new secret address; any earlier live subscription of the person to this organization ends."""
-    token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        CalendarFeed.objects.filter(user=user, organization=org, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-        CalendarFeed.objects.create(user=user, organization=org, token_hash=_hash(token))
-    return token
-
-
-def feed_revoke(*, user, org) -> int:
-    return CalendarFeed.objects.filter(user=user, organization=org, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-
-
 @org_required
 def subscription(request: OrgRequest) -> HttpResponse:
     """«Подписка на календарь платежей»: make, replace or end the secret address."""
-    live = CalendarFeed.objects.filter(user=request.user, organization=request.org, revoked_at__isnull=True).first()
+    live = selectors.calendar_feed_live(request.user, request.org)
     return render(
         request,
         "contracts/calendar_subscription.html",
@@ -68,7 +40,7 @@ def subscription(request: OrgRequest) -> HttpResponse:
 @org_required
 @require_POST
 def subscription_issue(request: OrgRequest) -> HttpResponse:
-    token = feed_issue(user=request.user, org=request.org)
+    token = services.calendar_feed_issue(user=request.user, org=request.org)
     # Shown once on the next page (only the hash is kept).
     request.session[SESSION_KEY] = feed_url(token)
     return redirect("contracts:calendar_subscription")
@@ -77,7 +49,7 @@ def subscription_issue(request: OrgRequest) -> HttpResponse:
 @org_required
 @require_POST
 def subscription_revoke(request: OrgRequest) -> HttpResponse:
-    feed_revoke(user=request.user, org=request.org)
+    services.calendar_feed_revoke(user=request.user, org=request.org)
     return redirect("contracts:calendar_subscription")
 
 
@@ -85,18 +57,8 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The feed itself: no session; the secret decides. Reading it writes nothing."""
     if request.method not in ("GET", "HEAD"):
         raise Http404
-    found = (
-        CalendarFeed.objects.select_related("user", "organization")
-        .filter(token_hash=_hash(token), revoked_at__isnull=True)
-        .first()
-    )
-    if found is None or not found.user.is_active:
-        raise Http404
-    if not (
-        Membership.objects.for_org_id(found.organization_id)
-        .filter(user_id=found.user_id, status=Membership.Status.ACTIVE)
-        .exists()
-    ):
+    found = selectors.calendar_feed_by_hash(services.calendar_token_hash(token))
+    if found is None:
         raise Http404
     org = found.organization
     content = payments_ics(

@@ -7,9 +7,10 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from kabinet.contracts.models import Contract, InsurancePolicy, LeasedItem
+from kabinet.contracts.models import CalendarFeed, Contract, InsurancePolicy, LeasedItem
 from kabinet.core.access import get_object_for_org
 from kabinet.core.formatting import plate_key
+from kabinet.organizations.models import Membership
 
 
 def _in_section(queryset: QuerySet, creditor, path: str = "product__creditor") -> QuerySet:
@@ -68,3 +69,27 @@ def contract_items(org, contract: Contract) -> QuerySet[LeasedItem]:
 
 def insurance_policies(org, contract: Contract) -> QuerySet[InsurancePolicy]:
     return InsurancePolicy.objects.for_org(org).filter(contract=contract).order_by("-start_date", "pk")
+
+
+def calendar_feed_live(user, org) -> CalendarFeed | None:
+    """The person's live payment calendar subscription to the organization, if any."""
+    return CalendarFeed.objects.filter(user=user, organization=org, revoked_at__isnull=True).first()
+
+
+def calendar_feed_by_hash(token_hash: str) -> CalendarFeed | None:
+    """The live subscription with this secret (its hash), while its person is active and still a member
+    of its organization; None otherwise (the feed is then a 404)."""
+    found = (
+        CalendarFeed.objects.select_related("user", "organization")
+        .filter(token_hash=token_hash, revoked_at__isnull=True)
+        .first()
+    )
+    if found is None or not found.user.is_active:
+        return None
+    if not (
+        Membership.objects.for_org_id(found.organization_id)
+        .filter(user_id=found.user_id, status=Membership.Status.ACTIVE)
+        .exists()
+    ):
+        return None
+    return found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,6 +19,7 @@ from kabinet.contracts.models import (
     Allocation,
     BooksDebt,
     BuyoutValue,
+    CalendarFeed,
     Contract,
     PaymentReceived,
     Penalty,
@@ -626,3 +629,28 @@ def buyout_replace(*, contract: Contract, values: list[dict]) -> int:
             for v in values
         )
     return len(values)
+
+
+# ---------------------------------------------------------------------------------------------
+# The payment calendar subscription (kabinet.contracts.calendar): only the secret's hash is kept.
+
+
+def calendar_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def calendar_feed_issue(*, user, org) -> str:
+    """A new secret address; any earlier live subscription of the person to this organization ends."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        CalendarFeed.objects.filter(user=user, organization=org, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        CalendarFeed.objects.create(user=user, organization=org, token_hash=calendar_token_hash(token))
+    return token
+
+
+def calendar_feed_revoke(*, user, org) -> int:
+    return CalendarFeed.objects.filter(user=user, organization=org, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

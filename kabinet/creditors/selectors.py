@@ -18,6 +18,11 @@ def section_filter(request: KabinetRequest) -> Creditor | None:
     return request.creditor if len(request.creditors) > 1 else None
 
 
+def creditor(pk: int) -> Creditor:
+    """The creditor itself (the request's section is a cached copy)."""
+    return Creditor.objects.get(pk=pk)
+
+
 def rules_editions(creditor: Creditor) -> QuerySet[LeasingRulesEdition]:
     """The creditor's leasing rules, the newest edition first."""
     return LeasingRulesEdition.objects.filter(creditor=creditor).order_by("-effective_from")

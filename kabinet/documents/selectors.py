@@ -27,6 +27,12 @@ def search(documents: QuerySet, q: str, org) -> QuerySet:
     )
 
 
+
+def search_org(org, q: str) -> QuerySet[Document]:
+    """The organization's documents matching `q` (the header's search box)."""
+    return search(Document.objects.for_org(org), q, org)
+
+
 def _full_text(documents: QuerySet, q: str, org) -> QuerySet:
     """PostgreSQL: the Russian full-text index, or a substring of the name, the file name or the contract."""
     # No join inside the OR: each branch can use its own index (the full-text GIN, the trigram GINs,
@@ -86,6 +92,11 @@ def document_list(
     documents = search(documents, q, org)
     order = ["document_date", "id"] if sort == "date" else ["-document_date", "-id"]
     return documents.select_related("product", "contract", "appeal").defer("text", "search_vector").order_by(*order)
+
+
+def documents_by_ids(org, ids) -> QuerySet[Document]:
+    """The organization's documents among `ids` (a foreign or unknown id is simply not there), newest first."""
+    return Document.objects.for_org(org).filter(pk__in=ids).order_by("-document_date", "-id")
 
 
 def contracts_by_number(org, number: str) -> QuerySet:

@@ -201,7 +201,7 @@ def download_zip(request: OrgRequest) -> HttpResponseBase:
             ids = {int(v) for v in request.POST.getlist("ids")}
         except ValueError as exc:
             raise Http404 from exc
-        documents = Document.objects.for_org(request.org).filter(pk__in=ids).order_by("-document_date", "-id")
+        documents = selectors.documents_by_ids(request.org, ids)
         # A foreign or unknown id is a 404 for the whole request, like any other URL.
         if not ids or documents.count() != len(ids):
             raise Http404

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kabinet.accounts.models import Registration
+from kabinet.core.net import Origin
 from kabinet.core.phones import format_phone
 from kabinet.onboarding import services
 
@@ -103,7 +104,9 @@ class RegistrationAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return redirect("admin:accounts_registration_change", pk)
         try:
-            services.registration_approve(registration_id=registration.pk, staff=request.user, request=request)
+            services.registration_approve(
+                registration_id=registration.pk, staff=request.user, origin=Origin.of(request)
+            )
         except services.ServiceError as exc:
             self.message_user(request, exc.message, messages.WARNING)
         else:
@@ -120,7 +123,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                     registration_id=registration.pk,
                     staff=request.user,
                     reason=form.cleaned_data["reason"],
-                    request=request,
+                    origin=Origin.of(request),
                 )
             except services.ServiceError as exc:
                 self.message_user(request, exc.message, messages.WARNING)
@@ -150,7 +153,9 @@ class RegistrationAdmin(admin.ModelAdmin):
         done = 0
         for registration in queryset:
             try:
-                services.registration_approve(registration_id=registration.pk, staff=request.user, request=request)
+                services.registration_approve(
+                    registration_id=registration.pk, staff=request.user, origin=Origin.of(request)
+                )
                 done += 1
             except services.ServiceError as exc:
                 self.message_user(request, f"{registration}: {exc.message}", messages.WARNING)
@@ -170,7 +175,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                         registration_id=registration.pk,
                         staff=request.user,
                         reason=form.cleaned_data["reason"],
-                        request=request,
+                        origin=Origin.of(request),
                     )
                     done += 1
                 except services.ServiceError as exc:

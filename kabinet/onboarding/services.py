@@ -26,7 +26,7 @@ from kabinet.accounts.services import (
 )
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record, record_event
-from kabinet.core.net import client_ip, user_agent
+from kabinet.core.net import Origin
 from kabinet.messaging.email import email_later
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_administrators, wants_email
@@ -44,7 +44,7 @@ class RegistrationInput:
     password: str
 
 
-def registration_start(*, data: RegistrationInput, company: CompanyInfo, request) -> Registration:
+def registration_start(*, data: RegistrationInput, company: CompanyInfo, origin: Origin) -> Registration:
     """Keep the request (password hashed), record the consents shown, and send the SMS code."""
     if User.objects.filter(phone=data.phone).exists():
         raise ServiceError(
@@ -62,25 +62,25 @@ def registration_start(*, data: RegistrationInput, company: CompanyInfo, request
             phone=data.phone,
             email=data.email,
             password=make_password(data.password),
-            ip=client_ip(request),
-            user_agent=user_agent(request),
+            ip=origin.ip,
+            user_agent=origin.user_agent,
         )
-        consents_record(documents=documents, phone=data.phone, request=request, registration=registration)
+        consents_record(documents=documents, phone=data.phone, origin=origin, registration=registration)
         challenge_issue(
-            phone=data.phone, purpose=PhoneChallenge.Purpose.REGISTRATION, request=request, registration=registration
+            phone=data.phone, purpose=PhoneChallenge.Purpose.REGISTRATION, origin=origin, registration=registration
         )
-        audit_record(action="registration_started", obj=registration, after={"inn": company.inn}, request=request)
+        audit_record(action="registration_started", obj=registration, after={"inn": company.inn}, origin=origin)
     return registration
 
 
-def registration_resend(*, registration: Registration, request) -> PhoneChallenge:
+def registration_resend(*, registration: Registration, origin: Origin) -> PhoneChallenge:
     if registration.status != Registration.Status.PHONE_PENDING:
         raise ServiceError(_("The phone is already confirmed."))
     with transaction.atomic():
         return challenge_issue(
             phone=str(registration.phone),
             purpose=PhoneChallenge.Purpose.REGISTRATION,
-            request=request,
+            origin=origin,
             registration=registration,
         )
 
@@ -103,7 +103,7 @@ def _organization_for(company_data: dict) -> Organization:
     )
 
 
-def registration_confirm(*, registration_id: int, code: str, request) -> User:
+def registration_confirm(*, registration_id: int, code: str, origin: Origin) -> User:
     """The phone is confirmed: the user, the (pending) organization and the requested membership appear."""
     registration = Registration.objects.get(pk=registration_id)
     if registration.status != Registration.Status.PHONE_PENDING:
@@ -115,7 +115,7 @@ def registration_confirm(*, registration_id: int, code: str, request) -> User:
     )
     if challenge is None:
         raise ServiceError(_("Request a new code."), field="code")
-    challenge_verify(challenge_id=challenge.pk, code=code, request=request)
+    challenge_verify(challenge_id=challenge.pk, code=code, origin=origin)
     with transaction.atomic():
         registration = Registration.objects.select_for_update().get(pk=registration_id)
         if registration.status != Registration.Status.PHONE_PENDING:
@@ -142,7 +142,7 @@ def registration_confirm(*, registration_id: int, code: str, request) -> User:
             organization=org,
             actor=user,
             obj=registration,
-            request=request,
+            origin=origin,
             **_join_request_sent(registration, org, user),
         )
     return user
@@ -198,7 +198,7 @@ def join_request_tell_administrators(*, org: Organization, user: User) -> None:
     )
 
 
-def organization_request(*, user: User, company: CompanyInfo, request) -> Registration:
+def organization_request(*, user: User, company: CompanyInfo, origin: Origin) -> Registration:
     """«Добавить организацию»: link another company; it waits for staff approval like a registration."""
     with transaction.atomic():
         org = _organization_for(company.as_dict())
@@ -226,8 +226,8 @@ def organization_request(*, user: User, company: CompanyInfo, request) -> Regist
             full_name=user.full_name,
             phone=user.phone,
             email=user.email,
-            ip=client_ip(request),
-            user_agent=user_agent(request),
+            ip=origin.ip,
+            user_agent=origin.user_agent,
             phone_confirmed_at=timezone.now(),
         )
         record_event(
@@ -235,14 +235,18 @@ def organization_request(*, user: User, company: CompanyInfo, request) -> Regist
             organization=org,
             actor=user,
             obj=registration,
-            request=request,
+            origin=origin,
             **_join_request_sent(registration, org, user),
         )
     return registration
 
 
 def registration_approve(
-    *, registration_id: int, staff: User | None, request=None, actor_kind: str = AuditEvent.ActorKind.STAFF
+    *,
+    registration_id: int,
+    staff: User | None,
+    origin: Origin | None = None,
+    actor_kind: str = AuditEvent.ActorKind.STAFF,
 ) -> Registration:
     """Staff approve: the organization becomes active; the first user becomes its Administrator, a later
     one waits as «Запрос на добавление» for the organization's Administrator to accept."""
@@ -281,7 +285,7 @@ def registration_approve(
             obj=registration,
             before=before,
             after={"organization": org.status, "membership": membership.status, "role": membership.role},
-            request=request,
+            origin=origin,
         )
         user = registration.user
         waits_for_admin = membership.status == Membership.Status.REQUESTED
@@ -304,7 +308,7 @@ def registration_reject(
     registration_id: int,
     staff: User | None,
     reason: str,
-    request=None,
+    origin: Origin | None = None,
     actor_kind: str = AuditEvent.ActorKind.STAFF,
 ) -> Registration:
     if not reason.strip():
@@ -332,7 +336,7 @@ def registration_reject(
             actor_kind=actor_kind,
             obj=registration,
             after={"reason": registration.rejection_reason},
-            request=request,
+            origin=origin,
         )
         user = registration.user
         assert user is not None  # a request is sent from an account

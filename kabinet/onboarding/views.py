@@ -17,11 +17,13 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from kabinet.accounts import forms as account_forms
+from kabinet.accounts import selectors as account_selectors
 from kabinet.accounts import services as account_services
 from kabinet.accounts.middleware import DEADLINE_KEY
 from kabinet.accounts.models import PhoneChallenge, Registration
 from kabinet.accounts.views import BACKEND
 from kabinet.core.access import KabinetRequest
+from kabinet.core.net import Origin
 from kabinet.onboarding import forms, services
 from kabinet.organizations.lookup import LookupError_, get_lookup
 
@@ -55,7 +57,7 @@ def register(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
         )
         try:
-            registration = services.registration_start(data=data, company=form.company_info, request=request)
+            registration = services.registration_start(data=data, company=form.company_info, origin=Origin.of(request))
         except services.ServiceError as exc:
             form.add_error(exc.field, exc.message)
         else:
@@ -108,7 +110,7 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.registration_confirm(
-                registration_id=registration.pk, code=form.cleaned_data["code"], request=request
+                registration_id=registration.pk, code=form.cleaned_data["code"], origin=Origin.of(request)
             )
         except services.ServiceError as exc:
             form.add_error("code", exc.message)
@@ -135,7 +137,7 @@ def register_confirm(request: HttpRequest) -> HttpResponse:
 def register_resend(request: HttpRequest) -> HttpResponse:
     registration = _pending_registration(request)
     try:
-        services.registration_resend(registration=registration, request=request)
+        services.registration_resend(registration=registration, origin=Origin.of(request))
     except services.ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -149,7 +151,7 @@ def register_done(request: KabinetRequest) -> HttpResponse:
         request,
         "accounts/register_done.html",
         {
-            "registrations": Registration.objects.filter(user=request.user).select_related("organization"),
+            "registrations": account_selectors.registrations(request.user).select_related("organization"),
         },
     )
 
@@ -161,7 +163,7 @@ def organization_add(request: KabinetRequest) -> HttpResponse:
     form = forms.AddOrganizationForm(request.POST or None, lookup_refused=refused)
     if request.method == "POST" and form.is_valid():
         try:
-            services.organization_request(user=request.user, company=form.company_info, request=request)
+            services.organization_request(user=request.user, company=form.company_info, origin=Origin.of(request))
         except services.ServiceError as exc:
             form.add_error("company", exc.message)
         else:

@@ -292,14 +292,14 @@ def invitation_resend(*, org, actor, invitation_id: int, base_url: str, origin: 
     return invitation
 
 
-def invitation_send_code(*, invitation: Invitation, request=None):
+def invitation_send_code(*, invitation: Invitation, origin: Origin | None = None) -> PhoneChallenge:
     """A new person's acceptance needs the code sent to the invited phone (the registration code rules)."""
     with transaction.atomic():
-        return challenge_issue(phone=str(invitation.phone), purpose=PhoneChallenge.Purpose.INVITATION, request=request)
+        return challenge_issue(phone=str(invitation.phone), purpose=PhoneChallenge.Purpose.INVITATION, origin=origin)
 
 
 def invitation_accept_new(
-    *, token: str, challenge_id: int, code: str, full_name: str, email: str, password: str, request=None
+    *, token: str, challenge_id: int, code: str, full_name: str, email: str, password: str, origin: Origin | None = None
 ) -> User:
     """A new person accepts through the link: the code proves the phone is theirs; then the account and
     the membership appear together."""
@@ -312,7 +312,7 @@ def invitation_accept_new(
     if challenge is None:
         raise EmployeeError(_("Request a code first."), field="code")
     try:
-        challenge_verify(challenge_id=challenge.pk, code=code, request=request)
+        challenge_verify(challenge_id=challenge.pk, code=code, origin=origin)
     except ServiceError as exc:
         raise EmployeeError(exc.message, field="code") from exc
     with transaction.atomic():
@@ -325,9 +325,12 @@ def invitation_accept_new(
         user.set_password(password)
         user.save()
         consents_record(
-            documents=list(current_consent_documents().values()), phone=str(user.phone), request=request, user=user
+            documents=list(current_consent_documents().values()),
+            phone=str(user.phone),
+            origin=origin or Origin(),
+            user=user,
         )
-        _accept(invitation, user, Origin.of(request) if request is not None else None)
+        _accept(invitation, user, origin)
     return user
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from kabinet.audit.models import AuditEvent
 from kabinet.organizations.models import Invitation, Membership, Organization
 
 
@@ -37,3 +38,18 @@ def members(org: Organization) -> QuerySet[Membership]:
 
 def pending_invitations(org: Organization) -> QuerySet[Invitation]:
     return Invitation.objects.for_org(org).filter(status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
+
+
+def history_events(org: Organization, *, actor_id: int | None = None, action: str = "") -> QuerySet[AuditEvent]:
+    """«История изменений»: the organization's audit events, newest first, by one person or of one kind."""
+    events = AuditEvent.objects.for_org(org).select_related("actor")
+    if actor_id is not None:
+        events = events.filter(actor_id=actor_id)
+    if action:
+        events = events.filter(action=action)
+    return events.order_by("-created_at", "-id")
+
+
+def history_actions(org: Organization) -> QuerySet:
+    """The kinds of change the organization's history has (the filter offers only these)."""
+    return AuditEvent.objects.for_org(org).values_list("action", flat=True).distinct()

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kabinet.accounts import selectors as account_selectors
 from kabinet.accounts.forms import PHONE_ATTRS, clean_phone_value
 from kabinet.accounts.models import User
 from kabinet.accounts.services import ServiceError
 from kabinet.audit import presentation
-from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record
 from kabinet.core.access import (
     SUDO_FIELD,
@@ -327,15 +327,12 @@ class HistoryFilterForm(forms.Form):
 @org_required
 def history(request: OrgRequest) -> HttpResponse:
     """«История изменений»: who changed what in the organization, and when; filters by person and type."""
-    events = AuditEvent.objects.for_org(request.org).select_related("actor")
     people = list(selectors.members(request.org))
     actor = request.GET.get("actor", "")
-    action = request.GET.get("action", "")
-    if actor.isdigit():
-        events = events.filter(actor_id=int(actor))
-    if action:
-        events = events.filter(action=action)
-    page = paginate(request, events.order_by("-created_at", "-id"))
+    events = selectors.history_events(
+        request.org, actor_id=int(actor) if actor.isdigit() else None, action=request.GET.get("action", "")
+    )
+    page = paginate(request, events)
     creditor = request.creditor
     creditor_name = creditor.short_name if creditor else ""
     related = presentation.related_names(page.object_list)
@@ -359,9 +356,7 @@ def history(request: OrgRequest) -> HttpResponse:
             "form": HistoryFilterForm(
                 request.GET or None,
                 people=people,
-                actions=presentation.action_choices(
-                    AuditEvent.objects.for_org(request.org).values_list("action", flat=True).distinct()
-                ),
+                actions=presentation.action_choices(selectors.history_actions(request.org)),
             ),
             "section": "settings",
         },
@@ -414,7 +409,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = employees.invitation_by_token(token)
     if invitation is None:
         return render(request, "organizations/invitation_invalid.html", status=404)
-    if User.objects.filter(phone=invitation.phone).exists():
+    if account_selectors.phone_has_account(str(invitation.phone)):
         # The phone has an account: the invitation is answered after signing in as its owner.
         return redirect("organizations:invitations")
     challenge_id = request.session.get(_challenge_key(invitation))
@@ -423,7 +418,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     error = ""
     if request.method == "POST" and request.POST.get("action") == "send_code":
         try:
-            challenge = employees.invitation_send_code(invitation=invitation, request=request)
+            challenge = employees.invitation_send_code(invitation=invitation, origin=Origin.of(request))
         except ServiceError as exc:
             error = exc.message
         else:
@@ -441,7 +436,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     full_name=data["full_name"],
                     email=data["email"],
                     password=data["new_password1"],
-                    request=request,
+                    origin=Origin.of(request),
                 )
             except employees.EmployeeError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kabinet.accounts import selectors as account_selectors
 from kabinet.accounts.models import Registration
 from kabinet.core.access import KabinetRequest
 from kabinet.core.net import Origin
@@ -39,9 +40,9 @@ def switch_organization(request: KabinetRequest) -> HttpResponse:
 def organization_list(request: KabinetRequest) -> HttpResponse:
     """All the user's organizations with their status, and the requests waiting for approval."""
     memberships = user_memberships(request.user)
-    registrations = Registration.objects.filter(
-        user=request.user,
-        status__in=[
+    registrations = account_selectors.registrations(
+        request.user,
+        statuses=[
             Registration.Status.AWAITING_ORG_ADMIN,
             Registration.Status.AWAITING_APPROVAL,
             Registration.Status.REJECTED,

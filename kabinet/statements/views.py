@@ -9,7 +9,7 @@ from kabinet.contracts import selectors as contract_selectors
 from kabinet.core.access import OrgRequest, org_required
 from kabinet.core.files import bytes_response
 from kabinet.core.net import Origin
-from kabinet.creditors.models import Creditor
+from kabinet.creditors import selectors as creditor_selectors
 from kabinet.statements import services
 from kabinet.statements.forms import StatementForm
 
@@ -28,7 +28,7 @@ def statement(request: OrgRequest) -> HttpResponse:
                 creditor = contract.product.creditor
             else:
                 section = request.creditor
-                creditor = Creditor.objects.get(pk=section.pk) if section else None
+                creditor = creditor_selectors.creditor(section.pk) if section else None
             if creditor is not None:
                 try:
                     content, filename, content_type = services.statement_request(

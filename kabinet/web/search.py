@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from kabinet.appeals.selectors import appeal_list
 from kabinet.contracts.selectors import contract_list
 from kabinet.core.access import OrgRequest, org_required
-from kabinet.documents.models import Document
-from kabinet.documents.selectors import search as document_search
+from kabinet.documents.selectors import search_org as document_search
 
 PER_GROUP = 5
 MIN_LENGTH = 2
@@ -38,7 +37,7 @@ def header_search(request: OrgRequest) -> HttpResponse:
         query = urlencode({"q": q})
         contracts = list(contract_list(org, None, q=q).select_related("product")[: PER_GROUP + 1])
         documents = list(
-            document_search(Document.objects.for_org(org), q, org)
+            document_search(org, q)
             .select_related("contract")
             .defer("text")
             .order_by("-document_date", "-id")[: PER_GROUP + 1]

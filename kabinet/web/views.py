@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from kabinet.appeals.models import AppealTopic
+from kabinet.appeals import selectors as appeal_selectors
 from kabinet.core import qr
 from kabinet.core.access import OrgRequest, org_required
 from kabinet.creditors import selectors
@@ -29,7 +29,7 @@ def reference(request: OrgRequest) -> HttpResponse:
             "c": creditor,
             "qr": qr.qr_svg_data_uri(payload, scale=4),
             "rules": selectors.rules_editions(creditor),
-            "templates": AppealTopic.objects.filter(is_active=True).exclude(template="").order_by("kind", "position"),
+            "templates": appeal_selectors.downloadable_templates(),
             "products": selectors.products(creditor),
             "section": "reference",
         },

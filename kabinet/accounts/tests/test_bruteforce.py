@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from kabinet.accounts import services
+from kabinet.core.net import Origin
 from kabinet.messaging import sms
 from kabinet.testing.factories import PASSWORD, UserFactory
 
@@ -49,14 +50,14 @@ def test_many_addresses_against_one_phone_meet_a_doubling_delay(client, admin_a,
     refused = attempt(client, phone, PASSWORD, ip="203.0.113.50")
     assert THROTTLED in refused.content.decode() and "_auth_user_id" not in client.session
     request = rf.post(LOGIN, REMOTE_ADDR="203.0.113.51")
-    first = services.signin_blocked_for(phone_key=phone, ip="203.0.113.51", request=request, phone=phone)
+    first = services.signin_blocked_for(phone_key=phone, origin=Origin.of(request), phone=phone)
     assert 25 <= first <= 30
     # When the delay has passed, the next failure doubles it.
     from django.core.cache import cache
 
     cache.delete(services._delay_key(phone))
     attempt(client, phone, "wrong", ip="203.0.113.60")
-    second = services.signin_blocked_for(phone_key=phone, ip="203.0.113.51", request=request, phone=phone)
+    second = services.signin_blocked_for(phone_key=phone, origin=Origin.of(request), phone=phone)
     assert 55 <= second <= 60
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kabinet.accounts import services
 from kabinet.accounts.models import PhoneChallenge, SmsMessage
+from kabinet.core.net import Origin
 from kabinet.messaging import sms
 from kabinet.messaging.sms import SmsError
 
@@ -25,7 +26,7 @@ def request_from():
 
 
 def issue(request, phone=PHONE, purpose=PURPOSE):
-    return services.challenge_issue(phone=phone, purpose=purpose, request=request)
+    return services.challenge_issue(phone=phone, purpose=purpose, origin=Origin.of(request))
 
 
 def sent_code(phone=PHONE) -> str:

@@ -18,6 +18,7 @@ from kabinet.accounts.services import consents_record
 from kabinet.appeals import services as appeal_services
 from kabinet.appeals.models import Appeal
 from kabinet.audit.models import AuditEvent
+from kabinet.core.net import Origin
 
 PASSWORD = "Personal-Data-2026"
 
@@ -28,7 +29,7 @@ def person(admin_a, consent_docs, rf):
     admin_a.set_password(PASSWORD)
     admin_a.save()
     request = rf.get("/", REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT="Firefox")
-    consents_record(documents=consent_docs, phone=str(admin_a.phone), request=request, user=admin_a)
+    consents_record(documents=consent_docs, phone=str(admin_a.phone), origin=Origin.of(request), user=admin_a)
     return admin_a
 
 
@@ -72,7 +73,9 @@ def test_withdrawing_explains_the_consequences_and_the_portal_asks_again(person_
 
 
 def test_another_users_consent_cannot_be_withdrawn(person_client, user_b, consent_docs, rf):
-    other = consents_record(documents=consent_docs[:1], phone=str(user_b.phone), request=rf.get("/"), user=user_b)[0]
+    other = consents_record(
+        documents=consent_docs[:1], phone=str(user_b.phone), origin=Origin.of(rf.get("/")), user=user_b
+    )[0]
     assert person_client.get(reverse("accounts:consent_withdraw", args=[other.pk])).status_code == 404
     assert person_client.post(reverse("accounts:consent_withdraw", args=[other.pk])).status_code == 404
     assert not ConsentWithdrawal.objects.exists()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from kabinet.accounts.middleware import DEADLINE_KEY
 from kabinet.accounts.models import ConsentDocument
 from kabinet.audit.models import AuditEvent
-from kabinet.core.net import client_ip
+from kabinet.core.net import Origin, client_ip
 from kabinet.messaging import sms
 from kabinet.testing.factories import PASSWORD
 
@@ -103,7 +103,9 @@ def test_remember_me_lasts_at_most_30_days(client, admin_a):
 def test_a_new_version_of_a_consent_text_asks_again_at_next_sign_in(client, admin_a, consent_docs):
     from kabinet.accounts.services import consents_record
 
-    consents_record(documents=consent_docs, phone=str(admin_a.phone), request=RequestFactory().get("/"), user=admin_a)
+    consents_record(
+        documents=consent_docs, phone=str(admin_a.phone), origin=Origin.of(RequestFactory().get("/")), user=admin_a
+    )
     attempt(client, str(admin_a.phone), PASSWORD)
     assert client.get("/dashboard/").status_code == 200
     client.post("/logout/")
@@ -124,7 +126,7 @@ def test_published_consent_texts_cannot_be_edited_and_consents_are_read_only(cli
     from kabinet.accounts.services import consents_record
 
     consent = consents_record(
-        documents=consent_docs[:1], phone="+79000000000", request=RequestFactory().get("/"), user=admin_a
+        documents=consent_docs[:1], phone="+79000000000", origin=Origin.of(RequestFactory().get("/")), user=admin_a
     )[0]
     client.force_login(staff)
     doc_url = reverse("admin:accounts_consentdocument_change", args=[consent_docs[0].pk])

@@ -280,7 +280,11 @@ def world(db):
     return Client(HTTP_AUTHORIZATION=f"Bearer {key}"), client, org, product
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ops=operations)
 def test_every_figure_equals_the_model_after_every_api_call(world, ops):
     api, client, org, product = world

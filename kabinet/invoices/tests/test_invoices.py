@@ -10,7 +10,7 @@ import pytest
 import zxingcpp
 from django.db import connection
 from django.utils import timezone
-from hypothesis import given
+from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -187,7 +187,7 @@ def test_amounts_in_words(amount, words):
     assert amount_in_words(Decimal(amount)) == words
 
 
-@hsettings(max_examples=40, deadline=None)
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999.99"), places=2),
     rate=st.sampled_from([Decimal("20"), Decimal("22"), Decimal("10")]),

@@ -12,6 +12,7 @@ from django.test import Client
 from kabinet.accounts.models import Registration
 from kabinet.audit.models import ApiEvent, AuditEvent
 from kabinet.core.access import SUDO_KEY
+from kabinet.core.net import Origin
 from kabinet.onboarding import services as onboarding_services
 from kabinet.organizations.lookup import CompanyInfo
 from kabinet.organizations.models import Membership
@@ -37,7 +38,7 @@ def _ask_to_join(user, org):
 
     request = RequestFactory().post("/organizations/add/")
     return onboarding_services.organization_request(
-        user=user, company=CompanyInfo(inn=org.inn, name=org.name), request=request
+        user=user, company=CompanyInfo(inn=org.inn, name=org.name), origin=Origin.of(request)
     )
 
 
