@@ -14,12 +14,18 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core import mail, signing
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
 
 from kabinet.accounts.models import (
     Consent,
@@ -158,7 +164,7 @@ def sms_notify(*, phone: str, text: str) -> SmsMessage:
 
 
 def _deliver_on_commit(message_id: int) -> None:
-    from kabinet.accounts.tasks import deliver_sms
+    from kabinet.accounts.tasks import deliver_sms  # reason: a cycle (accounts.tasks runs this module)
 
     transaction.on_commit(lambda: deliver_sms.enqueue(message_id))
 
@@ -182,7 +188,7 @@ def _sms_send(message: SmsMessage) -> Outcome:
 
 
 def _sms_task():
-    from kabinet.accounts.tasks import deliver_sms
+    from kabinet.accounts.tasks import deliver_sms  # reason: a cycle (accounts.tasks runs this module)
 
     return deliver_sms
 
@@ -286,8 +292,6 @@ _DEVICE_MAX_USERS = 5
 
 
 def _signin_usage(group: str, value: str, limit: int, *, increment: bool) -> dict:
-    from django_ratelimit.core import get_usage
-
     # The counts are keyed by the values given here, so django-ratelimit needs no request.
     return get_usage(
         None,
@@ -305,8 +309,6 @@ def _delay_key(phone_key: str) -> str:
 def signin_device_users(device_cookie: str | None) -> list[int]:
     """Users who have signed in from this browser before (from the value of its signed device cookie,
     `DEVICE_COOKIE`, which the view reads)."""
-    from django.core import signing
-
     if not device_cookie:
         return []
     try:
@@ -319,8 +321,6 @@ def signin_device_users(device_cookie: str | None) -> list[int]:
 def signin_device_cookie(device_cookie: str | None, user: User) -> str:
     """The device cookie value after `user` signed in here (newest first, a few accounts at most); the
     view sets it on the response."""
-    from django.core import signing
-
     users = [user.pk] + [pk for pk in signin_device_users(device_cookie) if pk != user.pk]
     return signing.dumps(users[:_DEVICE_MAX_USERS], salt=_DEVICE_SALT)
 
@@ -352,8 +352,6 @@ def signin_blocked_for(
         usage = _signin_usage("ip", ip, settings.LOGIN_IP_FAILURE_LIMIT, increment=False)
         if usage["count"] >= settings.LOGIN_IP_FAILURE_LIMIT:
             return max(1, usage["time_left"])
-    from django.core.cache import cache
-
     until = cache.get(_delay_key(phone_key))
     if until:
         return max(0, int(until - time.time() + 0.999))
@@ -361,8 +359,6 @@ def signin_blocked_for(
 
 
 def signin_failed(*, phone_key: str, origin: Origin, user: User | None) -> None:
-    from django.core.cache import cache
-
     ip = origin.ip
     SignInFailure.objects.create(phone_key=phone_key, ip=ip)
     audit_record(action="sign_in_failed", actor=None, obj=user, after={"phone": phone_key}, origin=origin)
@@ -431,14 +427,12 @@ def password_change(*, user: User, new_password: str, origin: Origin) -> None:
 
 
 def _limit(group: str, value: str, limit: int, period: int) -> dict | None:
-    from django_ratelimit.core import get_usage
-
     return get_usage(None, group=group, key=lambda _group, _request: value, rate=(limit, period), increment=True)
 
 
 def password_reset_request(*, phone: str, portal_url: str, origin: Origin) -> None:
     """Count the per-phone and per-address limits and queue the letter (sent only if the phone is known)."""
-    from kabinet.accounts.tasks import send_password_reset
+    from kabinet.accounts.tasks import send_password_reset  # reason: a cycle (accounts.tasks runs this module)
 
     for group, value, limit in (
         ("kabinet.password-reset.phone", phone, settings.PASSWORD_RESET_LIMIT_PER_PHONE),
@@ -458,11 +452,6 @@ def password_reset_request(*, phone: str, portal_url: str, origin: Origin) -> No
 
 def password_reset_send(*, phone: str, portal_url: str, ip: str = "") -> bool:
     """The worker's half of «Забыли пароль?»: e-mail the link to an active user with this phone."""
-    from django.contrib.auth.tokens import default_token_generator
-    from django.core.mail import send_mail
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
     user = User.objects.filter(phone=phone, is_active=True).first()
     if user is None or not user.email:
         return False
@@ -475,7 +464,7 @@ def password_reset_send(*, phone: str, portal_url: str, ip: str = "") -> bool:
     )
     context = {"user": user, "link": portal_url + path, "hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
     subject = " ".join(render_to_string("emails/password_reset_subject.txt", context).split())
-    send_mail(
+    mail.send_mail(
         subject, render_to_string("emails/password_reset_body.txt", context), settings.DEFAULT_FROM_EMAIL, [user.email]
     )
     audit_record(action="password_reset_requested", actor=None, obj=user, after={"ip": ip})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from kabinet.accounts.services import password_reset_send, sms_deliver
+
 # Moved to the messaging app (issue 15); the old path stays importable so that letters queued under
 # `kabinet.accounts.tasks.send_email` before a deploy are still sent.
 from kabinet.messaging.tasks import send_email  # noqa: F401
@@ -11,13 +13,9 @@ from kabinet.messaging.tasks import send_email  # noqa: F401
 
 @task()
 def deliver_sms(message_id: int) -> str:
-    from kabinet.accounts.services import sms_deliver
-
     return sms_deliver(message_id)
 
 
 @task()
 def send_password_reset(phone: str, portal_url: str, ip: str = "") -> bool:
-    from kabinet.accounts.services import password_reset_send
-
     return password_reset_send(phone=phone, portal_url=portal_url, ip=ip)
