@@ -54,7 +54,10 @@ ERRORS = {
     401: OpenApiResponse(description="No token, a wrong or revoked token."),
     403: OpenApiResponse(description="The token lacks the scope, or the address is not allowed."),
     404: OpenApiResponse(description="No object with this external id among the token's creditor's objects."),
+    # The API answers JSON only: an Accept header that admits no JSON (schemathesis sends junk ones).
+    406: OpenApiResponse(description="The Accept header does not admit application/json."),
     413: OpenApiResponse(description="The request body is too large."),
+    415: OpenApiResponse(description="The Content-Type is not one the operation reads."),
 }
 
 

@@ -92,6 +92,18 @@ def test_bad_input_is_a_400_naming_the_field(api, base):
     assert not Contract.objects.filter(external_id="C-2").exists()
 
 
+def test_an_accept_header_without_json_is_a_documented_406_and_writes_nothing(api, base):
+    # schemathesis found it with a junk header: the answer was right, the document did not list it.
+    refused = api.put(
+        "/api/v1/contracts/C-9/", {**base["contract"]}, content_type="application/json", HTTP_ACCEPT="+\t$xxsd"
+    )
+    assert refused.status_code == 406
+    assert not Contract.objects.filter(external_id="C-9").exists()
+    document = api.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for path in ("/api/v1/contracts/{external_id}/", "/api/v1/contracts/{external_id}/schedule/"):
+        assert "406" in document["paths"][path]["put"]["responses"]
+
+
 def test_a_schedule_is_replaced_atomically_and_the_organization_is_told(api, base, org_a):
     rows = [
         {
