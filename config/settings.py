@@ -454,8 +454,14 @@ if TASKS_BACKEND == "django_tasks_rq.RQBackend":
 OUTBOX_STALE_AFTER = env_int("OUTBOX_STALE_AFTER", 15 * 60)
 OUTBOX_SWEEP_INTERVAL = env_int("OUTBOX_SWEEP_INTERVAL", 60)
 # A worker sending an outbox row holds it this long; past it the worker is taken for dead and the sweep
-# queues the row again (kabinet.messaging.outbox). Longer than SMS_TIMEOUT and WEBHOOK_TIMEOUT.
-OUTBOX_LEASE = env_int("OUTBOX_LEASE", 5 * 60)
+# queues the row again (kabinet.messaging.outbox). It must outlast one send (connect + answer, each within
+# SMS_TIMEOUT / WEBHOOK_TIMEOUT), and it is how long a code SMS waits after its worker was killed.
+OUTBOX_LEASE = env_int("OUTBOX_LEASE", 60)
+if 2 * max(SMS_TIMEOUT, WEBHOOK_TIMEOUT) >= OUTBOX_LEASE:
+    raise ImproperlyConfigured(
+        f"OUTBOX_LEASE ({OUTBOX_LEASE} s) must be longer than two SMS_TIMEOUT / WEBHOOK_TIMEOUT "
+        f"({max(SMS_TIMEOUT, WEBHOOK_TIMEOUT)} s): a send still in progress would be taken for dead."
+    )
 
 # A read replica: client pages' GET requests read there; a transaction, anything after a write in the
 # same request, and the next REPLICA_PIN_SECONDS after a write (a cookie) read the primary.

@@ -256,6 +256,11 @@ class Cluster:
             "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
             "OUTBOX_STALE_AFTER": "3",
             "OUTBOX_SWEEP_INTERVAL": "1",
+            # A killed worker's send is taken for dead after the lease: short here, so that the kill -9
+            # scenarios see the row sent again within their wait (the lease must outlast two timeouts).
+            "SMS_TIMEOUT": "3",
+            "WEBHOOK_TIMEOUT": "3",
+            "OUTBOX_LEASE": "8",
             "LOG_FORMAT": "json",
             "LOG_LEVEL": "INFO",
             "GUNICORN_WORKERS": "2",
