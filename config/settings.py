@@ -89,7 +89,7 @@ ASGI_APPLICATION = "config.asgi.application"
 
 # Forms render with the project's templates: `{{ field.as_field_group }}` is templates/django/forms/field.html
 # (label, required mark, hint, the error under the field, aria-describedby/aria-invalid; Bootstrap classes).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "kabinet.core.forms_renderer.FormRenderer"
 
 TEMPLATES = [
     {
