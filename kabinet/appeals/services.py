@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,6 +27,7 @@ from kabinet.appeals.models import (
 )
 from kabinet.audit.models import AuditEvent
 from kabinet.audit.services import audit_record, record_event
+from kabinet.contracts.models import Contract
 from kabinet.core import numbering
 from kabinet.core.files import clean_filename, sniff
 from kabinet.core.formatting import format_date, format_money
@@ -35,9 +36,6 @@ from kabinet.documents.models import Document
 from kabinet.documents.services import UploadInput, documents_upload
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
-
-if TYPE_CHECKING:
-    from kabinet.contracts.models import Contract
 
 
 class TransitionRefused(Exception):

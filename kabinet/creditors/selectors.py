@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import QuerySet
 
+from kabinet.core.access import KabinetRequest
 from kabinet.creditors.models import Creditor, LeasingRulesEdition, Product
-
-if TYPE_CHECKING:
-    from kabinet.core.access import KabinetRequest
 
 
 def section_filter(request: KabinetRequest) -> Creditor | None:

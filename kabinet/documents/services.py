@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kabinet.audit.services import audit_record, record_event
+from kabinet.contracts.models import Contract
 from kabinet.core import textsearch
 from kabinet.core.files import check_upload, clean_filename, sniff
 from kabinet.core.net import Origin
@@ -24,9 +25,8 @@ from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
 from kabinet.notifications.services import notify_members
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # typing only: appeals sit above documents
     from kabinet.appeals.models import Appeal
-    from kabinet.contracts.models import Contract
 
 logger = logging.getLogger(__name__)
 

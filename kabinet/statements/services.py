@@ -12,7 +12,6 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -28,9 +27,7 @@ from kabinet.core.money import amount_in_words
 from kabinet.core.net import Origin
 from kabinet.core.pdf import html_to_pdf
 from kabinet.creditors.models import Creditor, Product
-
-if TYPE_CHECKING:
-    from kabinet.organizations.models import Organization
+from kabinet.organizations.models import Organization
 
 ZERO = Decimal("0.00")
 MONEY_FORMAT = "#,##0.00"
