@@ -120,6 +120,6 @@ class ScopedAPIView(APIView):
     def get_scoped_or_404(self, model: type[models.Model] | None = None, **lookup: Any) -> Any:
         obj = self.get_queryset(model).filter(**lookup).first()
         if obj is None:
-            label = (model or self.model)._meta.verbose_name  # type: ignore[union-attr]
+            label = (model or self.model)._meta.verbose_name  # type: ignore[union-attr]  # a view always sets one of the two
             raise NotFound(f"No {label} «{next(iter(lookup.values()), '')}».")
         return obj

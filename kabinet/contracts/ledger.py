@@ -272,7 +272,7 @@ def _rule_inputs(inputs: _Inputs) -> tuple[list[Charge], list[Credit]]:
     explicit: dict[int, list[tuple[str, int, Decimal]]] = defaultdict(list)
     for allocation in inputs.allocations:
         target = (LINE, allocation.line_id) if allocation.line_id else (PENALTY, allocation.penalty_id)
-        explicit[allocation.payment_id].append((*target, allocation.amount))  # type: ignore[arg-type]
+        explicit[allocation.payment_id].append((*target, allocation.amount))  # type: ignore[arg-type]  # one of the two ids is set (a constraint)
     credits = [
         Credit(PAYMENT, p.pk, p.received_on, p.amount, p.reversed_on, explicit.get(p.pk, [])) for p in inputs.payments
     ]

@@ -92,6 +92,6 @@ _origins: dict[str, bool] = {}
 def _is_djangos(template_name: str) -> bool:
     """Whether the template the engine would use is Django's own (a project override is rendered as written)."""
     if template_name not in _origins:
-        origin = get_template(template_name).origin.name  # type: ignore[attr-defined]
+        origin = get_template(template_name).origin.name  # type: ignore[attr-defined]  # the backend's Template wraps one with an origin
         _origins[template_name] = "/django/forms/templates/" in str(origin).replace("\\", "/")
     return _origins[template_name]

@@ -145,14 +145,14 @@ class HeaderCacheQuerySetMixin:
     """`update()` and `bulk_create()` send no signals: invalidate here."""
 
     def update(self, **kwargs):
-        scopes = _scopes_of_queryset(self)  # type: ignore[arg-type]
-        count = super().update(**kwargs)  # type: ignore[misc]
+        scopes = _scopes_of_queryset(self)  # type: ignore[arg-type]  # a mixin of QuerySet subclasses
+        count = super().update(**kwargs)  # type: ignore[misc]  # QuerySet.update, after the mixin
         bump(scopes)
         return count
 
     def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)  # type: ignore[misc]
-        bump(_scopes_of_rows(self.model, list(created)))  # type: ignore[attr-defined]
+        created = super().bulk_create(objs, *args, **kwargs)  # type: ignore[misc]  # the QuerySet's
+        bump(_scopes_of_rows(self.model, list(created)))  # type: ignore[attr-defined]  # the QuerySet's model
         return created
 
 

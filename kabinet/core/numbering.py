@@ -46,4 +46,4 @@ def next_in_sequence(counter: type[models.Model], *, defaults: dict[str, Any] | 
         row = rows.select_for_update().get(**key)
         row.last_number += 1  # type: ignore[attr-defined]  # every counter model has it
         row.save(update_fields=["last_number"])
-        return row.last_number  # type: ignore[attr-defined]
+        return row.last_number  # type: ignore[attr-defined]  # every counter model has it

@@ -29,7 +29,7 @@ class _CreditorAttributes:
         """The one the user chose (kept in the session), else the first one."""
         creditors = self.creditors
         session = getattr(self, "session", None)
-        wanted = session.get(SESSION_KEY) if session is not None else None  # type: ignore[attr-defined]
+        wanted = session.get(SESSION_KEY) if session is not None else None  # type: ignore[attr-defined]  # the session middleware's attribute
         return next((c for c in creditors if c.pk == wanted), creditors[0] if creditors else None)
 
 

@@ -35,7 +35,7 @@ class ModelFactory(factory.django.DjangoModelFactory[M]):
 
     if TYPE_CHECKING:
 
-        def __new__(cls, *args: Any, **kwargs: Any) -> M: ...  # type: ignore[misc]
+        def __new__(cls, *args: Any, **kwargs: Any) -> M: ...  # type: ignore[misc]  # a factory call returns the model, not the factory
 
 
 class UserFactory(ModelFactory[User]):

@@ -69,7 +69,7 @@ def bad_urls(settings):
 
     from config import urls as project_urls
 
-    urls.urlpatterns = [  # type: ignore[attr-defined]
+    urls.urlpatterns = [  # type: ignore[attr-defined]  # a test URLconf module made here
         *(path(f"view/{n}/<int:pk>/", getattr(client_views, n)) for n in ("bad_get", "bad_filter", "bad_count")),
         *(path(f"view/{n}/<int:pk>/", getattr(client_views, n)) for n in ("good_accessor", "good_for_org")),
         path("service/bad_get/<int:pk>/", service_views.bad_get),
