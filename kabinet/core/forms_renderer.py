@@ -82,7 +82,7 @@ class FormRenderer(TemplatesSetting):
     def render(self, template_name: str, context: dict[str, Any], request=None) -> str:
         fast = _FAST.get(template_name)
         if fast is not None and _is_djangos(template_name):
-            return mark_safe(fast(context["widget"]))  # noqa: S308 (every value above is escaped)
+            return mark_safe(fast(context["widget"]))  # noqa: S308  # nosec B308 B703 (every value above is escaped)
         return super().render(template_name, context, request)
 
 
