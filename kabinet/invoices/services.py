@@ -348,7 +348,7 @@ def render_pdf(snapshot: dict) -> bytes:
             "doc": doc,
             "supplier": supplier,
             "buyer": snapshot["buyer"],
-            "qr": qr.qr_svg_data_uri(snapshot["qr_payload"]),
+            "qr": qr.qr_png_data_uri(snapshot["qr_payload"]),
             "director_facsimile": stored_image_data_uri(supplier.get("director_facsimile", "")),
             "accountant_facsimile": stored_image_data_uri(supplier.get("accountant_facsimile", "")),
         },
