@@ -49,9 +49,7 @@ def ledgers(org_a, org_b, products):
 
 def _expected(org, creditor, today):
     rows = ledger._overdue_sums_query(org.pk, creditor.pk if creditor else None, today)
-    return sorted(
-        ((c, r, bool(p), a or ledger.ZERO, v or ledger.ZERO) for c, r, p, a, v in rows), key=repr
-    )
+    return sorted(((c, r, bool(p), a or ledger.ZERO, v or ledger.ZERO) for c, r, p, a, v in rows), key=repr)
 
 
 def test_the_prepared_sums_equal_the_querysets_for_every_organization_section_and_day(org_a, org_b, ledgers):
