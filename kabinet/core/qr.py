@@ -123,15 +123,14 @@ def qr_svg_data_uri(payload: str, scale: int = 3) -> str:
     return qr.svg_data_uri(scale=scale, border=2)
 
 
-def qr_png_data_uri(payload: str, *, size_mm: float = 42, dpi: int = 300) -> str:
-    """The QR code as a PNG data URI for a PDF, at least `dpi` at `size_mm` (the stylesheet's size).
+def qr_png_data_uri(payload: str) -> str:
+    """The QR code as a PNG data URI for a PDF: one pixel per module, which the stylesheet scales to
+    its printed size with `image-rendering: pixelated` (WeasyPrint writes /Interpolate false, so
+    viewers and printers enlarge the modules as sharp squares, like a vector drawing).
 
     WeasyPrint draws an SVG QR code module by module through its SVG renderer: a third of an invoice's
-    rendering time (~70 ms of ~220 ms, issue 12). A 1-bit PNG is embedded as it is; the stylesheet's
-    `image-rendering: pixelated` keeps the modules' edges sharp when a viewer scales it.
+    rendering time (~70 ms of ~220 ms, issue 12); segno's pure-Python PNG writer at print resolution
+    costs as much again. A 1-bit image of ~80 × 80 pixels costs neither.
     """
     qr = segno.make(payload, encoding="utf-8", error="m", micro=False)
-    border = 2
-    modules = qr.symbol_size(scale=1, border=border)[0]
-    scale = max(2, -(-round(size_mm / 25.4 * dpi) // modules))
-    return qr.png_data_uri(scale=scale, border=border)
+    return qr.png_data_uri(scale=1, border=2)
