@@ -481,20 +481,8 @@ def contract_ledger(contract: Contract, *, today: date | None = None) -> Contrac
     return _ledger_from(contract, inputs, books, today)
 
 
-def contract_card(contract: Contract, *, today: date | None = None) -> ContractLedger:
-    """The contract card's figures from the row copies the ledger service keeps (two queries: the
-    schedule, and the penalties, adjustments, payments counted now and the books' row in one union).
-
-    The same `ContractLedger` as `contract_ledger` in every figure (`lines` with their copies and status,
-    `remaining`, `overdue`, `paid`, `penalties_outstanding`, `debt_lines`, `next_line`, `unpaid_lines`,
-    `unallocated`, `books_check`; the property test compares them after every step), but `payments`
-    holds only the payments that count now, without their splits: what a payment paid is
-    `contract_ledger`'s (the files and the statement use that one)."""
-    today = today or timezone.localdate()
-    org_id = contract.organization_id
-    lines = list(
-        ScheduledPayment.objects.for_org_id(org_id).filter(contract=contract).order_by("due_date", "number", "id")
-    )
+def _card_side_query(org_id: int, contract_id: int) -> QuerySet:
+    """The card's penalties, adjustments, payments that count and the books' row, in one UNION."""
     money = MoneyField()
     rate_field = DecimalField(max_digits=5, decimal_places=2)
     # Typed NULLs: PostgreSQL resolves an untyped NULL column of a UNION as text.
@@ -518,14 +506,35 @@ def contract_card(contract: Contract, *, today: date | None = None) -> ContractL
         )
 
     def of(model):
-        return model.objects.for_org_id(org_id).filter(contract=contract)
+        return model.objects.for_org_id(org_id).filter(contract_id=contract_id)
 
-    side = part(of(Penalty), PENALTY, "accrued_on", F("paid_amount")).union(
+    return part(of(Penalty), PENALTY, "accrued_on", F("paid_amount")).union(
         part(of(Adjustment), ADJUSTMENT, "date", F("paid_amount"), F("vat_rate")),
         part(of(PaymentReceived).filter(reversed_on__isnull=True), PAYMENT, "received_on", none_money),
         part(of(BooksDebt), "books", "as_of", F("penalty"), x=F("ledger_amount"), y=F("ledger_penalty")),
         all=True,
     )
+
+
+# Compiled once per thread (the UNION's ORM building cost more than its query, issue 12).
+_CARD_SIDE = Prepared(_card_side_query)
+
+
+def contract_card(contract: Contract, *, today: date | None = None) -> ContractLedger:
+    """The contract card's figures from the row copies the ledger service keeps (two queries: the
+    schedule, and the penalties, adjustments, payments counted now and the books' row in one union).
+
+    The same `ContractLedger` as `contract_ledger` in every figure (`lines` with their copies and status,
+    `remaining`, `overdue`, `paid`, `penalties_outstanding`, `debt_lines`, `next_line`, `unpaid_lines`,
+    `unallocated`, `books_check`; the property test compares them after every step), but `payments`
+    holds only the payments that count now, without their splits: what a payment paid is
+    `contract_ledger`'s (the files and the statement use that one)."""
+    today = today or timezone.localdate()
+    org_id = contract.organization_id
+    lines = list(
+        ScheduledPayment.objects.for_org_id(org_id).filter(contract=contract).order_by("due_date", "number", "id")
+    )
+    side = _CARD_SIDE.rows(org_id=org_id, contract_id=contract.pk)
     penalties, adjustments, payments, books = [], [], [], None
     for kind, pk, day, amount, paid, rate, x, y in side:
         common = {"pk": pk, "organization_id": org_id, "contract_id": contract.pk, "amount": amount}
