@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.contracts.models import Contract
 from kabinet.core.files import ACCEPT, check_file_count, check_uploads
+from kabinet.documents import selectors
 from kabinet.documents.models import Document
 
 
@@ -56,30 +57,28 @@ class DocumentFilterForm(forms.Form):
     )
     # Typed or picked (search-as-you-type): a contract number, not a list of every contract.
     contract = forms.CharField(label=_("Contract"), required=False, max_length=64)
-    appeal = forms.TypedChoiceField(label=_("Request"), required=False, coerce=int, empty_value=None)
+    # Typed or picked like the contract: a request number (the organization may have thousands).
+    appeal = forms.CharField(label=_("Request"), required=False, max_length=32)
     date_from = forms.DateField(label=_("Date from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(
         label=_("Sort"), required=False, choices=[("-date", _("Newest first")), ("date", _("Oldest first"))]
     )
 
-    def __init__(self, *args, products=(), types=(), appeals=(), **kwargs):
+    def __init__(self, *args, products=(), types=(), **kwargs):
         kwargs.setdefault("auto_id", "f-%s")
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["product"]).choices = [("", _("All products"))] + [
             (p.pk, p.name) for p in products
         ]
         cast(forms.ChoiceField, self.fields["doc_type"]).choices = [("", _("All types"))] + [(t, t) for t in types]
-        cast(forms.ChoiceField, self.fields["appeal"]).choices = [("", _("All requests"))] + [
-            (a.pk, a.number) for a in appeals
-        ]
 
     FILTERS = {
         "product": "product_id",
         "doc_type": "doc_type",
         "category": "category",
         "contract": "contract_number",
-        "appeal": "appeal_id",
+        "appeal": "appeal_number",
         "date_from": "date_from",
         "date_to": "date_to",
         "q": "q",
@@ -121,15 +120,12 @@ class UploadForm(forms.Form):
     )
     doc_type = forms.CharField(label=_("What is it"), max_length=128, initial=_("Client document"))
     contract = forms.CharField(label=_("Contract"), required=False, max_length=64)
-    appeal = forms.TypedChoiceField(label=_("Request"), required=False, coerce=int, empty_value=None)
+    appeal = forms.CharField(label=_("Request"), required=False, max_length=32)
 
-    def __init__(self, *args, org=None, appeals=(), **kwargs):
+    def __init__(self, *args, org=None, **kwargs):
         kwargs.setdefault("auto_id", "up-%s")
         super().__init__(*args, **kwargs)
         self.org = org
-        cast(forms.ChoiceField, self.fields["appeal"]).choices = [("", _("Not tied to a request"))] + [
-            (a.pk, a.number) for a in appeals
-        ]
 
     def clean_contract(self):
         """The contract number, typed or picked, becomes the organization's contract (or none)."""
@@ -140,6 +136,16 @@ class UploadForm(forms.Form):
         if contract is None:
             raise ValidationError(_("There is no contract with this number."), code="unknown_contract")
         return contract
+
+    def clean_appeal(self):
+        """The request number, typed or picked, becomes the organization's request (or none)."""
+        number = self.cleaned_data["appeal"].strip()
+        if not number:
+            return None
+        appeal = selectors.appeal_by_number(self.org, number)
+        if appeal is None:
+            raise ValidationError(_("There is no request with this number."), code="unknown_appeal")
+        return appeal
 
     def clean_files(self):
         files = self.cleaned_data["files"]

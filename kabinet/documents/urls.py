@@ -11,6 +11,7 @@ urlpatterns = [
     path("documents/uploaded/export.xlsx", views.document_list_xlsx, {"tab": "uploaded"}, name="uploaded_xlsx"),
     path("documents/upload/", views.upload, name="upload"),
     path("documents/contracts/", views.contract_suggestions, name="contract_suggestions"),
+    path("documents/requests/", views.appeal_suggestions, name="appeal_suggestions"),
     path("documents/zip/", views.download_zip, name="zip"),
     path("documents/<int:pk>/download/", views.download, name="download"),
     # Two tabs of the contract card (kabinet.contracts.views draws the card around them).

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from itertools import groupby
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -28,9 +28,6 @@ from kabinet.documents.forms import ContractDocumentFilterForm, DocumentFilterFo
 from kabinet.documents.held import KeptFiles
 from kabinet.documents.models import Document
 
-if TYPE_CHECKING:
-    from kabinet.appeals.models import Appeal  # the filter's choices (documents sit below appeals)
-
 TABS = {"incoming": Document.Direction.INCOMING, "uploaded": Document.Direction.UPLOADED}
 
 
@@ -38,14 +35,9 @@ TABS = {"incoming": Document.Direction.INCOMING, "uploaded": Document.Direction.
 COUNT_CAP = 1000
 
 
-def _appeals(request: OrgRequest) -> list[Appeal]:
-    return selectors.appeals_to_choose(request.org)
-
-
 def _filter_form(
     request: OrgRequest,
     direction: str,
-    appeals: list[Appeal],
     data: QueryDict | dict[str, str] | None = None,
     *,
     fragment: bool = False,
@@ -59,35 +51,32 @@ def _filter_form(
             data,
             products=[Product(pk=int(v)) for v in [wanted.get("product", "")] if v.isdigit()],
             types=[wanted.get("doc_type", "")] if wanted.get("doc_type") else [],
-            appeals=[selectors.appeal_model()(pk=int(v)) for v in [wanted.get("appeal", "")] if v.isdigit()],
         )
     creditor = request.creditor
     return DocumentFilterForm(
         data,
         products=header_cache.products(creditor),
         types=selectors.document_types(request.org, direction),
-        appeals=appeals,
     )
 
 
 def _filtered_documents(
     request: OrgRequest, tab: str
-) -> tuple[DocumentFilterForm, dict[str, Any], str, QuerySet[Document], list[Appeal]]:
+) -> tuple[DocumentFilterForm, dict[str, Any], str, QuerySet[Document]]:
     """The list's filters from the URL, shared by the page and its Excel export."""
     direction = TABS[tab]
     fragment = bool(request.htmx) and not request.htmx.boosted
-    appeals = [] if fragment else _appeals(request)
-    form = _filter_form(request, direction, appeals, fragment=fragment)
+    form = _filter_form(request, direction, fragment=fragment)
     filters = form.filters() if request.GET else {}
     sort = form.sort_value() if request.GET else "-date"
     documents = selectors.document_list(request.org, direction=direction, sort=sort, **filters)
-    return form, filters, sort, documents, appeals
+    return form, filters, sort, documents
 
 
 @org_required
 def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
     """«Документы»: «Входящие» and «Загруженные», filters, search, sort, pages — all in the URL."""
-    form, filters, sort, documents, appeals = _filtered_documents(request, tab)
+    form, filters, sort, documents = _filtered_documents(request, tab)
     fragment = request.htmx and not request.htmx.boosted
     page = paginate(request, documents, cap=COUNT_CAP)
     context = {
@@ -99,7 +88,7 @@ def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
         "sort": sort,
         "selecting": request.GET.get("select") == "1",
         "section": "documents",
-        "upload_form": UploadForm(org=request.org, appeals=appeals) if tab == "uploaded" else None,
+        "upload_form": UploadForm(org=request.org) if tab == "uploaded" else None,
         "zip_max": settings.DOCUMENT_ZIP_MAX_FILES,
     }
     if fragment:
@@ -144,14 +133,13 @@ def document_list_xlsx(request: OrgRequest, tab: str = "incoming") -> HttpRespon
 @org_required
 @require_POST
 def upload(request: OrgRequest) -> HttpResponse:
-    appeals = _appeals(request)
-    form = UploadForm(request.POST, request.FILES, org=request.org, appeals=appeals)
+    form = UploadForm(request.POST, request.FILES, org=request.org)
     kept = KeptFiles(request, form)
     if form.is_valid() & kept.check():
         data = services.UploadInput(
             doc_type=form.cleaned_data["doc_type"],
             contract=form.cleaned_data["contract"],
-            appeal=next((a for a in appeals if a.pk == form.cleaned_data["appeal"]), None),
+            appeal=form.cleaned_data["appeal"],
         )
         documents = services.documents_upload(
             org=request.org,
@@ -164,7 +152,7 @@ def upload(request: OrgRequest) -> HttpResponse:
         messages.success(request, _("Files sent: %(n)d.") % {"n": len(documents)})
         return HttpResponseRedirect(reverse("documents:uploaded"))
     direction = Document.Direction.UPLOADED
-    filter_form = _filter_form(request, direction, appeals, data={})
+    filter_form = _filter_form(request, direction, data={})
     page = paginate(request, selectors.document_list(request.org, direction=direction), cap=COUNT_CAP)
     return render(
         request,
@@ -194,7 +182,7 @@ def download_zip(request: OrgRequest) -> HttpResponseBase:
     if tab not in TABS:
         raise Http404
     if request.POST.get("all") == "1":
-        form = _filter_form(request, TABS[tab], _appeals(request), data=request.POST)
+        form = _filter_form(request, TABS[tab], data=request.POST)
         documents = selectors.document_list(request.org, direction=TABS[tab], **form.filters())
     else:
         try:
@@ -227,13 +215,34 @@ def download_zip(request: OrgRequest) -> HttpResponseBase:
 def contract_suggestions(request: OrgRequest) -> HttpResponse:
     """The contract picker's list (htmx): up to ten contracts whose number contains what was typed."""
     text = request.GET.get("contract", "")
+    options = [
+        (c.number, _("from %(date)s") % {"date": f"{c.start_date:%d.%m.%Y}"} if c.start_date else "")
+        for c in selectors.contract_suggestions(request.org, text)
+    ]
+    return _suggestions(request, options, text, _("Contracts found"), _("No contract with such a number."))
+
+
+@org_required
+def appeal_suggestions(request: OrgRequest) -> HttpResponse:
+    """The request picker's list (htmx): the latest ten requests whose number contains what was typed."""
+    text = request.GET.get("appeal", "")
+    options = [
+        (a.number, _("from %(date)s") % {"date": f"{timezone.localtime(a.created_at):%d.%m.%Y}"})
+        for a in selectors.appeal_suggestions(request.org, text)
+    ]
+    return _suggestions(request, options, text, _("Requests found"), _("No request with such a number."))
+
+
+def _suggestions(request: OrgRequest, options: list[tuple[str, str]], text: str, found: str, none: str) -> HttpResponse:
     return render(
         request,
-        "documents/_contract_suggestions.html",
+        "documents/_suggestions.html",
         {
-            "contracts": selectors.contract_suggestions(request.org, text),
+            "options": options,
             "query": text.strip(),
-            "list_id": re.sub(r"[^a-z-]", "", request.GET.get("list", ""))[:40] or "contract-list",
+            "found": found,
+            "none": none,
+            "list_id": re.sub(r"[^a-z-]", "", request.GET.get("list", ""))[:40] or "picker-list",
         },
     )
 

@@ -80,7 +80,9 @@ def test_filter_by_product_contract_and_request(client_a, library, products, org
         "Договор лизинга AL-25-10005",
     ]
     assert "УПД № 15" in titles(client_a.get("/documents/", {"contract": "20001"}))
-    assert titles(client_a.get("/documents/", {"appeal": appeal.pk})) == ["Ответ на обращение"]
+    # The request by its number, typed or picked (like the contract).
+    assert titles(client_a.get("/documents/", {"appeal": appeal.number})) == ["Ответ на обращение"]
+    assert titles(client_a.get("/documents/", {"appeal": "UC-T-2"})) == []
 
 
 @pytest.mark.parametrize(
@@ -245,6 +247,22 @@ def test_an_upload_to_a_foreign_contract_is_refused_and_nothing_is_written(clien
     assert response.status_code == 400
     assert "Договор с таким номером не найден" in response.content.decode()
     assert Document.objects.count() == count
+
+
+def test_an_upload_is_tied_to_the_request_typed_and_a_foreign_request_is_refused(client_a, library, org_a, org_b):
+    from kabinet.appeals.models import Appeal
+
+    own = Appeal.objects.create(organization=org_a, number="UP-1", kind="contract", description="x")
+    foreign = Appeal.objects.create(organization=org_b, number="UP-2", kind="contract", description="x")
+    count = Document.objects.count()
+    response = upload(client_a, [SimpleUploadedFile("a.pdf", PDF)], appeal=foreign.number)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Обращения с таким номером нет." in html and 'id="up-appeal-error"' in html
+    assert Document.objects.count() == count
+    response = upload(client_a, [SimpleUploadedFile("b.pdf", PDF)], appeal=own.number)
+    assert response.status_code == 302
+    assert Document.objects.get(original_name="b.pdf").appeal == own
 
 
 def test_text_is_extracted_from_an_arriving_pdf_so_the_search_finds_it(

@@ -36,6 +36,25 @@ def test_the_picker_suggests_at_most_ten_contracts_of_the_own_organization(clien
 
 def test_the_picker_is_for_signed_in_members_only(client, org_a):
     assert client.get("/documents/contracts/", {"contract": "AL"}).status_code == 302
+    assert client.get("/documents/requests/", {"appeal": "1"}).status_code == 302
+
+
+def test_the_request_filter_is_a_picker_of_the_own_organizations_latest_requests(client_a, org_a, org_b, library):
+    from kabinet.appeals.models import Appeal
+
+    for n in range(15):
+        Appeal.objects.create(organization=org_a, number=f"77{n:02d}", kind="contract", description="x")
+    Appeal.objects.create(organization=org_b, number="7799", kind="contract", description="x")
+    html = client_a.get("/documents/uploaded/").content.decode()
+    assert "<option value" not in html.split('name="appeal"')[1][:300]  # no list of every request
+    assert html.count('name="appeal"') == 2 and 'aria-controls="f-appeal-list"' in html
+    response = client_a.get("/documents/requests/", {"appeal": "77", "list": "f-appeal-list"})
+    found = response.content.decode()
+    assert response.status_code == 200 and "<html" not in found
+    assert found.count('role="option"') == 10  # the latest ten
+    assert 'data-value="7714"' in found and 'data-value="7700"' not in found and "7799" not in found
+    nothing = client_a.get("/documents/requests/", {"appeal": "нет"}).content.decode()
+    assert 'role="option"' not in nothing and "Обращение не найдено" in nothing
 
 
 def test_an_exact_number_filters_one_contract_even_if_others_contain_it(client_a, org_a, products):
