@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kabinet.contracts.models import CalendarFeed, Contract, InsurancePolicy, LeasedItem
@@ -31,14 +31,20 @@ def contract_list(org, creditor, *, product_id: int | None = None, status: str =
         contracts = contracts.filter(status=status)
     q = (q or "").strip()
     if q:
-        condition = Q(number__icontains=q)
+        # The matching contracts' ids as one uncorrelated subquery: the numbers, and the items' VINs and
+        # plates, each found through its organization-led trigram index on PostgreSQL
+        # (`contract_org_number_trgm`, `item_org_vin_trgm`, `item_org_plate_trgm`), then united. An OR of
+        # the number and the items' subquery read every contract of the organization instead (25 ms at
+        # 5,000 contracts, issue 12).
+        ids = Contract.objects.for_org(org).filter(number__icontains=q).order_by().values("pk")
         key = plate_key(q)
         if key:
-            # The matching items' contracts as one uncorrelated subquery (read once through the
-            # organization's items), not an EXISTS evaluated for every contract in the count and the page.
-            items = LeasedItem.objects.for_org(org).filter(Q(vin__icontains=key) | Q(plate_key__contains=key))
-            condition |= Q(pk__in=items.values("contract_id"))
-        contracts = contracts.filter(condition)
+            items = LeasedItem.objects.for_org(org).order_by()
+            ids = ids.union(
+                items.filter(vin__icontains=key).values("contract_id"),
+                items.filter(plate_key__contains=key).values("contract_id"),
+            )
+        contracts = contracts.filter(pk__in=ids)
     # Exactly the index `contract_org_start` (organization, -start_date, number): a page is read from
     # the index in order, no sort of every row. `number` is unique per organization, so no `pk` is needed.
     return contracts.order_by("-start_date", "number")
