@@ -105,8 +105,9 @@ bench-quick: assets bench-tools
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/generate.py --tier M
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load.py --tier M --seconds 6 --seconds-c1 3
 
-# Tier L: 50,000 organizations, 9M payments, 5M documents; generation 29 minutes on 2 shared cores (17.6 of them
-# building the indexes, the documents' GIN the longest), the load run ~10 minutes (see bench/RESULTS.md).
+# Tier L: 50,000 organizations, 9M payments, 5M documents (20 GB); generation 16.4 minutes on 2 idle cores (8.8 of
+# them building the indexes, the documents' GIN the longest; 29 minutes on shared cores), the load run ~8 minutes
+# (see bench/RESULTS.md).
 bench: assets bench-tools
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/generate.py --tier L
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load.py --tier L --seconds 15 --seconds-c1 5
