@@ -614,7 +614,7 @@ def _overdue_sums_query(org_id: int, creditor_id: int | None, today: date) -> Qu
     """The query of `_overdue_sums` (built once per shape by `_OVERDUE_SUMS`)."""
     money = MoneyField()
     rate_field = DecimalField(max_digits=5, decimal_places=2)
-    parts = []
+    parts: list[QuerySet] = []
     creditor = {"contract__product__creditor_id": creditor_id} if creditor_id is not None else {}
     for model, due, has_rate, penalty in (
         (ScheduledPayment, "due_date", True, False),

@@ -28,8 +28,8 @@ def _shape(name: str, prefix: str, urlconf: str | None, language: str | None) ->
     return (head, tail) if found and _STAND_IN not in tail else None
 
 
-def reverse_id(name: str, pk: int) -> str:
-    """`reverse(name, args=[pk])` for an integer `pk`."""
+def reverse_id(name: str, pk: object) -> str:
+    """`reverse(name, args=[pk])`, quicker for an integer `pk` (anything else goes to `reverse()` itself)."""
     if isinstance(pk, int) and not isinstance(pk, bool):
         shape = _shape(name, get_script_prefix(), get_urlconf(), get_language())
         if shape is not None:
