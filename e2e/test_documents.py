@@ -146,3 +146,36 @@ def test_documents_read_well_at_phone_and_desktop_widths(browser, live_server, d
         _doc_screenshot(page, f"documents-select-{width}")
     finally:
         context.close()
+
+
+def test_on_a_phone_the_request_picker_finds_an_old_request_and_ties_the_upload_to_it(
+    phone_page, documents, admin_a, org_a, tmp_path
+):
+    from kabinet.appeals.models import Appeal
+    from kabinet.documents.models import Document
+
+    old = Appeal.objects.create(organization=org_a, number="4711", kind="contract", description="Старое обращение")
+    # More newer requests than the old select listed (200): the old one could not be chosen there.
+    Appeal.objects.bulk_create(
+        Appeal(organization=org_a, number=f"6{n:03d}", kind="contract", description="x") for n in range(205)
+    )
+    page = phone_page
+    sign_in(page, str(admin_a.phone))
+    page.goto(page.base_url + "/documents/uploaded/")
+    page.get_by_text("Отправить документы кредитору").click()
+    scan = tmp_path / "Ответ на обращение.pdf"
+    scan.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    page.get_by_label("Файлы").set_input_files(str(scan))
+    picker = page.locator("#up-appeal")  # the upload form's «Заявка» (the filter has one too)
+    expect(picker).to_have_attribute("role", "combobox")
+    picker.fill("471")
+    listbox = page.get_by_role("listbox", name="Найденные заявки")
+    expect(listbox.get_by_role("option")).to_have_count(1)
+    box = listbox.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375  # the list fits the phone's screen
+    _doc_screenshot(page, "documents-request-picker-375")
+    listbox.get_by_role("option", name=re.compile("4711")).click()
+    expect(picker).to_have_value("4711")
+    page.get_by_role("button", name="Загрузить").click()
+    expect(page.get_by_text("Отправлено файлов: 1")).to_be_visible()
+    assert Document.objects.get(original_name="Ответ на обращение.pdf").appeal == old

@@ -176,7 +176,7 @@ def appeal_model():
 
 
 def appeal_suggestions(org, text: str, limit: int = 10) -> list:
-    """The request picker («Обращение» in the filter and the upload form): the latest requests whose
+    """The request picker («Заявка» in the filter and the upload form): the latest requests whose
     number contains what was typed (an organization may have thousands: no list of them all)."""
     text = (text or "").strip()[:32]
     appeals = appeal_model().objects.for_org(org).only("id", "number", "created_at").order_by("-created_at")

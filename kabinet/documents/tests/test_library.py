@@ -258,7 +258,7 @@ def test_an_upload_is_tied_to_the_request_typed_and_a_foreign_request_is_refused
     response = upload(client_a, [SimpleUploadedFile("a.pdf", PDF)], appeal=foreign.number)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Обращения с таким номером нет." in html and 'id="up-appeal-error"' in html
+    assert "Заявки с таким номером нет." in html and 'id="up-appeal-error"' in html
     assert Document.objects.count() == count
     response = upload(client_a, [SimpleUploadedFile("b.pdf", PDF)], appeal=own.number)
     assert response.status_code == 302

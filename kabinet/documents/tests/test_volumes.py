@@ -54,7 +54,7 @@ def test_the_request_filter_is_a_picker_of_the_own_organizations_latest_requests
     assert found.count('role="option"') == 10  # the latest ten
     assert 'data-value="7714"' in found and 'data-value="7700"' not in found and "7799" not in found
     nothing = client_a.get("/documents/requests/", {"appeal": "нет"}).content.decode()
-    assert 'role="option"' not in nothing and "Обращение не найдено" in nothing
+    assert 'role="option"' not in nothing and "Заявка не найдена" in nothing
 
 
 def test_an_exact_number_filters_one_contract_even_if_others_contain_it(client_a, org_a, products):
