@@ -22,8 +22,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connections
-from django.db.models import QuerySet
+from django.db import connections, router
+from django.db.models import Model, QuerySet
 
 # Stand-ins far outside any real key or date, distinct per argument position.
 _INT_BASE = -7_300_000_001
@@ -37,6 +37,7 @@ class Prepared:
         self.build = build
         self.dates = frozenset(dates)
         self._local = threading.local()
+        self._model: type[Model] | None = None
 
     def _stand_in(self, position: int, name: str) -> Any:
         return _DATE_BASE + timedelta(days=position) if name in self.dates else _INT_BASE - position
@@ -61,10 +62,16 @@ class Prepared:
             slots.extend((i, name) for i in found)
         return compiler, sql, list(params), slots
 
-    def rows(self, *, using: str = "default", **arguments: Any) -> list[tuple]:
-        """The queryset's rows (tuples, as `values_list` gives them) for these argument values."""
+    def rows(self, *, using: str | None = None, **arguments: Any) -> list[tuple]:
+        """The queryset's rows (tuples, as `values_list` gives them) for these argument values, read from
+        the database the routers choose for the queryset's model (the replica when the request may use it),
+        as the queryset itself would be."""
         names = tuple(sorted(arguments))
         present = frozenset(name for name in names if arguments[name] is not None)
+        if using is None:
+            if self._model is None:
+                self._model = self.build(**{name: self._stand_in(i, name) for i, name in enumerate(names)}).model
+            using = router.db_for_read(self._model)
         key = (using, names, present)
         cache = self._local.__dict__.setdefault("compiled", {})
         if key not in cache:

@@ -76,3 +76,29 @@ def test_a_builder_that_does_not_pass_an_argument_as_a_parameter_is_refused(org_
     fixed = Prepared(lambda org_id: Contract.objects.for_org_id(org_a.pk).values_list("pk"))
     with pytest.raises(ValueError, match="org_id"):
         fixed.rows(org_id=org_a.pk)
+
+
+class _RecordingRouter:
+    def __init__(self):
+        self.asked = []
+
+    def db_for_read(self, model, **hints):
+        self.asked.append(model)
+        return "default"
+
+
+def test_the_prepared_sums_read_from_the_database_the_routers_choose(org_a, ledgers):
+    """Like the queryset would: in production the replica router sends a request's reads to the replica."""
+    from django.db import router
+
+    recording = _RecordingRouter()
+    kept = router._routers
+    # ConnectionRouter keeps the routers it read from the setting: give it this one for the test.
+    router._routers = [recording]
+    router.__dict__.pop("routers", None)
+    try:
+        assert ledger._overdue_sums(org_a, None, TODAY)
+        assert recording.asked and all(m._meta.app_label == "contracts" for m in recording.asked)
+    finally:
+        router._routers = kept
+        router.__dict__.pop("routers", None)
