@@ -92,13 +92,14 @@ def test_the_prepared_sums_read_from_the_database_the_routers_choose(org_a, ledg
     from django.db import router
 
     recording = _RecordingRouter()
-    kept = router._routers
+    state = vars(router)
+    kept = state["_routers"]
     # ConnectionRouter keeps the routers it read from the setting: give it this one for the test.
-    router._routers = [recording]
-    router.__dict__.pop("routers", None)
+    state["_routers"] = [recording]
+    state.pop("routers", None)
     try:
         assert ledger._overdue_sums(org_a, None, TODAY)
         assert recording.asked and all(m._meta.app_label == "contracts" for m in recording.asked)
     finally:
-        router._routers = kept
-        router.__dict__.pop("routers", None)
+        state["_routers"] = kept
+        state.pop("routers", None)
