@@ -3,14 +3,20 @@ a user of organization B only, and staff."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.test import override_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from kabinet.accounts.models import ConsentDocument
 from kabinet.core import scope_guard
 from kabinet.messaging import sms
 from kabinet.organizations.models import Membership
-from kabinet.organizations.services import registry_import_csv
+from kabinet.organizations.services.registry import registry_import_csv
 from kabinet.testing.factories import (
     ContractFactory,
     CreditorFactory,
@@ -20,6 +26,21 @@ from kabinet.testing.factories import (
     UserFactory,
 )
 
+# Property tests: no deadline and no «too slow» anywhere (a worker sharing two cores with seven others is
+# not a bug of the code). Under CI (or HYPOTHESIS_PROFILE=ci) the examples are the same every run (derandomize)
+# and fewer, and no example database is written into the checkout; on a developer's machine they vary from
+# run to run and the failing ones are kept in .hypothesis/. A test's own @settings still wins.
+hypothesis_settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile(
+    "ci",
+    parent=hypothesis_settings.get_profile("dev"),
+    max_examples=50,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _scope_guard():
@@ -27,6 +48,16 @@ def _scope_guard():
     scope_guard.install()
     yield
     scope_guard.uninstall()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Production's Argon2 at its smallest cost (kabinet/testing/hashers.py), in the place of production's
+    Argon2 and only there: a change of the hashers' order in settings still shows in the tests."""
+    argon2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
+    fast = "kabinet.testing.hashers.FastArgon2PasswordHasher"
+    with override_settings(PASSWORD_HASHERS=[fast if h == argon2 else h for h in django_settings.PASSWORD_HASHERS]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +69,9 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": settings.TASK_QUEUES}
+    }
     settings.SMS_BACKEND = "kabinet.messaging.sms.LocmemBackend"
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
     settings.COMPANY_LOOKUP = "local"
@@ -121,7 +154,7 @@ def consent_docs(db):
 @pytest.fixture
 def registry(db):
     result = registry_import_csv(
-        "inn;kpp;ogrn;name;director;legal_address;okved_code;status\n"
+        text="inn;kpp;ogrn;name;director;legal_address;okved_code;status\n"
         "7801234564;780101001;1027800123450;ООО «Ромашка»;Иванов Иван Петрович;СПб, Невский 1;49.41;ACTIVE\n"
         "7707083893;773601001;1027700132195;ПАО «Сбербанк»;Греф Герман Оскарович;Москва;64.19;ACTIVE\n"
         "7709876545;;;ООО «Закрыто»;Петров;;;LIQUIDATED\n"

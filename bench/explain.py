@@ -1,4 +1,4 @@
-"""The plans of the client pages' list and search queries (issue 12): each scan of an organization's
+"""The plans of the client pages' list and search queries: each scan of an organization's
 table goes through an index led by `organization_id` (or fetches rows by primary key for a page
 already chosen), and no sort node sorts more than a page of rows.
 

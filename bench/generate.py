@@ -1,4 +1,4 @@
-"""Generate a realistic, heavy-tailed data set on PostgreSQL, made by the server (issue 12).
+"""Generate a realistic, heavy-tailed data set on PostgreSQL, made by the server.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kabinet_bench .venv/bin/python bench/generate.py --tier M
 
@@ -799,6 +799,10 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print, workers: 
                                 # same sums, as the books agree with the ledger; no penalties are generated.
                                 "ledger_amount": "sum(p.amount - p.paid_amount)",
                                 "ledger_penalty": "0",
+                                # No advance on the date (every payment paid its line); Σ charges due
+                                # before it − Σ payments = what is unpaid of them.
+                                "ledger_advance": "0",
+                                "ledger_balance": "sum(p.amount - p.paid_amount)",
                             },
                             now,
                         )
@@ -881,6 +885,19 @@ def generate(connection, tier_name: str, *, seed: int = 12, out=print, workers: 
         started = time.perf_counter()
         pool.run([(definition, {}) for definition in indexes])
         out(f"  {'indexes':22} {len(indexes):>10} built in {time.perf_counter() - started:7.1f} s")
+
+        def debt_summary() -> int:
+            # The main page's overdue debt as the ledger keeps it (ledger/summary.py): what the nightly job
+            # and every ledger write keep; made here for the day of the generation.
+            from django.utils import timezone
+
+            from kabinet.contracts import ledger
+            from kabinet.contracts.models import DebtRow
+
+            ledger.rebuild_debt_summaries(today=timezone.localdate())
+            return DebtRow.objects.count()
+
+        timed("debt summary", debt_summary)
         started = time.perf_counter()
         # VACUUM sets the visibility map (index-only scans); it cannot run inside a transaction.
         if connection.in_atomic_block:

@@ -1,4 +1,4 @@
-"""Load benchmark (issue 12): every client page against the bare Django page B, in the same run.
+"""Load benchmark: every client page against the bare Django page B, in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kabinet_bench .venv/bin/python bench/load.py --tier M
 
@@ -11,11 +11,13 @@ machine's noise (2 shared cores) hits both. Queries per request and the response
 same request made in-process after a warm-up. Prints the table and writes `bench/results.json` as the
 issue asks, one entry per page:
 
-    {"pages": [{"page", "ratio_to_b", "p50_ms", "p99_ms", "queries", "bytes"}], "machine", "tier"}
+    {"pages": [{"page", "ratio_to_b", "p50_ms", "p99_ms", "queries", "bytes", "calls"}], "machine", "tier"}
 
 `ratio_to_b` is the page's req/s over B's at 32 connections in the same round, `p50_ms` the page's
 median latency at one connection (unloaded: what the goals compare with B), `p99_ms` its 99th
-percentile at 32 connections, `queries` and `bytes` per request. Everything else measured (req/s,
+percentile at 32 connections, `queries` and `bytes` per request, `calls` the Python function calls
+of one warm request (cProfile, `bench/profile_page.py`'s `count_calls`); the calls goal is at most
+2.5 × B's (htmx fragments 1.2 ×), shown as «× B calls» with a «!» where it is missed. Everything else measured (req/s,
 p95, B's own figures in each round, errors, the load average before and after) goes to
 `bench/var/load-<tier>.json`.
 """
@@ -56,6 +58,11 @@ done = function(summary, latency, requests)
       + summary.errors.write + summary.errors.timeout, bad))
 end
 """
+
+# The goal for a page's function calls against B's in the same tree (the call-budget test holds the
+# counts themselves; these ratios are the target the budgets are lowered toward).
+CALLS_GOAL = 2.5
+CALLS_GOAL_FRAGMENT = 1.2
 
 
 def free_port() -> int:
@@ -156,6 +163,7 @@ def main() -> None:
 
     from bench.explain import sample
     from bench.generate import ADMIN_PHONE
+    from bench.profile_page import count_calls
     from kabinet.accounts.models import User
     from kabinet.organizations.models import Membership
 
@@ -208,7 +216,8 @@ def main() -> None:
             response = client.get(url, headers=headers)
         assert response.status_code == 200, (name, response.status_code)
         body = b"".join(response.streaming_content) if response.streaming else response.content
-        facts[name] = {"queries": len(ctx.captured_queries), "bytes": len(body)}
+        calls, _stats, _response = count_calls(client, url, headers)
+        facts[name] = {"queries": len(ctx.captured_queries), "bytes": len(body), "calls": calls}
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     connection.close()
 
@@ -232,7 +241,7 @@ def main() -> None:
         warm_up(base, cookie, [bare[1], *(url for _, url, _ in cases)])
         print(
             f"{'page':28} {'req/s':>7} {'B req/s':>8} {'× B':>6} {'p50':>7} {'p95':>7} {'p99':>7} "
-            f"{'p50 c1':>7} {'B c1':>6} {'queries':>7} {'bytes':>8}"
+            f"{'p50 c1':>7} {'B c1':>6} {'queries':>7} {'bytes':>8} {'calls':>7} {'× B calls':>10}"
         )
         for name, url, hx in [bare, *cases]:
             b = wrk(base + bare[1], cookie, False, 32, args.seconds, str(script))
@@ -253,13 +262,17 @@ def main() -> None:
                 "c1_ratio_to_b": round(p1["p50_us"] / max(b1["p50_us"], 1), 2),
                 "queries": facts[name]["queries"],
                 "bytes": facts[name]["bytes"],
+                "calls": facts[name]["calls"],
+                "calls_to_b": round(facts[name]["calls"] / facts["B"]["calls"], 2),
+                "calls_goal": CALLS_GOAL_FRAGMENT if hx else CALLS_GOAL,
                 "errors": p["errors"] + p["bad"],
             }
             rows.append(row)
             print(
                 f"{name:28} {row['rps']:7.1f} {row['b_rps']:8.1f} {row['ratio_to_b'] or 0:6.0%} {row['p50_c32_ms']:7.1f} "
                 f"{row['p95_ms']:7.1f} {row['p99_ms']:7.1f} {row['p50_c1_ms']:7.1f} {row['b_p50_c1_ms']:6.1f} "
-                f"{row['queries']:7d} {row['bytes']:8d}",
+                f"{row['queries']:7d} {row['bytes']:8d} {row['calls']:7d} "
+                f"{row['calls_to_b']:9.2f}{'!' if row['calls_to_b'] > row['calls_goal'] else ' '}",
                 flush=True,
             )
     finally:
@@ -278,7 +291,7 @@ def main() -> None:
         "invoice_issue": issue,
         "seconds": round(time.time() - started, 1),
     }
-    keys = ("page", "ratio_to_b", "p50_ms", "p99_ms", "queries", "bytes")
+    keys = ("page", "ratio_to_b", "p50_ms", "p99_ms", "queries", "bytes", "calls")
     result = {
         "pages": [{key: row["p50_c1_ms" if key == "p50_ms" else key] for key in keys} for row in rows],
         "machine": description,

@@ -9,4 +9,6 @@ from config.settings import *  # noqa: F403
 from config.settings import TEMPLATES
 
 ROOT_URLCONF = "bench.urls"
-TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], Path(__file__).resolve().parent / "templates"]
+# Page B's template is a Django template (the floor is bare Django): added to that engine's folders.
+_django = next(engine for engine in TEMPLATES if engine["NAME"] == "django")
+_django["DIRS"] = [*_django["DIRS"], Path(__file__).resolve().parent / "templates"]

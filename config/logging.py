@@ -6,14 +6,32 @@ one from `structlog.get_logger()` carry the same bound context (request id, user
 
 from __future__ import annotations
 
+import logging
+
 import structlog
+
+from kabinet.core import logcontext
+from kabinet.core.redact import redact
 
 _QUIET = ("weasyprint", "fontTools", "fontTools.subset")
 
 
+class RedactRequestFilter(logging.Filter):
+    """Django's own error lines name the request's path («Internal Server Error: /calendar/<token>.ics»)
+    and carry the request (its repr names the path again): both without the URL's secrets."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = ()
+        request = getattr(record, "request", None)
+        if request is not None:
+            record.request = redact(f"{getattr(request, 'method', '')} {getattr(request, 'path', '')}")
+        return True
+
+
 def _shared_processors() -> list:
     return [
-        structlog.contextvars.merge_contextvars,
+        logcontext.merge,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -49,8 +67,15 @@ def kabinet_logging(log_format: str, level: str) -> dict:
                 "foreign_pre_chain": shared,
             }
         },
+        "filters": {"redact": {"()": RedactRequestFilter}},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kabinet"}},
         "root": {"handlers": ["console"], "level": level},
-        # WeasyPrint narrates every rendering step at INFO; keep its warnings only.
-        "loggers": {name: {"level": "WARNING"} for name in _QUIET},
+        "loggers": {
+            # WeasyPrint narrates every rendering step at INFO; keep its warnings only.
+            **{name: {"level": "WARNING"} for name in _QUIET},
+            # The request line (kabinet.core.requestlog) already says «404» or «403»: Django's own line
+            # for each 4xx would be a second line per request. Its errors (5xx, with the traceback) stay.
+            "django.request": {"level": "ERROR", "filters": ["redact"]},
+            "django.security": {"filters": ["redact"]},
+        },
     }

@@ -9,8 +9,10 @@ from kabinet.onboarding import urls as onboarding_urls
 from kabinet.organizations import urls as organizations_urls
 from kabinet.web.search import header_search
 
-# 403, 400 and 500 are Django's own handlers drawing templates/403.html, 400.html, 500.html.
+# 403 and 400 are Django's own handlers drawing templates/403.html, 400.html; 500 draws 500.html, or
+# 503.html when Redis (the task queue) is unreachable (kabinet/core/degraded.py).
 handler404 = "kabinet.core.errors.page_not_found"
+handler500 = "kabinet.core.degraded.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -23,11 +25,13 @@ urlpatterns = [
     # The onboarding pages keep their names in the accounts and organizations namespaces.
     path("", include((accounts_urls.urlpatterns + onboarding_urls.accounts_urlpatterns, "accounts"))),
     path("", include((organizations_urls.urlpatterns + onboarding_urls.organizations_urlpatterns, "organizations"))),
+    path("", include("kabinet.api.integration_urls")),
     path("", include("kabinet.creditors.urls")),
     path("", include("kabinet.contracts.urls")),
     path("", include("kabinet.invoices.urls")),
     path("", include("kabinet.statements.urls")),
     path("", include("kabinet.documents.urls")),
+    path("", include("kabinet.signatures.urls")),
     path("", include("kabinet.appeals.urls")),
     path("", include("kabinet.notifications.urls")),
     path("", include("kabinet.support.urls")),

@@ -48,7 +48,7 @@ def browser():
         browser.close()
 
 
-# Every journey fails on a Content-Security-Policy violation (issue 13.8): the page reports each one
+# Every journey fails on a Content-Security-Policy violation: the page reports each one
 # through a binding (the `securitypolicyviolation` event), and Chromium's console errors are a backup.
 CSP_WATCH = """
 document.addEventListener("securitypolicyviolation", (e) => {

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.test_contract_card import settled
-from e2e.test_journeys import sign_in
+from e2e.test_journeys import confirm_by_sms, sign_in
 from kabinet.appeals import services
 from kabinet.appeals.models import Appeal, AppealTopic
 from kabinet.testing.factories import PASSWORD, ContractFactory
@@ -92,6 +92,7 @@ def test_staff_move_a_request_and_the_client_sees_history_and_notification(page,
     page.get_by_label("Телефон").fill(str(staff.phone))
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
+    confirm_by_sms(page, staff)
     page.goto(page.base_url + f"/admin/appeals/appeal/{appeal.pk}/change/")
     page.get_by_label("Изменить статус на").select_option(label="В работе")
     page.get_by_role("button", name="Сохранить", exact=True).click()
@@ -108,4 +109,9 @@ def test_staff_move_a_request_and_the_client_sees_history_and_notification(page,
     expect(page.get_by_text("Подтвердите период сверки").first).to_be_visible()
     page.get_by_label("Ваш ответ").fill("Период — 2025 год")
     page.get_by_role("button", name="Отправить ответ").click()
-    expect(page.get_by_text("Ответ отправлен")).to_be_visible()
+    expect(page.locator(".alert-success").filter(has_text="Ответ отправлен.")).to_be_visible()
+    # Answered: the status moves on, the prompt and its form go, the answer shows as sent.
+    expect(page.get_by_test_id("asks-client")).to_have_count(0)
+    expect(page.get_by_role("button", name="Отправить ответ")).to_have_count(0)
+    expect(page.get_by_test_id("status")).to_contain_text("В работе", ignore_case=True)
+    expect(page.get_by_test_id("client-answer").last).to_contain_text("Ответ отправлен")

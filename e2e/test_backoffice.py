@@ -1,4 +1,4 @@
-"""Browser journeys of issue 14, points 15–19: the header search by keyboard, the back office's work
+"""Browser journeys of the back office and the header: the header search by keyboard, the back office's work
 on a request (queue, attachments, assignment, internal note the client never sees), its Russian, and
 staff sign-in through the portal's own sign-in."""
 
@@ -11,7 +11,7 @@ import pytest
 from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
-from e2e.test_journeys import sign_in
+from e2e.test_journeys import confirm_by_sms, sign_in
 from kabinet.appeals import services as appeal_services
 from kabinet.documents.models import Document
 from kabinet.testing.factories import PASSWORD, ContractFactory, LeasedItemFactory
@@ -23,6 +23,7 @@ def staff_sign_in(page, staff) -> None:
     page.get_by_label("Номер телефона").fill(str(staff.phone))
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
+    confirm_by_sms(page, staff)
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
 

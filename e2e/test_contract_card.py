@@ -69,7 +69,7 @@ def test_main_page_invoice_debt_and_dialogs(page, contract):
     assert debt_download.value.suggested_filename.startswith("Счёт № ")
     rows = page.locator("#calendar tbody tr:not(.kb-more-row)")
     expect(rows).to_have_count(10)
-    page.get_by_role("link", name="Показать еще").click()
+    page.get_by_role("link", name="Показать ещё").click()
     expect(rows).to_have_count(11)
     with page.expect_download() as invoice:
         rows.first.get_by_role("button", name="Счёт на оплату").click()
@@ -95,7 +95,7 @@ def test_contract_card_tabs_switch_in_place_and_have_their_own_urls(page, contra
     page.get_by_role("tab", name="Бухгалтерские документы").click()
     expect(page).to_have_url(re.compile(r"/accounting-documents/$"))
     settled(page)
-    page.get_by_label("Поиск").fill("сверки")
+    page.get_by_label("Поиск", exact=True).fill("сверки")
     expect(page).to_have_url(re.compile(r"q="))
     with page.expect_download() as document:
         page.get_by_role("link", name="Скачать «Акт сверки за 2026»").click()

@@ -1,4 +1,4 @@
-"""Issue 13.8: the journeys' CSP watch catches a violation, and the pages outside the journeys (the API
+"""The journeys' CSP watch catches a violation, and the pages outside the journeys (the API
 docs, the back office) run under the policy without one."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import _open
+from e2e.test_journeys import confirm_by_sms
 from kabinet.testing.factories import PASSWORD
 
 
@@ -57,6 +58,7 @@ def test_the_back_office_runs_under_the_policy(page, staff, path):
     page.get_by_label("Номер телефона").fill(str(staff.phone))
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
+    confirm_by_sms(page, staff)
     expect(page.locator("#user-tools")).to_be_visible()
     page.goto(page.base_url + path)
     expect(page.locator("#content")).to_be_visible()

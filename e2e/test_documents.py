@@ -179,3 +179,19 @@ def test_on_a_phone_the_request_picker_finds_an_old_request_and_ties_the_upload_
     page.get_by_role("button", name="Загрузить").click()
     expect(page.get_by_text("Отправлено файлов: 1")).to_be_visible()
     assert Document.objects.get(original_name="Ответ на обращение.pdf").appeal == old
+
+
+def test_a_word_search_shows_more_in_place_without_page_numbers(page, documents, admin_a, settings):
+    settings.KABINET_PAGE_SIZE = 2
+    sign_in(page, str(admin_a.phone))
+    page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/")[2] + "/documents/?q=акт")
+    rows = page.get_by_test_id("documents-table").locator("tbody tr:not(.kb-more-row)")
+    expect(rows).to_have_count(2)
+    page.wait_for_load_state("load")
+    for shown in (4, 5):
+        page.get_by_role("link", name="Показать ещё").click()
+        expect(rows).to_have_count(shown)
+    expect(page.get_by_role("link", name="Показать ещё")).to_have_count(0)
+    names = [rows.nth(i).locator(".kb-doc-name .fw-semibold").inner_text() for i in range(5)]
+    assert names == [f"Акт сверки № {n}" for n in (5, 4, 3, 2, 1)]
+    assert "q=" in page.url and "after=" not in page.url  # the address stays that of the search

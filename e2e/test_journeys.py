@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from kabinet.accounts.models import PhoneChallenge
+from kabinet.accounts.services import challenge_code
 from kabinet.organizations.models import Membership
 from kabinet.testing.factories import PASSWORD, ContractFactory, LeasedItemFactory, MembershipFactory
 
@@ -27,6 +29,15 @@ def sign_in(page, phone: str, password: str = PASSWORD) -> None:
     page.get_by_label("Пароль").fill(password)
     page.get_by_role("button", name="Войти").click()
     expect(page).to_have_url(re.compile(r"^https?://[^/]+/(dashboard|consent)/"))
+
+
+def confirm_by_sms(page, user) -> None:
+    """The second step of a sign-in that needs one (staff, an organization that asks for it): a code by SMS."""
+    expect(page).to_have_url(re.compile(r"/login/second-factor/$"))
+    page.get_by_test_id("second-factor-sms").click()
+    challenge = PhoneChallenge.objects.filter(user=user, purpose=PhoneChallenge.Purpose.SIGN_IN).latest("created_at")
+    page.get_by_label("Код из СМС").fill(challenge_code(challenge))
+    page.get_by_role("button", name="Подтвердить", exact=True).click()
 
 
 def test_a_client_signs_in_switches_organization_and_finds_a_contract_by_latin_plate(page, two_orgs, org_b):

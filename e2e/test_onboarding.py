@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from playwright.sync_api import expect
 
-from e2e.test_journeys import sign_in
+from e2e.test_journeys import confirm_by_sms, sign_in
 from kabinet.accounts.models import ConsentDocument
 from kabinet.core.net import Origin
 from kabinet.messaging import sms
-from kabinet.organizations.services import registry_import_csv
+from kabinet.organizations.services.registry import registry_import_csv
 from kabinet.testing.factories import PASSWORD
 
 NEW_PASSWORD = "Brand-New-Pass-2026"
@@ -21,7 +22,7 @@ NEW_PASSWORD = "Brand-New-Pass-2026"
 @pytest.fixture
 def portal(transactional_db):
     registry_import_csv(
-        "inn;kpp;name;director;legal_address;status\n"
+        text="inn;kpp;name;director;legal_address;status\n"
         "7801234564;780101001;ООО «Ромашка»;Иванов Иван Петрович;г. Санкт-Петербург, Невский пр-кт, д. 28;ACTIVE\n"
         "7707083893;773601001;ПАО «Сбербанк»;Греф Герман Оскарович;г. Москва;ACTIVE\n"
     )
@@ -57,7 +58,7 @@ def test_registration_then_staff_approval_then_sign_in(page, portal, staff):
     expect(page.get_by_label("Телефон")).to_have_value("+7 (921) 555-12-34")
     page.get_by_label("Email").fill("maria@example.com")
     page.locator("#id_password1").fill(NEW_PASSWORD)
-    page.get_by_label("Пароль еще раз").fill(NEW_PASSWORD)
+    page.get_by_label("Пароль ещё раз").fill(NEW_PASSWORD)
     terms = page.get_by_label("Я принимаю условия пользовательского соглашения")
     expect(terms).not_to_be_checked()
     terms.check()
@@ -80,6 +81,7 @@ def test_registration_then_staff_approval_then_sign_in(page, portal, staff):
     page.get_by_label("Телефон").fill(str(staff.phone))
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
+    confirm_by_sms(page, staff)
     page.goto(page.base_url + "/admin/accounts/registration/")
     page.locator("input[name=_selected_action]").first.check()
     page.locator("select[name=action]").select_option("approve")
@@ -100,10 +102,11 @@ def test_password_recovery_by_e_mail(page, portal, admin_a):
     page.get_by_label("Номер телефона").fill(str(admin_a.phone))
     page.get_by_role("button", name="Отправить ссылку").click()
     expect(page.get_by_test_id("reset-sent")).to_be_visible()
-    link = re.search(r"https?://\S+/password/reset/\S+/", mail.outbox[-1].body).group(0)
-    page.goto(link)
+    # The letter's link is on PORTAL_URL (the production address); the journey follows its path here.
+    link = re.search(re.escape(settings.PORTAL_URL) + r"(/password/reset/\S+/)", mail.outbox[-1].body).group(1)
+    page.goto(page.base_url + link)
     page.locator("#id_new_password1").fill(NEW_PASSWORD)
-    page.get_by_label("Новый пароль еще раз").fill(NEW_PASSWORD)
+    page.get_by_label("Новый пароль ещё раз").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Сохранить").click()
     expect(page.get_by_role("heading", name="Пароль изменён")).to_be_visible()
     sign_in(page, str(admin_a.phone), NEW_PASSWORD)

@@ -16,8 +16,9 @@ from e2e.test_journeys import sign_in
 from kabinet.appeals.models import Appeal, AppealTopic
 from kabinet.audit.models import AuditEvent
 from kabinet.contracts.services import payments_due_notify
-from kabinet.organizations import employees
+from kabinet.notifications.models import Notification
 from kabinet.organizations.models import Membership
+from kabinet.organizations.services import employees
 from kabinet.support import services as support_services
 from kabinet.support.models import SupportThread
 from kabinet.testing.factories import ContractFactory, DebtFactory, MembershipFactory, ScheduledPaymentFactory
@@ -149,6 +150,8 @@ def test_a_payment_due_notification_opens_its_contract(request, viewport, transa
     expect(link).to_be_visible()
     link.click()
     expect(page.get_by_role("heading", name="Договор AL-26-00777")).to_be_visible()
+    # The notification's page marked it read by the POST it sent as it loaded (a GET writes nothing).
+    assert not Notification.objects.filter(user=admin_a, read_at__isnull=True).exists()
 
 
 @pytest.mark.parametrize("viewport", WIDTHS)

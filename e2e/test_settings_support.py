@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from playwright.sync_api import expect
 
@@ -71,20 +72,21 @@ def test_admin_adds_an_employee_in_one_dialog_and_the_new_phone_accepts_with_the
     expect(page.get_by_text("Приглашение отправлено. Сотрудник получит доступ")).to_be_visible()
     expect(page.get_by_test_id("employees")).to_contain_text("ПРИГЛАШЕНИЕ ОТПРАВЛЕНО")
 
-    link = re.search(r"https?://\S+/invitation/\S+/", mail.outbox[-1].body).group(0)
+    # The letter's link is on PORTAL_URL (the production address); the journey follows its path here.
+    link = re.search(re.escape(settings.PORTAL_URL) + r"(/invitation/\S+/)", mail.outbox[-1].body).group(1)
     guest = _context_page(browser, live_server, WIDTHS[width])
-    guest.goto(link)
+    guest.goto(guest.base_url + link)
     guest.get_by_role("button", name="Получить код").click()
     code = re.search(r"\d{4}", sms.outbox[-1]["text"]).group(0)
     guest.get_by_label("Код из СМС").fill(code)
     expect(guest.get_by_label("ФИО")).to_have_value("Менеджерова Марина")
-    guest.locator("#id_new_password1").fill("Marina-Pass-2026")
-    guest.locator("#id_new_password2").fill("Marina-Pass-2026")
+    guest.locator("#id_new_password1").fill("Kedr-Osen-2026!")
+    guest.locator("#id_new_password2").fill("Kedr-Osen-2026!")
     guest.get_by_label("Я принимаю пользовательское соглашение").check()
     _shot(guest, f"invitation-accept-{width}")
     guest.get_by_role("button", name="Принять приглашение").click()
     expect(guest.get_by_text("Приглашение принято")).to_be_visible()
-    sign_in(guest, "+7 921 444-55-66", "Marina-Pass-2026")
+    sign_in(guest, "+7 921 444-55-66", "Kedr-Osen-2026!")
     guest.goto(guest.base_url + "/settings/")
     expect(guest.get_by_test_id("employees")).to_contain_text("Админов Алексей")
     expect(guest.get_by_role("button", name="Добавить сотрудника")).to_have_count(0)
@@ -103,7 +105,7 @@ def test_admin_adds_an_employee_in_one_dialog_and_the_new_phone_accepts_with_the
 def test_an_existing_user_sees_the_invitation_and_accepts_it_keeping_their_organization(
     portal, admin_a, user_b, org_b, browser, live_server, width
 ):
-    from kabinet.organizations import employees
+    from kabinet.organizations.services import employees
 
     employees.employee_add(
         org=portal,
@@ -112,7 +114,6 @@ def test_an_existing_user_sees_the_invitation_and_accepts_it_keeping_their_organ
         full_name="Бетов",
         email="",
         role="manager",
-        base_url=live_server.url,
     )
     page = _context_page(browser, live_server, WIDTHS[width])
     sign_in(page, str(user_b.phone))
@@ -137,6 +138,6 @@ def test_a_client_opens_a_support_thread_and_sees_the_answer_appear(page, portal
     page.get_by_role("button", name="Отправить").click()
     expect(page.get_by_test_id("chat")).to_contain_text("При нажатии ничего не происходит")
     thread = SupportThread.objects.get()
-    services.staff_reply(thread_id=thread.pk, staff=staff, body="Обновите страницу, мы исправили")
+    services.thread_staff_reply(thread_id=thread.pk, staff=staff, body="Обновите страницу, мы исправили")
     expect(page.get_by_test_id("chat")).to_contain_text("Обновите страницу, мы исправили", timeout=10_000)
     page.goto("about:blank")  # stop the polling before the test database goes away

@@ -8,16 +8,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from kabinet.accounts import personal_data
+from kabinet.accounts import services
 from kabinet.accounts.models import (
     Consent,
     ConsentDocument,
     ConsentWithdrawal,
     DataRequest,
+    Passkey,
     PhoneChallenge,
     SignInFailure,
     SmsMessage,
     User,
+    UserSession,
 )
 from kabinet.accounts.tasks import deliver_sms
 from kabinet.core.net import Origin
@@ -82,7 +84,9 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or not Consent.objects.filter(document=obj).exists()
+        if obj is not None and Consent.objects.filter(document=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Consent)
@@ -111,7 +115,11 @@ class SmsMessageAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     actions = ["retry"]
 
-    @admin.action(description=_("Send the selected SMS again"))
+    def has_retry_permission(self, request):
+        # The log itself stays read-only; sending again is its own right, given by «change SMS».
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
+
+    @admin.action(permissions=["retry"], description=_("Send the selected SMS again"))
     def retry(self, request, queryset):
         ids = list(queryset.filter(status=SmsMessage.Status.FAILED).values_list("pk", flat=True))
         SmsMessage.objects.filter(pk__in=ids).update(status=SmsMessage.Status.QUEUED, enqueued_at=timezone.now())
@@ -127,8 +135,30 @@ class SignInFailureAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
     def has_delete_permission(self, request, obj=None):
-        # Staff may lift a lock-out for a client who called the support line.
-        return True
+        # Staff with the right to delete it may lift a lock-out for a client who called the support line.
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(ReadOnlyAdmin):
+    list_display = ("user", "name", "created_at", "last_used_at")
+    search_fields = ("user__phone", "user__full_name", "name")
+    list_select_related = ("user",)
+    exclude = ("credential_id", "public_key")
+
+    def has_delete_permission(self, request, obj=None):
+        # Staff with the right may remove a lost device's passkey for a client who called the support line.
+        return request.user.has_perm("accounts.delete_passkey")
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(ReadOnlyAdmin):
+    """Signed-in sessions (what «Профиль» lists to their user); ended by the user, not here."""
+
+    list_display = ("user", "ip", "created", "last_seen")
+    search_fields = ("user__phone", "user__full_name", "ip")
+    list_select_related = ("user",)
+    exclude = ("session_key",)
 
 
 @admin.register(ConsentWithdrawal)
@@ -183,8 +213,8 @@ class DataRequestAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method == "POST":
             try:
-                personal_data.deletion_execute(data_request_id=pk, staff=request.user, origin=Origin.of(request))
-            except personal_data.PersonalDataError as exc:
+                services.deletion_execute(data_request_id=pk, staff=request.user, origin=Origin.of(request))
+            except services.PersonalDataError as exc:
                 self.message_user(request, str(exc), messages.WARNING)
             else:
                 self.message_user(request, _("The personal data is deleted; the act is in the audit."))

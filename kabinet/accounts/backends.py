@@ -1,3 +1,5 @@
+"""Sign-in by phone number and password (the phone is the login)."""
+
 from django.contrib.auth.backends import ModelBackend
 
 

@@ -1,3 +1,6 @@
+"""The forms of sign-in, codes, password recovery and change, profile and phone change, consents and the
+deletion request (Russian errors next to the field)."""
+
 from __future__ import annotations
 
 import re

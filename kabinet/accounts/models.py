@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -47,6 +48,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Notification types that also go by e-mail (the portal shows them all).
     email_notification_kinds = models.JSONField(_("notifications by e-mail"), default=list, blank=True)
     email_notifications_set = models.BooleanField(default=False, editable=False)
+    # «Выйти на всех устройствах» adds one: every session signed in before it no longer verifies.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -61,6 +64,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or format_phone(str(self.phone))
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Django's hash of the password, plus the session epoch once the user has ended their other
+        sessions (at epoch 0 it is Django's own, so no session ends on an upgrade). Django uses this
+        for the current key and for SECRET_KEY_FALLBACKS alike."""
+        if not self.session_epoch:  # Django's own formula (AbstractBaseUser._get_session_auth_hash)
+            salt, value = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash", self.password
+        else:
+            salt, value = "kabinet.accounts.User.get_session_auth_hash", f"{self.password}:{self.session_epoch}"
+        return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     def get_full_name(self) -> str:
         return self.full_name
@@ -84,6 +97,8 @@ class PhoneChallenge(models.Model):
         REGISTRATION = "registration", _("Registration")
         PHONE_CHANGE = "phone_change", _("Phone change")
         INVITATION = "invitation", _("Invitation")
+        SIGN_IN = "sign_in", _("Second sign-in factor")
+        SIGNATURE = "signature", _("Signing a document")
 
     phone = PhoneNumberField(_("phone"))
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
@@ -322,3 +337,49 @@ class DataRequest(models.Model):
 
     def __str__(self) -> str:
         return _("Deletion request No. %(pk)s") % {"pk": self.pk}
+
+
+class UserSession(models.Model):
+    """One signed-in session of a user, for the list of devices in «Профиль». The key is kept so that
+    «Завершить» ends the session through the SessionStore whatever the session backend (DB, cache or
+    cached_db); it is as secret as the session table itself, and never shown."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    # Written at most once a minute, together with the idle timeout's last activity.
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-last_seen"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.ip or '—'}"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (passkey) of a user: signs in without the password, or serves as the second factor.
+
+    Only the public key is kept; the sign count lets a cloned authenticator be noticed.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(_("name"), max_length=64)
+    credential_id = models.BinaryField(_("credential id"), max_length=1023, unique=True)
+    public_key = models.BinaryField(_("public key"))
+    sign_count = models.PositiveBigIntegerField(_("sign count"), default=0)
+    transports = models.JSONField(_("transports"), default=list, blank=True)
+    created_at = models.DateTimeField(_("added at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.name}"

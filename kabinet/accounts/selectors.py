@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from kabinet.accounts.models import ConsentDocument, DataRequest, PhoneChallenge, Registration, User
+from kabinet.accounts.models import Consent, ConsentDocument, DataRequest, PhoneChallenge, Registration, User
 
 
 def legal_document(kind: str) -> ConsentDocument | None:
@@ -38,3 +38,12 @@ def registrations(user: User, *, statuses: list[str] | None = None) -> QuerySet[
 
 def phone_has_account(phone: str) -> bool:
     return User.objects.filter(phone=phone).exists()
+
+
+def consents_of(user: User) -> list[Consent]:
+    """Every consent the user gave (at registration or later), newest first, with its withdrawal."""
+    return list(
+        Consent.objects.filter(Q(user=user) | Q(registration__user=user))
+        .select_related("document", "withdrawal")
+        .order_by("-accepted_at", "-id")
+    )

@@ -6,7 +6,7 @@ from django_tasks import task
 
 from kabinet.accounts.services import password_reset_send, sms_deliver
 
-# Moved to the messaging app (issue 15); the old path stays importable so that letters queued under
+# Moved to the messaging app (with every outbox channel); the old path stays importable so that letters queued under
 # `kabinet.accounts.tasks.send_email` before a deploy are still sent.
 from kabinet.messaging.tasks import send_email  # noqa: F401
 
@@ -17,5 +17,5 @@ def deliver_sms(message_id: int) -> str:
 
 
 @task()
-def send_password_reset(phone: str, portal_url: str, ip: str = "") -> bool:
-    return password_reset_send(phone=phone, portal_url=portal_url, ip=ip)
+def send_password_reset(phone: str, ip: str = "") -> bool:
+    return password_reset_send(phone=phone, ip=ip)

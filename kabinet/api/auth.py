@@ -43,12 +43,25 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+# The token kinds each part of the API serves: the creditors' endpoints never answer a client's token,
+# the client's endpoints (`/api/v1/client/`) answer nothing else. A view names its kinds in `token_kinds`.
+CREDITOR_KINDS = frozenset({ApiToken.Kind.CREDITOR, ApiToken.Kind.STAFF})
+CLIENT_KINDS = frozenset({ApiToken.Kind.CLIENT})
+
+
 class HasScope(permissions.BasePermission):
-    """Reads need the read scope; writes need the write scope."""
+    """The token is of a kind the view serves; reads need the read scope; writes need the write scope."""
 
     def has_permission(self, request, view):
         token = request.auth
         if not isinstance(token, ApiToken):
+            return False
+        if token.kind not in getattr(view, "token_kinds", CREDITOR_KINDS):
+            self.message = (
+                "A client's token reads /api/v1/client/ only."
+                if token.is_client
+                else "Only a client's token reads /api/v1/client/."
+            )
             return False
         if request.method in permissions.SAFE_METHODS:
             return token.can_read

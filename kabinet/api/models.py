@@ -6,7 +6,7 @@ import secrets
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.audit.models import ApiEvent  # noqa: F401 (the feed lives with the audit log since issue 15)
+from kabinet.audit.models import ApiEvent  # noqa: F401 (the feed lives with the audit log; old imports keep working)
 from kabinet.messaging.models import OutboxMessage
 
 
@@ -17,11 +17,26 @@ def hash_key(key: str) -> str:
 class ApiToken(models.Model):
     """A token of one outside system (the creditor's accounting system). Only its hash is stored.
 
-    A token belongs to one creditor and reaches only that creditor's clients, contracts, documents,
-    events and requests; a staff-wide token (the back office's own integrations) reaches everything.
+    Its `kind` says what it reaches, explicitly: a creditor's token only that creditor's clients,
+    contracts, documents, events and requests; a staff token (the back office's own integrations)
+    everything; a client's token (issued by an organization's administrator for its own 1С or treasury
+    system) reads its organization only, across every creditor, through `/api/v1/client/`, and writes
+    nothing. Nothing is inferred from an empty creditor.
     """
 
+    class Kind(models.TextChoices):
+        CREDITOR = "creditor", _("Creditor's system")
+        STAFF = "staff", _("Back office (all creditors)")
+        CLIENT = "client", _("Client's own system (read only)")
+
     name = models.CharField(_("system"), max_length=128)
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.CREDITOR,
+        help_text=_("A creditor's token reaches its creditor's clients only; a back-office token reaches all data."),
+    )
     creditor = models.ForeignKey(
         "creditors.Creditor",
         verbose_name=_("creditor"),
@@ -31,10 +46,14 @@ class ApiToken(models.Model):
         related_name="api_tokens",
         help_text=_("The token reads and writes only this creditor's clients and contracts."),
     )
-    staff_wide = models.BooleanField(
-        _("staff-wide (all creditors)"),
-        default=False,
-        help_text=_("Reaches every creditor's data. Only for the back office's own systems; leave the creditor empty."),
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("A client's token reads this organization only."),
     )
     prefix = models.CharField(_("key prefix"), max_length=12, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
@@ -65,10 +84,17 @@ class ApiToken(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(creditor__isnull=False, staff_wide=False)
-                    | models.Q(creditor__isnull=True, staff_wide=True)
+                    models.Q(kind="creditor", creditor__isnull=False, organization__isnull=True)
+                    | models.Q(kind="staff", creditor__isnull=True, organization__isnull=True)
+                    | models.Q(
+                        kind="client",
+                        creditor__isnull=True,
+                        organization__isnull=False,
+                        can_write=False,
+                        can_change_requisites=False,
+                    )
                 ),
-                name="api_token_creditor_or_staff_wide",
+                name="api_token_kind_matches_owner",
             )
         ]
 
@@ -81,21 +107,32 @@ class ApiToken(models.Model):
         *,
         name: str,
         creditor=None,
+        organization=None,
+        kind: str | None = None,
         staff_wide: bool = False,
         can_read: bool = True,
         can_write: bool = False,
         can_change_requisites: bool = False,
         allowed_ips: str = "",
     ) -> tuple[ApiToken, str]:
-        """Create a token of one creditor (or an explicitly staff-wide one); the key is returned once."""
-        if (creditor is None) != staff_wide:
-            raise ValueError("A token belongs to one creditor, or is staff-wide without a creditor.")
+        """Create a token of one creditor (or a back-office one: `kind=STAFF`, or `staff_wide=True` for
+        short; or a client's read-only one: `organization=`); the key is returned once."""
+        if organization is not None:
+            kind = cls.Kind.CLIENT
+            if creditor is not None or can_write or can_change_requisites:
+                raise ValueError("A client's token belongs to its organization only and reads only.")
+        kind = kind or (cls.Kind.STAFF if staff_wide else cls.Kind.CREDITOR)
+        if kind not in cls.Kind.values or (kind == cls.Kind.CLIENT) != (organization is not None):
+            raise ValueError("A client's token names its organization.")
+        if kind != cls.Kind.CLIENT and (creditor is None) != (kind == cls.Kind.STAFF):
+            raise ValueError("A token belongs to one creditor, or is a back-office token without a creditor.")
         prefix = secrets.token_hex(4)
         key = f"kb_{prefix}_{secrets.token_urlsafe(32)}"
         token = cls.objects.create(
             name=name,
             creditor=creditor,
-            staff_wide=staff_wide,
+            organization=organization,
+            kind=kind,
             prefix=prefix,
             key_hash=hash_key(key),
             can_read=can_read,
@@ -104,6 +141,14 @@ class ApiToken(models.Model):
             allowed_ips=allowed_ips,
         )
         return token, key
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == self.Kind.STAFF
+
+    @property
+    def is_client(self) -> bool:
+        return self.kind == self.Kind.CLIENT
 
     def ip_networks(self) -> list[str]:
         return [line.strip() for line in self.allowed_ips.splitlines() if line.strip()]
@@ -114,7 +159,10 @@ class IdempotentUpload(models.Model):
 
     token = models.ForeignKey(ApiToken, verbose_name=_("API token"), on_delete=models.CASCADE)
     key = models.CharField(_("Idempotency-Key"), max_length=128)
-    document = models.ForeignKey("documents.Document", verbose_name=_("document"), on_delete=models.CASCADE)
+    # Empty while the first upload with the key is in flight (it claims the key before it writes).
+    document = models.ForeignKey(
+        "documents.Document", verbose_name=_("document"), on_delete=models.CASCADE, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

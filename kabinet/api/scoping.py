@@ -10,16 +10,18 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db import models
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
 from kabinet.accounts.models import Registration
 from kabinet.api.models import ApiEvent, ApiToken
 from kabinet.appeals.models import Appeal
+from kabinet.audit.models import CLIENT_ONLY_EVENT_KINDS
 from kabinet.contracts.models import (
     Adjustment,
     BooksDebt,
     BuyoutValue,
+    ClosingDocument,
     Contract,
     InsurancePolicy,
     LeasedItem,
@@ -29,7 +31,9 @@ from kabinet.contracts.models import (
 )
 from kabinet.creditors.models import Creditor, Product
 from kabinet.documents.models import Document
-from kabinet.organizations.models import Organization
+from kabinet.invoices.models import Invoice
+from kabinet.organizations.models import Organization, SettlementAccount
+from kabinet.statements.models import Reconciliation
 
 # How each model reaches its creditor. Anything not listed here is not reachable by a creditor's token.
 _CREDITOR_PATHS: dict[type[models.Model], str] = {
@@ -45,25 +49,47 @@ _CREDITOR_PATHS: dict[type[models.Model], str] = {
     Adjustment: "contract__product__creditor",
     BooksDebt: "contract__product__creditor",
     BuyoutValue: "contract__product__creditor",
-    ApiEvent: "organization__creditors",
     Registration: "organization__creditors",
+    ClosingDocument: "creditor",
 }
 
 
+# What a client's token reads (each is organization-owned, with its own `organization`), and which events:
+# what the lessor's side did about the organization, not the client's own actions echoed back.
+CLIENT_MODELS: frozenset[type[models.Model]] = frozenset(
+    {Contract, ScheduledPayment, Invoice, Document, Appeal, SettlementAccount, Reconciliation}
+)
+CLIENT_EVENT_KINDS = (ApiEvent.Kind.APPEAL_STATUS, *CLIENT_ONLY_EVENT_KINDS)
+
+
 class TokenScope:
+    """Read from the token's explicit kind: a back-office token reaches everything, a creditor's token its
+    creditor's objects; anything else (a creditor's token without a creditor, an unknown kind) reaches
+    nothing. An empty creditor never means «everything»."""
+
     def __init__(self, token: ApiToken):
         self.token = token
-        self.creditor_id: int | None = None if token.staff_wide else token.creditor_id
-
-    @property
-    def staff_wide(self) -> bool:
-        return self.creditor_id is None
+        self.staff_wide = token.kind == ApiToken.Kind.STAFF
+        self.creditor_id: int | None = token.creditor_id if token.kind == ApiToken.Kind.CREDITOR else None
+        self.organization_id: int | None = token.organization_id if token.kind == ApiToken.Kind.CLIENT else None
 
     def queryset(self, model: type[models.Model]) -> models.QuerySet[Any]:
         qs = model._default_manager.all()
+        if model is ApiEvent and self.organization_id is None:
+            # The lessor's own writes told to the client's systems are not echoed to the creditors' feed.
+            qs = qs.exclude(kind__in=CLIENT_ONLY_EVENT_KINDS)
         if self.staff_wide:
             return qs
+        if self.organization_id is not None:
+            # A client's token: its own organization's rows of the models the client part serves.
+            if model is ApiEvent:
+                return qs.filter(organization_id=self.organization_id, kind__in=CLIENT_EVENT_KINDS)
+            if model not in CLIENT_MODELS:
+                return qs.none()
+            return qs.filter(organization_id=self.organization_id)
         c = self.creditor_id
+        if c is None:
+            return qs.none()
         if model in (Document, Appeal):
             # A client's document or request; one tied to a contract or a product only if it is this creditor's.
             return (
@@ -71,14 +97,25 @@ class TokenScope:
                 .filter(models.Q(contract__isnull=True) | models.Q(contract__product__creditor=c))
                 .filter(models.Q(product__isnull=True) | models.Q(product__creditor=c))
             )
+        if model is ApiEvent:
+            # An event is read by whoever may read its object: a client's own event (registration, support
+            # message) by every creditor of the client; one about a creditor's contract or product by that
+            # creditor only (`ApiEvent.creditor`).
+            return qs.filter(organization__creditors=c).filter(models.Q(creditor__isnull=True) | models.Q(creditor=c))
         path = _CREDITOR_PATHS.get(model)
         if path is None:
             return qs.none()
         return qs.filter(**{path: c})
 
+    @staticmethod
+    def exists_anywhere(model: type[models.Model], **lookup: Any) -> bool:
+        """Whether such a row exists at all, whoever's it is: asked only to refuse a second row with a key
+        that is taken (answered as «not found»), never to show one."""
+        return model._default_manager.filter(**lookup).exists()
+
     def may_create(self, model: type[models.Model]) -> bool:
         """A creditor's token never creates a creditor; the rest it creates under its own creditor."""
-        return self.staff_wide or model is not Creditor
+        return self.staff_wide or (self.creditor_id is not None and model is not Creditor)
 
 
 class ScopedAPIView(APIView):
@@ -116,10 +153,3 @@ class ScopedAPIView(APIView):
         }
         if errors:
             raise ValidationError({field: errors})
-
-    def get_scoped_or_404(self, model: type[models.Model] | None = None, **lookup: Any) -> Any:
-        obj = self.get_queryset(model).filter(**lookup).first()
-        if obj is None:
-            label = (model or self.model)._meta.verbose_name  # type: ignore[union-attr]  # a view always sets one of the two
-            raise NotFound(f"No {label} «{next(iter(lookup.values()), '')}».")
-        return obj

@@ -9,10 +9,12 @@ import json
 import secrets
 import socket
 import ssl
+from datetime import date
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from kabinet.api.models import ApiEvent, ApiToken, WebhookDelivery
 from kabinet.api.scoping import TokenScope
@@ -29,10 +31,26 @@ def ensure_secret(token: ApiToken) -> str:
 
 
 def sign(secret: str, body: bytes) -> str:
+    """The legacy signature (`X-Kabinet-Signature: sha256=<HMAC of the body>`): it has no time, so a
+    captured delivery replays for ever. Sent beside `Kabinet-Signature` until LEGACY_SIGNATURE_UNTIL."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-# SSRF (issue 13.10): a webhook URL is typed by staff, but it must never make the portal call into its
+# The last day the legacy header is sent (README «Webhooks», CHANGELOG): receivers move to
+# `Kabinet-Signature` before it.
+LEGACY_SIGNATURE_UNTIL = date(2027, 6, 30)
+SIGNATURE_HEADER = "Kabinet-Signature"
+
+
+def signature_header(secret: str, body: bytes, timestamp: int) -> str:
+    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (Stripe's scheme). The body carries the event's
+    id and kind, so the time, the event and its content are all signed; a receiver refuses a `t` older
+    than its replay window (examples/webhook_receiver.py: 5 minutes) and an event id it has seen."""
+    signed = f"{timestamp}.".encode() + body
+    return f"t={timestamp},v1={hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()}"
+
+
+# SSRF: a webhook URL is typed by staff, but it must never make the portal call into its
 # own networks. The host is resolved at registration and again at each delivery; every address it
 # resolves to must be public (or inside WEBHOOK_ALLOWED_NETWORKS); the connection goes to the address
 # that was checked (no second lookup to rebind), and a redirect is an error, never followed.
@@ -124,14 +142,19 @@ def _send(delivery: WebhookDelivery) -> Outcome:
     """One try of one delivery (called by the outbox outside any transaction)."""
     event: ApiEvent = delivery.event
     body = _body(event)
+    secret = ensure_secret(delivery.token)
+    now = timezone.now()
     headers = {
         "Content-Type": "application/json",
         "X-Kabinet-Event": event.kind,
         "X-Kabinet-Delivery": str(delivery.pk),
         # The same key on every try: the receiver drops a repeat after we died before recording.
         "Idempotency-Key": delivery.idempotency_key(),
-        "X-Kabinet-Signature": sign(ensure_secret(delivery.token), body),
+        # Signed afresh on every try (a new time), so a retry is inside the receiver's window.
+        SIGNATURE_HEADER: signature_header(secret, body, int(now.timestamp())),
     }
+    if timezone.localdate(now) <= LEGACY_SIGNATURE_UNTIL:
+        headers["X-Kabinet-Signature"] = sign(secret, body)
     try:
         status = post_json(delivery.token.webhook_url, body, headers, settings.WEBHOOK_TIMEOUT)
     except AddressRefused as exc:

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from functools import partial
 from typing import cast
 
 from django import forms
@@ -27,6 +28,7 @@ from kabinet.appeals.models import (
     ReplyTemplate,
     StaffNote,
 )
+from kabinet.core.admin_site import Waiting, add_waiting
 from kabinet.core.files import check_upload
 from kabinet.core.net import Origin
 from kabinet.core.phones import format_phone
@@ -294,7 +296,7 @@ class AppealAdmin(admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context=context)
 
-    @admin.action(description=_("Assign the selected requests to me"))
+    @admin.action(permissions=["change"], description=_("Assign the selected requests to me"))
     def assign_to_me(self, request, queryset):
         done = services.appeal_assign(
             appeal_ids=list(queryset.values_list("pk", flat=True)),
@@ -306,7 +308,7 @@ class AppealAdmin(admin.ModelAdmin):
             request, ngettext("%(n)d request assigned to you.", "%(n)d requests assigned to you.", done) % {"n": done}
         )
 
-    @admin.action(description=_("Remove the assignee"))
+    @admin.action(permissions=["change"], description=_("Remove the assignee"))
     def unassign(self, request, queryset):
         done = services.appeal_assign(
             appeal_ids=list(queryset.values_list("pk", flat=True)),
@@ -385,3 +387,14 @@ class AppealCounterAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# What waits on the back office home: the same conditions as the queue filter the counts link to.
+def _queue_count(queue: str) -> int:
+    return selectors.apply_queue(Appeal.objects.unscoped(), queue).count()
+
+
+for _queue, _label, _alert in (("unassigned", _("Not assigned"), False), ("overdue", _("Overdue"), True)):
+    add_waiting(
+        Waiting("requests", _label, "appeals.appeal", f"queue={_queue}", partial(_queue_count, _queue), alert=_alert)
+    )

@@ -1,3 +1,5 @@
+"""The forms of «Заявки»: a new request or appeal (topic fields, files, contract) and the answers."""
+
 from __future__ import annotations
 
 from typing import cast

@@ -1,11 +1,11 @@
 """The requests a person filed, in their copy of the personal data and erased with it
-(registered with `kabinet.accounts.personal_data` from AppealsConfig.ready)."""
+(registered with `kabinet.accounts.exports` from AppealsConfig.ready)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from kabinet.accounts.personal_data import Section, when
+from kabinet.accounts.exports import Section, when
 from kabinet.appeals.models import Appeal
 from kabinet.core.phones import format_phone
 

@@ -1,3 +1,6 @@
+"""Reads of «Заявки»: the organization's requests and appeals with their documents, comments and
+history, and the back office's queues. See docs/architecture.md."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,7 @@ from kabinet.appeals.models import (
     transition_allowed,
 )
 from kabinet.audit.models import AuditEvent
-from kabinet.audit.services import audit_record, record_event
+from kabinet.audit.services import audit_record, event_creditor_id, record_event
 from kabinet.contracts.models import Contract
 from kabinet.core import numbering
 from kabinet.core.files import clean_filename, sniff
@@ -35,7 +36,7 @@ from kabinet.core.net import Origin
 from kabinet.documents.models import Document
 from kabinet.documents.services import UploadInput, documents_upload
 from kabinet.notifications.models import Notification
-from kabinet.notifications.services import notify_members
+from kabinet.notifications.services import members_notify
 
 
 class TransitionRefused(Exception):
@@ -43,7 +44,8 @@ class TransitionRefused(Exception):
 
 
 def _next_number() -> str:
-    sequence = numbering.next_in_sequence(AppealCounter, name="appeal")
+    highest = numbering.highest_in_series(Appeal, numbering.REQUEST_SERIES)
+    sequence = numbering.next_in_sequence(AppealCounter, name="appeal", at_least=highest)
     return numbering.client_number(numbering.REQUEST_SERIES, sequence)
 
 
@@ -79,6 +81,33 @@ def topic_field_display(spec: dict, value: str) -> str:
     except (ValueError, InvalidOperation):
         return value
     return value
+
+
+def appeal_data_rows(data: Mapping[str, Any] | None, specs: Mapping[str, dict]) -> list[tuple[str, str]]:
+    """The request's data as the card shows it: the topic's own fields by their labels; what the portal
+    itself put there (an early buyout's quote) as Russian sentences, never its keys."""
+    data = dict(data or {})
+    rows: list[tuple[str, str]] = []
+    if "buyout_value" in data:
+        value_date = data.pop("buyout_value_date", "")
+        day = data.pop("date", "")
+        if day:
+            rows.append((_("Buyout date"), topic_field_display({"type": "date"}, day)))
+        try:
+            value = format_money(Decimal(str(data.pop("buyout_value"))))
+        except InvalidOperation:
+            value = "—"
+        rows.append(
+            (
+                _("Early buyout"),
+                _("Early buyout value as of %(date)s: %(value)s")
+                % {"date": topic_field_display({"type": "date"}, value_date), "value": value},
+            )
+        )
+    for key, value in data.items():
+        spec = specs.get(key, {})
+        rows.append((spec.get("label") or _("Additional information"), topic_field_display(spec, value)))
+    return rows
 
 
 def clean_topic_fields(topic: AppealTopic | None, raw: Mapping[str, Any]) -> dict[str, str]:
@@ -170,6 +199,7 @@ def appeal_create(*, org, user, data: AppealInput, origin: Origin | None = None)
             after={"kind": appeal.kind, "topic": appeal.topic_id},
             origin=origin,
             event="appeal.created",
+            creditor_id=event_creditor_id(contract=appeal.contract, product=appeal.product),
             payload={
                 "number": appeal.number,
                 "kind": appeal.kind,
@@ -219,7 +249,7 @@ def appeal_change_status(
             )
         if answer_file is not None:
             _attach_answer(appeal, answer_file, actor)
-        audit_record(
+        record_event(
             action="appeal_status_changed",
             organization=appeal.organization,
             actor=actor,
@@ -228,16 +258,19 @@ def appeal_change_status(
             before={"status": previous},
             after={"status": to_status},
             origin=origin,
+            event="appeal.status",
+            creditor_id=event_creditor_id(contract=appeal.contract, product=appeal.product),
+            payload={"number": appeal.number, "status": to_status, "previous": previous, "by_client": by_client},
         )
         if not by_client:
             body = comment or (_("Please answer in the request.") if to_status in ASKS_CLIENT else "")
-            notify_members(
+            members_notify(
                 org=appeal.organization,
                 kind=Notification.Kind.APPEAL_STATUS,
                 title=_("Request %(number)s: %(status)s")
                 % {"number": appeal.number, "status": appeal.get_status_display()},
                 body=body,
-                link=f"/requests/{appeal.pk}/",
+                link=reverse("appeals:detail", args=[appeal.pk]),
             )
     return appeal
 
@@ -281,12 +314,12 @@ def appeal_staff_comment(
         )
         if answer_file is not None:
             _attach_answer(appeal, answer_file, staff)
-        notify_members(
+        members_notify(
             org=appeal.organization,
             kind=Notification.Kind.APPEAL_STATUS,
             title=_("Request %(number)s: a new message") % {"number": appeal.number},
             body=body,
-            link=f"/requests/{appeal.pk}/",
+            link=reverse("appeals:detail", args=[appeal.pk]),
         )
         audit_record(
             action="appeal_commented",
@@ -310,6 +343,29 @@ def appeal_client_answer(
         comment = AppealComment.objects.create(
             organization=org, appeal=appeal, author=user, from_staff=False, body=body
         )
+        # Answered: the request goes back to the lessor's work, so the card stops asking.
+        previous = appeal.status
+        appeal.status = AppealStatus.IN_PROGRESS
+        appeal.status_changed_at = timezone.now()
+        appeal.save(update_fields=["status", "status_changed_at", "updated_at"])
+        AppealStatusChange.objects.create(
+            organization_id=appeal.organization_id,
+            appeal=appeal,
+            from_status=previous,
+            to_status=appeal.status,
+            comment=_("The client answered."),
+            changed_by=user,
+        )
+        audit_record(
+            action="appeal_status_changed",
+            organization=org,
+            actor=user,
+            actor_kind=AuditEvent.ActorKind.USER,
+            obj=appeal,
+            before={"status": previous},
+            after={"status": appeal.status},
+            origin=origin,
+        )
         if files:
             documents_upload(
                 org=org,
@@ -325,13 +381,10 @@ def appeal_client_answer(
             obj=appeal,
             origin=origin,
             event="appeal.answered",
+            creditor_id=event_creditor_id(contract=appeal.contract, product=appeal.product),
             payload={"number": appeal.number, "body": body},
         )
     return comment
-
-
-def kind_label(kind: str) -> str:
-    return str(AppealKind(kind).label)
 
 
 # Back-office work. Internal by design: the audit events below carry no organization, so the

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -13,20 +11,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kabinet.appeals import selectors, services
+from kabinet.accounts.services import ServiceError
+from kabinet.appeals import exports, selectors, services, template_signing
 from kabinet.appeals.forms import AnswerForm, AppealFilterForm, AppealForm
 from kabinet.appeals.models import ASKS_CLIENT, WITHDRAWABLE, Appeal, AppealKind
-from kabinet.contracts import ledger
+from kabinet.contracts.buyout import buyout_for
 from kabinet.contracts.models import Contract
 from kabinet.core.access import OrgRequest, get_object_for_org, org_required
 from kabinet.core.files import serve_private_file
 from kabinet.core.models import HeldUpload
 from kabinet.core.net import Origin
 from kabinet.core.views import paginate
-from kabinet.core.xlsx import Column, xlsx_response
 from kabinet.creditors import header_cache
 from kabinet.documents.held import KeptFiles
 from kabinet.documents.models import Document
@@ -55,34 +54,8 @@ def appeal_list(request: OrgRequest) -> HttpResponse:
 
 @org_required
 def appeal_list_xlsx(request: OrgRequest) -> HttpResponseBase:
-    """«Заявки» as Excel, with the filters of the page (staff notes and assignees are never in it)."""
-    appeals = _filtered_appeals(request)[2].select_related("topic", "contract")
-    limit = settings.EXPORT_MAX_ROWS
-    return xlsx_response(
-        filename=_("Requests %(date)s.xlsx") % {"date": f"{timezone.localdate():%d.%m.%Y}"},
-        heading=_("Requests of %(org)s") % {"org": request.org.name},
-        columns=[
-            Column(_("Number"), width=14),
-            Column(_("Type"), width=26),
-            Column(_("Topic"), width=26),
-            Column(_("Contract"), width=18),
-            Column(_("Description"), width=50),
-            Column(_("Sent"), "datetime", 17),
-            Column(_("Status"), width=24),
-        ],
-        rows=(
-            (
-                a.number,
-                a.get_kind_display(),
-                a.topic.name if a.topic else "",
-                a.contract.number if a.contract else "",
-                a.description,
-                a.created_at,
-                a.get_status_display(),
-            )
-            for a in appeals[: limit + 1].iterator(chunk_size=500)
-        ),
-    )
+    """«Заявки» as Excel, with the filters of the page (a GET that writes nothing)."""
+    return exports.appeal_list_xlsx(request.org, _filtered_appeals(request)[2])
 
 
 def _form(
@@ -200,11 +173,9 @@ def _detail_page(
             "staff_message": staff_messages[-1] if staff_messages else None,
             "client_files": [d for d in documents if d.direction == Document.Direction.UPLOADED],
             "answer_files": [d for d in documents if d.direction == Document.Direction.INCOMING],
-            "fields": [
-                (specs.get(k, {}).get("label", k), services.topic_field_display(specs.get(k, {}), v))
-                for k, v in (appeal.data or {}).items()
-            ],
+            "fields": services.appeal_data_rows(appeal.data, specs),
             "can_withdraw": appeal.status in WITHDRAWABLE,
+            "can_fill_template": template_signing.can_fill(appeal),
             "asks_client": appeal.status in ASKS_CLIENT,
             "answer_form": answer_form or AnswerForm(),
             "kept_files": kept_files,
@@ -262,16 +233,16 @@ def appeal_answer(request: OrgRequest, pk: int) -> HttpResponse:
 def buyout_request(request: OrgRequest, contract_id: int) -> HttpResponse:
     """«Запросить досрочный выкуп» on the contract card: the value for the picked date goes with the request."""
     contract = get_object_for_org(Contract, request.org, pk=contract_id)
-    today = timezone.localdate()
-    try:
-        day = max(date.fromisoformat(request.POST.get("buyout_on", "")), today)
-    except ValueError:
-        day = today
-    quote = ledger.buyout_quote(contract, day)
-    if quote is None:
+    raw = request.POST.get("buyout_on", "")
+    answer = buyout_for(contract, raw, timezone.localdate())
+    if answer is None:
         raise Http404
+    if answer.quote is None:
+        # Refused: back to the card, where the same rule shows the sentence next to the date.
+        messages.error(request, answer.error)
+        return redirect(f"{reverse('contracts:detail', args=[contract.pk])}?{urlencode({'buyout_on': raw})}")
     appeal = services.appeal_buyout_request(
-        org=request.org, user=request.user, contract=contract, quote=quote, origin=Origin.of(request)
+        org=request.org, user=request.user, contract=contract, quote=answer.quote, origin=Origin.of(request)
     )
     messages.success(request, _("Request %(number)s is sent.") % {"number": appeal.number})
     return redirect("appeals:detail", pk=appeal.pk)
@@ -283,3 +254,33 @@ def template_download(request: OrgRequest, pk: int) -> HttpResponseBase:
     name = (topic.template.name or "").rsplit("/", 1)[-1]
     extension = name.rsplit(".", 1)[-1] if "." in name else "pdf"
     return serve_private_file(topic.template, f"{topic.name}.{extension}")
+
+
+@org_required
+def template_sign(request: OrgRequest, pk: int) -> HttpResponseBase:
+    """«Заполнить и подписать в портале»: the request's template filled with its data and the client's text,
+    attached to the request and put «на подпись» (then the signing page)."""
+    appeal = get_object_for_org(selectors.appeal_detail_queryset(), request.org, pk=pk)
+    if not template_signing.can_fill(appeal):
+        raise Http404
+    form = template_signing.TemplateFillForm(request.POST or None, initial={"text": appeal.description})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                signature_request = template_signing.template_fill_and_request(
+                    appeal=appeal,
+                    user=request.user,
+                    text=form.cleaned_data["text"],
+                    signer_position=form.cleaned_data["signer_position"],
+                    origin=Origin.of(request),
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The filled template is attached to the request: now sign it."))
+                return redirect("signatures:sign", signature_request.pk)
+        status = 400
+    return render(
+        request, "appeals/template_sign.html", {"appeal": appeal, "form": form, "section": "appeals"}, status=status
+    )

@@ -71,10 +71,31 @@ class ApiEvent(models.Model):
         APPEAL_STATUS = "appeal.status", _("Request status changed")
         SUPPORT_MESSAGE = "support.message", _("Support message")
         DOCUMENT_UPLOADED = "document.uploaded", _("Document uploaded by a client")
+        DOCUMENT_SIGNED = "document.signed", _("Document signed by a client")
+        DOCUMENT_SIGNATURE_REFUSED = "document.signature_refused", _("Client refused to sign a document")
+        # What the lessor's side did about the organization: for the client's own systems only
+        # (`/api/v1/client/events/` and the client's webhook), never echoed to the creditor's feed.
+        CONTRACT_CREATED = "contract.created", _("Contract added")
+        CONTRACT_CHANGED = "contract.changed", _("Contract changed")
+        SCHEDULE_CHANGED = "schedule.changed", _("Payment schedule changed")
+        PAYMENT_RECEIVED = "payment.received", _("Payment received")
+        INVOICE_ISSUED = "invoice.issued", _("Invoice issued")
+        DOCUMENT_PUBLISHED = "document.published", _("Document added by the lessor")
 
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Whose object the event is about, when it is one creditor's (a request or document on its contract
+    # or product): only that creditor's tokens hear of it. Empty: the organization's own (a registration,
+    # a support message), heard by every creditor of the client.
+    creditor = models.ForeignKey(
+        "creditors.Creditor",
+        verbose_name=_("creditor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -83,7 +104,18 @@ class ApiEvent(models.Model):
         verbose_name = _("API event")
         verbose_name_plural = _("API events")
         ordering = ["id"]
-        db_table = "api_apievent"  # created by the api app; moved here in issue 15, the table stayed
+        db_table = "api_apievent"  # created by the api app; the model moved here, the table stayed
 
     def __str__(self) -> str:
         return f"{self.pk} {self.kind}"
+
+
+# The events only a client's own system hears of (the creditor's systems made them: no echo back).
+CLIENT_ONLY_EVENT_KINDS = (
+    ApiEvent.Kind.CONTRACT_CREATED,
+    ApiEvent.Kind.CONTRACT_CHANGED,
+    ApiEvent.Kind.SCHEDULE_CHANGED,
+    ApiEvent.Kind.PAYMENT_RECEIVED,
+    ApiEvent.Kind.INVOICE_ISSUED,
+    ApiEvent.Kind.DOCUMENT_PUBLISHED,
+)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.apps import apps
@@ -20,7 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kabinet.core.formatting import format_date, format_datetime
+from kabinet.core.formatting import format_date, format_datetime, format_money
 from kabinet.core.phones import format_phone
 
 ACTIONS: dict[str, Any] = {
@@ -43,7 +44,12 @@ ACTIONS: dict[str, Any] = {
     "appeal_assigned": _("Request assigned to a staff member"),
     "consent_withdrawn": _("Consent withdrawn"),
     "invoice_issued": _("Invoice issued"),
+    "payment_orders_written": _("Payment orders for the bank downloaded"),
     "statement_requested": _("Reconciliation statement requested"),
+    "settlement_account_added": _("Bank account added to the organization's card"),
+    "settlement_account_changed": _("Bank account in the organization's card changed"),
+    "settlement_account_removed": _("Bank account removed from the organization's card"),
+    "reconciliation_compared": _("Client's reconciliation data compared with the books"),
     "personal_data_deletion_requested": _("Deletion of personal data requested"),
     "personal_data_erased": _("Personal data erased"),
     "sign_in_delayed": _("Sign-in delayed after failed attempts"),
@@ -58,9 +64,15 @@ ACTIONS: dict[str, Any] = {
     "sms_code_checked": _("SMS code checked"),
     "profile_updated": _("Profile updated"),
     "password_changed": _("Password changed"),
+    "sessions_ended": _("Signed out on all other devices"),
+    "session_ended": _("Session ended"),
     "password_reset": _("Password reset by link"),
     "password_reset_requested": _("Password reset link requested"),
     "phone_changed": _("Phone number changed"),
+    "passkey_added": _("Passkey added"),
+    "passkey_used": _("Signed in with a passkey"),
+    "passkey_deleted": _("Passkey deleted"),
+    "second_factor_changed": _("Second sign-in factor requirement changed"),
     # Requests, support, contracts, documents, notifications
     "appeal_created": _("Request sent"),
     "appeal_status_changed": _("Request status changed"),
@@ -72,6 +84,19 @@ ACTIONS: dict[str, Any] = {
     "document_uploaded": _("Document uploaded"),
     "documents_published": _("Documents published"),
     "notification_broadcast": _("Notification sent to clients"),
+    # The simple electronic signature
+    "signature_agreement_accepted": _("Electronic signature agreement accepted"),
+    "signing_right_changed": _("Right to sign changed"),
+    "signature_requested": _("Document put for signature"),
+    "document_signed": _("Document signed"),
+    "document_signature_refused": _("Signing of a document refused"),
+    # The qualified signature
+    "document_signed_qualified": _("Document signed with a qualified signature"),
+    "qualified_signature_rejected": _("Qualified signature not verified"),
+    # «Интеграции»: the organization's own systems' keys
+    "client_token_issued": _("API key issued"),
+    "client_token_revoked": _("API key revoked"),
+    "client_webhook_set": _("Webhook address of an API key changed"),
 }
 
 # Keys of before/after that are not fields of the event's model: their names, and where their
@@ -98,7 +123,19 @@ FIELDS: dict[str, Any] = {
     "doc_type": _("Document type"),
     "title": _("Title"),
     "organizations": _("Organizations"),
+    "assignee": _("Responsible"),
+    "version": _("Version"),
+    "ip": _("IP address"),
+    "act": _("Act"),
+    "sessions": _("Sessions ended"),
+    "token": _("Access key"),
+    "signing_right": _("Right to sign"),
+    "document_sha256": _("Document SHA-256"),
+    "signers_required": _("Signers needed"),
+    "deadline": _("Sign by"),
 }
+# Keys that hold money: shown as «1 234,56 ₽», never «1234.56».
+MONEY_KEYS = {"amount", "total", "closing", "opening", "debt"}
 VALUE_SOURCES: dict[str, tuple[str, str]] = {
     "role": ("organizations.membership", "role"),
     "membership": ("organizations.membership", "status"),
@@ -128,7 +165,135 @@ def action_label(action: str) -> str:
 
 
 def action_choices(actions) -> list[tuple[str, str]]:
-    return sorted(((a, action_label(a)) for a in actions), key=lambda pair: pair[1])
+    """Each kind once, by its Russian name (the caller's query may repeat kinds)."""
+    return sorted(((a, action_label(a)) for a in dict.fromkeys(actions)), key=lambda pair: pair[1])
+
+
+def _statement_sentence(after: dict) -> str:
+    params = {
+        "start": format_date(after.get("from")),
+        "end": format_date(after.get("to")),
+        "contract": after.get("contract") or "",
+        "format": str(after.get("format") or "").upper() or "PDF",
+        "closing": _money(after.get("closing")),
+    }
+    if params["contract"]:
+        text = gettext(
+            "Reconciliation statement for %(start)s – %(end)s on contract %(contract)s, %(format)s; "
+            "closing balance %(closing)s."
+        )
+    else:
+        text = gettext(
+            "Reconciliation statement for %(start)s – %(end)s on all contracts, "
+            "%(format)s; closing balance %(closing)s."
+        )
+    return text % params
+
+
+def _invoice_sentence(after: dict) -> str:
+    return gettext("Invoice No. %(number)s for %(amount)s on contract %(contract)s.") % {
+        "number": after.get("number") or "—",
+        "amount": _money(after.get("amount")),
+        "contract": after.get("contract") or "—",
+    }
+
+
+def _payment_orders_sentence(after: dict) -> str:
+    invoices = after.get("invoices") or []
+    return gettext(
+        "Payment orders for the bank from account %(account)s: %(count)s for %(total)s (invoices %(numbers)s)."
+    ) % {
+        "account": after.get("account") or "—",
+        "count": len(invoices),
+        "total": _money(after.get("total")),
+        "numbers": ", ".join(invoices) or "—",
+    }
+
+
+def _signing_right_sentence(after: dict) -> str:
+    text = (
+        gettext("%(user)s was given the right to sign for the organization.")
+        if after.get("signing_right")
+        else gettext("%(user)s no longer has the right to sign for the organization.")
+    )
+    return text % {"user": after.get("user") or "—"}
+
+
+def _agreement_sentence(after: dict) -> str:
+    return gettext("«%(title)s», version %(version)s, accepted.") % {
+        "title": after.get("title") or "",
+        "version": after.get("version") or "—",
+    }
+
+
+def _signed_sentence(after: dict) -> str:
+    return gettext("«%(title)s» signed with a simple electronic signature; file SHA-256 %(sha256)s.") % {
+        "title": after.get("title") or "",
+        "sha256": after.get("document_sha256") or "—",
+    }
+
+
+def _refused_sentence(after: dict) -> str:
+    return gettext("Signing of «%(title)s» refused: %(reason)s") % {
+        "title": after.get("title") or "",
+        "reason": after.get("reason") or "—",
+    }
+
+
+def _qualified_sentence(after: dict) -> str:
+    return gettext(
+        "«%(title)s» signed with a qualified signature of %(signer)s (INN %(inn)s, certificate by %(issuer)s); "
+        "file SHA-256 %(sha256)s."
+    ) % {
+        "title": after.get("title") or "",
+        "signer": after.get("signer") or "—",
+        "inn": after.get("inn") or "—",
+        "issuer": after.get("issuer") or "—",
+        "sha256": after.get("document_sha256") or "—",
+    }
+
+
+def _qualified_rejected_sentence(after: dict) -> str:
+    return gettext("A qualified signature of %(signer)s for «%(title)s» was not verified: %(reason)s") % {
+        "title": after.get("title") or "",
+        "signer": after.get("signer") or "—",
+        "reason": after.get("reason") or "—",
+    }
+
+
+def _broadcast_sentence(after: dict) -> str:
+    return gettext("«%(title)s» sent to %(count)s organizations.") % {
+        "title": after.get("title") or "",
+        "count": after.get("organizations") or 0,
+    }
+
+
+# Actions whose record is a fact, not a change: told as one sentence instead of «поле: значение».
+SENTENCES: dict[str, Any] = {
+    "statement_requested": _statement_sentence,
+    "invoice_issued": _invoice_sentence,
+    "payment_orders_written": _payment_orders_sentence,
+    "notification_broadcast": _broadcast_sentence,
+    "signing_right_changed": _signing_right_sentence,
+    "signature_agreement_accepted": _agreement_sentence,
+    "document_signed": _signed_sentence,
+    "document_signature_refused": _refused_sentence,
+    "document_signed_qualified": _qualified_sentence,
+    "qualified_signature_rejected": _qualified_rejected_sentence,
+}
+
+
+def describe_sentence(event) -> str:
+    """The event as one Russian sentence when its kind is a fact (an invoice issued), else «»."""
+    build = SENTENCES.get(event.action)
+    return build(event.after or {}) if build is not None else ""
+
+
+def _money(value: Any) -> str:
+    try:
+        return format_money(Decimal(str(value)))
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value) if value not in (None, "") else "—"
 
 
 def _model(label: str) -> type[models.Model] | None:
@@ -181,6 +346,8 @@ def _format_value(key: str, value: Any, field: models.Field | None, related: dic
         return related.get((field.related_model._meta.label_lower, str(value)), str(value))
     if key == "phone":
         return format_phone(str(value))
+    if key in MONEY_KEYS or isinstance(field, models.DecimalField):
+        return _money(value)
     if key == "size" and isinstance(value, int):
         return filesizeformat(value)
     if isinstance(value, str) and _ISO_DATE.match(value):

@@ -1,4 +1,4 @@
-"""The payment calendar subscription (issue 14.20): a per-user secret address of an iCalendar feed of
+"""The payment calendar subscription: a per-user secret address of an iCalendar feed of
 the selected organization's unpaid payments, which Outlook, Google and Yandex calendars poll.
 
 The feed works without a session (calendar apps have none); the secret in the address is the key,
@@ -8,22 +8,21 @@ when the person lost the membership or the account is closed.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kabinet.contracts import ledger, selectors, services
 from kabinet.contracts.exports import payments_ics
 from kabinet.core.access import OrgRequest, org_required
+from kabinet.core.links import absolute_url
 
 SESSION_KEY = "kabinet_calendar_feed_url"
 
 
 def feed_url(token: str) -> str:
-    return settings.PORTAL_URL.rstrip("/") + reverse("contracts:calendar_feed", args=[token])
+    return absolute_url("contracts:calendar_feed", token)
 
 
 @org_required

@@ -1,28 +1,160 @@
-"""The payment schedule as a spreadsheet an accountant can sum, and as a calendar of due dates."""
+"""«Договоры» and the payment schedule as spreadsheets an accountant can sum, the payment calendar of
+the main page as a spreadsheet, and the schedule as a calendar of due dates (ICS)."""
 
 from __future__ import annotations
 
-import io
+import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from kabinet.contracts import ledger
 from kabinet.contracts.ledger import ics_uid
+from kabinet.contracts.models import Contract
 from kabinet.core.formatting import format_money
+from kabinet.core.xlsx import Cell, Column, Spreadsheet, xlsx_response
 
-MONEY_FORMAT = "#,##0.00"
+ZERO = Decimal("0.00")
+EXPORT_CHUNK = 500
+
+
+def _date_stamp() -> str:
+    return f"{timezone.localdate():%d.%m.%Y}"
+
+
+def contract_list_xlsx(org, contracts: QuerySet[Contract]) -> FileResponse:
+    """«Договоры» as the page filtered them, with each contract's next payment from the ledger."""
+    limit = settings.EXPORT_MAX_ROWS
+
+    def rows():
+        # The next payment is attached a chunk at a time: a fixed number of queries per chunk.
+        chunk = []
+        for contract in contracts[: limit + 1].iterator(chunk_size=EXPORT_CHUNK):
+            chunk.append(contract)
+            if len(chunk) == EXPORT_CHUNK:
+                yield from _contract_rows(org, chunk)
+                chunk = []
+        yield from _contract_rows(org, chunk)
+
+    return xlsx_response(
+        filename=_("Contracts %(date)s.xlsx") % {"date": _date_stamp()},
+        heading=_("Contracts of %(org)s") % {"org": org.name},
+        columns=[
+            Column(_("Contract number"), width=18),
+            Column(_("Product"), width=22),
+            Column(_("Status"), width=20),
+            Column(_("Start date"), "date", 12),
+            Column(_("End date"), "date", 12),
+            Column(_("Contract amount, ₽"), "money", 18),
+            Column(_("Next payment date"), "date", 14),
+            Column(_("Next payment, ₽"), "money", 16),
+        ],
+        rows=rows(),
+    )
+
+
+def _contract_rows(org, contracts: list[Contract]) -> Iterator[tuple[Any, ...]]:
+    for c in ledger.with_next_payment(org, contracts):
+        yield (
+            c.number,
+            c.product.name if c.product_id else "",
+            c.get_status_display(),
+            c.start_date,
+            c.end_date,
+            c.amount,
+            getattr(c, "next_due_date", None),
+            getattr(c, "next_amount", None),
+        )
+
+
+def calendar_xlsx(org, creditor) -> FileResponse:
+    """«Платёжный календарь» of the main page: every unpaid line due today or later, in the section,
+    read in keyset pages of the ledger's own calendar (one query a page, never the whole list in memory)."""
+    limit = settings.EXPORT_MAX_ROWS
+
+    def rows():
+        after, read = "", 0
+        while read <= limit:
+            page = ledger.calendar_page(org, creditor, after=after, limit=min(EXPORT_CHUNK, limit + 1 - read))
+            for p in page.rows:
+                yield (p.contract.number, p.due_date, p.outstanding, p.outstanding_vat)
+            read += len(page.rows)
+            if not page.next_cursor:
+                return
+            after = page.next_cursor
+
+    return xlsx_response(
+        filename=_("Payment calendar %(date)s.xlsx") % {"date": _date_stamp()},
+        heading=_("Payment calendar of %(org)s") % {"org": org.name},
+        columns=[
+            Column(_("Contract"), width=18),
+            Column(_("Payment date"), "date", 14),
+            Column(_("Amount, ₽"), "money", 18),
+            Column(_("VAT, ₽"), "money", 16),
+        ],
+        rows=rows(),
+    )
+
+
+def debt_xlsx(org, creditor) -> FileResponse:
+    """«Просроченная задолженность» of the main page: every contract in debt, its debt as the page shows it
+    (the books' figure rolled forward where the books sent one) with the books' date, the portal's own
+    figure, the part not itemized and the books' figure on its date; read in the ledger's keyset pages."""
+    limit = settings.EXPORT_MAX_ROWS
+
+    def row(d) -> tuple[Any, ...]:
+        figure = d.books_figure
+        return (
+            d.contract.number,
+            d.amount,
+            figure.as_of if figure else None,
+            d.portal,
+            figure.residual if figure else None,
+            figure.books_total if figure else None,
+        )
+
+    def rows():
+        after, read = "", 0
+        while read <= limit:
+            page = ledger.org_debt(org, creditor, after=after, limit=min(EXPORT_CHUNK, limit + 1 - read))
+            for d in page.rows:
+                yield row(d)
+            read += len(page.rows)
+            if not page.next_cursor:
+                return
+            after = page.next_cursor
+
+    return xlsx_response(
+        filename=_("Overdue debt %(date)s.xlsx") % {"date": _date_stamp()},
+        heading=_("Overdue debt of %(org)s") % {"org": org.name},
+        columns=[
+            Column(_("Contract"), width=18),
+            Column(_("Debt amount, ₽"), "money", 18),
+            Column(_("By the books as of"), "date", 14),
+            Column(_("By the portal's records, ₽"), "money", 18),
+            Column(_("Not itemized by the books, ₽"), "money", 18),
+            Column(_("By the books on their date, ₽"), "money", 18),
+        ],
+        rows=rows(),
+    )
 
 
 def schedule_xlsx(contract, card) -> bytes:
-    """The schedule with what is paid and what is left, from the ledger (`ledger.contract_ledger`)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Schedule")[:31]
-    sheet.append([_("Payment schedule under contract No. %(number)s") % {"number": contract.number}])
-    sheet["A1"].font = Font(bold=True, size=12)
+    """The schedule with what is paid and what is left, from the ledger (`ledger.contract_ledger`);
+    the totals are the ledger's figures written as numbers (a file holds no formulas)."""
+    book = Spreadsheet()
+    sheet = book.sheet(_("Schedule"), [8, 14, 16, 10, 14, 16, 16, 14])
+    sheet.freeze(3)
+    sheet.row(
+        Cell(_("Payment schedule under contract No. %(number)s") % {"number": contract.number}, bold=True, size=12)
+    )
     headers = [
         _("No."),
         _("Payment date"),
@@ -33,44 +165,43 @@ def schedule_xlsx(contract, card) -> bytes:
         _("Remaining, ₽"),
         _("Status"),
     ]
-    sheet.append(headers)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    header = sheet.row(*(Cell(h, bold=True) for h in headers))
     labels = {"paid": _("Paid payment"), "overdue": _("Overdue payment"), "unpaid": _("Unpaid payment")}
     for p in card.lines:
-        sheet.append(
-            [p.number, p.due_date, p.amount, p.vat_rate, p.vat, p.paid_amount, p.outstanding, labels[p.status]]
+        sheet.row(
+            Cell(p.number, "int"),
+            Cell(p.due_date, "date"),
+            Cell(p.amount, "money"),
+            Cell(p.vat_rate, "number"),
+            Cell(p.vat, "money"),
+            Cell(p.paid_amount, "money"),
+            Cell(p.outstanding, "money"),
+            labels[p.status],
         )
-    last = sheet.max_row
-    if last > 2:
-        sheet.append(
-            [
-                _("Total"),
-                None,
-                f"=SUM(C3:C{last})",
-                None,
-                f"=SUM(E3:E{last})",
-                f"=SUM(F3:F{last})",
-                f"=SUM(G3:G{last})",
-                None,
-            ]
+    sheet.autofilter(header, len(headers))
+    if card.lines:
+        sheet.row(
+            Cell(_("Total"), bold=True),
+            None,
+            Cell(card.schedule_total, "money", bold=True),
+            None,
+            Cell(card.schedule_vat, "money", bold=True),
+            Cell(sum((p.paid_amount for p in card.lines), ZERO), "money", bold=True),
+            Cell(sum((p.outstanding for p in card.lines), ZERO), "money", bold=True),
+            None,
         )
-        for cell in sheet[sheet.max_row]:
-            cell.font = Font(bold=True)
-    for row in sheet.iter_rows(min_row=3):
-        row[1].number_format = "DD.MM.YYYY"
-        for index in (2, 4, 5, 6):
-            row[index].number_format = MONEY_FORMAT
-    for index, width in enumerate([8, 14, 16, 10, 14, 16, 16, 14], start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A3"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return book.content()
+
+
+# RFC 5545 TEXT holds no control character but HTAB: a line break of any kind (CRLF, a bare CR or LF)
+# becomes the escaped «\n», the rest are dropped, so a value can never end the line or start a property.
+_ICS_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    return _ICS_CONTROLS.sub("", text)
 
 
 def _fold(line: str) -> str:

@@ -1,3 +1,5 @@
+"""The filters of «Договоры» (status, product, search), read from the URL."""
+
 from __future__ import annotations
 
 from typing import cast

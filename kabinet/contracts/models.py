@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.formatting import plate_key_expression
 from kabinet.core.models import OrgOwned
-from kabinet.core.money import MoneyField, vat_included
+from kabinet.core.money import MONEY_MAX_DIGITS, MoneyField, vat_included, vat_of_remainder
+from kabinet.core.storage import closing_document_upload_to
 
 
 class MoneyOptions(TypedDict):
@@ -20,9 +21,9 @@ class MoneyOptions(TypedDict):
     decimal_places: int
 
 
-# The API's bound of every money amount: up to 99 999 999 999 999.99 roubles, kopecks exact.
+# The API's bound of every money amount: up to `MONEY_MAX` roubles (15 significant digits), kopecks exact.
 # The columns themselves are `MoneyField` (whole kopecks in an integer column, exact on SQLite too).
-MONEY: MoneyOptions = {"max_digits": 16, "decimal_places": 2}
+MONEY: MoneyOptions = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": 2}
 _VIN = RegexValidator(r"^[A-HJ-NPR-Z0-9]{17}$", _("A VIN has 17 characters: Latin letters except I, O, Q, and digits."))
 
 
@@ -111,8 +112,17 @@ class ScheduledPayment(OrgOwned):
     in the same transaction as every ledger write; every page reads them through `kabinet.contracts.ledger`.
     """
 
+    # No index of their own: (organization, contract, number) and (contract, is_paid, due_date) lead with
+    # them, and every index less is one write less per line of a schedule import.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
     contract = models.ForeignKey(
-        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="payments"
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="payments", db_index=False
     )
     number = models.PositiveIntegerField(_("payment number"), default=0)
     external_id = models.CharField(_("external id"), max_length=64, null=True, blank=True)
@@ -120,12 +130,19 @@ class ScheduledPayment(OrgOwned):
     amount = MoneyField(_("amount"))
     vat_rate = models.DecimalField(_("VAT rate, %"), max_digits=5, decimal_places=2, default=Decimal("20"))
     vat_amount = MoneyField(_("VAT"), default=Decimal("0"))
+    # The primary document the books issued for the charge (УПД or счёт-фактура), when they sent one.
+    # The database's own defaults: the previous release's bulk inserts (a rolling deploy) name no such column.
+    document_kind = models.CharField(
+        _("primary document"), max_length=64, blank=True, db_default="", help_text=_("УПД, счёт-фактура…")
+    )
+    document_number = models.CharField(_("primary document number"), max_length=64, blank=True, db_default="")
+    document_date = models.DateField(_("primary document date"), null=True, blank=True)
     # Kept by the ledger service (see the class docstring); never written elsewhere.
     paid_amount = MoneyField(_("paid"), default=Decimal("0"))
     paid_date = models.DateField(_("paid on"), null=True, blank=True)
     is_paid = models.BooleanField(_("paid in full"), default=False)
 
-    status: str  # set in memory by the ledger (`ledger._status`), not a column
+    status: str  # set in memory by the ledger (`ledger.card._status`), not a column
 
     class Meta:
         verbose_name = _("scheduled payment")
@@ -169,7 +186,7 @@ class ScheduledPayment(OrgOwned):
 
     @property
     def outstanding_vat(self) -> Decimal:
-        return vat_included(self.outstanding, self.vat_rate)
+        return vat_of_remainder(self.amount, self.paid_amount, self.vat_rate)
 
 
 class PaymentReceived(OrgOwned):
@@ -243,6 +260,9 @@ class Penalty(BooksCharge):
         blank=True,
         related_name="penalties",
     )
+    # The books wrote the penalty off on this day: a dated credit entry, the penalty's own entry stays
+    # (docs/ledger-rules.md, «Акт сверки»). From this day on nothing of it is owed.
+    written_off_on = models.DateField(_("written off on"), null=True, blank=True)
 
     outstanding: Decimal  # set in memory by the ledger, not a column
 
@@ -266,6 +286,9 @@ class Adjustment(BooksCharge):
     vat_rate = models.DecimalField(_("VAT rate, %"), max_digits=5, decimal_places=2, null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     document_number = models.CharField(_("document number"), max_length=64, blank=True)
+    # The books removed the adjustment on this day: a dated reversal entry, the adjustment's own entry
+    # stays (docs/ledger-rules.md, «Акт сверки»). From this day on it counts no more.
+    removed_on = models.DateField(_("removed on"), null=True, blank=True)
 
     class Meta(BooksCharge.Meta):
         verbose_name = _("adjustment")
@@ -322,6 +345,14 @@ class BooksDebt(OrgOwned):
     # None: not computed yet (a row written around the services); the ledger computes it when read.
     ledger_amount = MoneyField(_("overdue by the ledger"), null=True, blank=True, editable=False)
     ledger_penalty = MoneyField(_("penalty by the ledger"), null=True, blank=True, editable=False)
+    # The books' amount per VAT rate: [{"rate": "22.00" or null, "amount": "…"}], Σ = `amount`
+    # (docs/ledger-rules.md, B4). A single amount is stored as one line at the rate it is read at.
+    lines = models.JSONField(_("amount by VAT rate"), default=list, blank=True)
+    # Copies for the roll-forward to today (B7), kept like the two above: the advance the ledger held on
+    # `as_of` (credits counting then, not spent on charges due before it), and Σ charges due before
+    # `as_of` − Σ credits counting now.
+    ledger_advance = MoneyField(_("advance by the ledger"), null=True, blank=True, editable=False)
+    ledger_balance = MoneyField(_("balance before the date by the ledger"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("debt by the books")
@@ -417,3 +448,204 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.organization}"
+
+
+class PaymentReminder(OrgOwned):
+    """One reminder of one schedule line told to one person on one channel, `offset` days from its due date
+    (negative before it). The unique key is the lock of the daily job: a second run (or a second scheduler
+    on another machine) cannot insert it again, so nothing goes out twice. The SMS and Telegram rows are the
+    outbox messages it went as (the back office reads their delivery from them)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+    )
+    line = models.ForeignKey(
+        ScheduledPayment, verbose_name=_("schedule line"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    offset = models.SmallIntegerField(_("days from the due date"))
+    channel = models.CharField(_("channel"), max_length=16)
+    sent_on = models.DateField(_("reminded on"))
+    digest = models.BooleanField(_("in the daily digest"), default=False)
+    sms_message = models.ForeignKey(
+        "accounts.SmsMessage", verbose_name=_("SMS"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    telegram_message = models.ForeignKey(
+        "notifications.TelegramMessage",
+        verbose_name=_("Telegram message"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("payment reminder")
+        verbose_name_plural = _("payment reminders")
+        ordering = ["-sent_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user", "line", "offset", "channel"], name="payment_reminder_once_per_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "sent_on"], name="payment_reminder_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.line_id} · {self.offset:+d} · {self.channel}"
+
+
+class DebtRow(OrgOwned):
+    """One contract's row of the main page's «Просроченная задолженность» on `as_of`, as `ledger.org_debt`
+    computes it from the whole ledger: kept by `ledger_recompute` in the transaction of every ledger write
+    and rebuilt for the whole organization on its first write of a day and by the nightly job
+    (`kabinet.contracts.ledger.summary`). Only contracts in debt (`amount` > 0) have a row."""
+
+    # No index of their own: the unique (organization, contract) and the indexes below lead with the organization.
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    creditor = models.ForeignKey(
+        "creditors.Creditor", verbose_name=_("creditor"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    as_of = models.DateField(_("as of"))
+    amount = MoneyField(_("debt amount"))
+    # The portal's own overdue per VAT rate: [[rate or null, amount, VAT, penalty?], …] (decimal strings).
+    lines = models.JSONField(_("overdue by VAT rate"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("overdue debt row")
+        verbose_name_plural = _("overdue debt rows")
+        constraints = [models.UniqueConstraint(fields=["organization", "contract"], name="debtrow_one_per_contract")]
+        indexes = [
+            models.Index(fields=["organization", "-amount", "contract"], name="debtrow_org_amount"),
+            models.Index(fields=["organization", "creditor", "-amount", "contract"], name="debtrow_section_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.amount}"
+
+
+class DebtTotal(OrgOwned):
+    """The overdue debt's total and count of one organization on `as_of`: one row for the whole
+    organization (`creditor` empty) and one per creditor section with debt, summed from `DebtRow` in the
+    same transaction. A page reads it only when `as_of` is today (lines turn overdue at midnight)."""
+
+    creditor = models.ForeignKey(
+        "creditors.Creditor",
+        verbose_name=_("creditor"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,
+    )
+    as_of = models.DateField(_("as of"))
+    total = MoneyField(_("total debt"))
+    count = models.PositiveIntegerField(_("contracts in debt"))
+
+    class Meta:
+        verbose_name = _("overdue debt total")
+        verbose_name_plural = _("overdue debt totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "creditor"], condition=Q(creditor__isnull=False), name="debttotal_section"
+            ),
+            models.UniqueConstraint(fields=["organization"], condition=Q(creditor__isnull=True), name="debttotal_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.creditor_id}: {self.total} ({self.count})"
+
+
+class ClosingDocument(OrgOwned):
+    """A closing document of the books (УПД, счёт-фактура, акт, корректировочный): the one record of it.
+
+    The books send it through the integration API (upsert by creditor and external id, else by creditor,
+    kind, number and date), with its PDF and, where they have it, the ФНС XML in the private storage. It is
+    what the client's «Закрывающие документы» list and pack show, what the documents library's «УПД»
+    entry opens (`documents.Document.closing_document`) and what the акт сверки cites as a charge's
+    primary document: a schedule line names it by kind, number and date (`ScheduledPayment.document_*`,
+    written from here when the books name the lines; see `closing_documents_put`)."""
+
+    class Kind(models.TextChoices):
+        UPD = "upd", _("UPD")
+        INVOICE = "invoice", _("VAT invoice")
+        ACT = "act", _("Act")
+        CORRECTION = "correction", _("Correction document")
+
+    creditor = models.ForeignKey(
+        "creditors.Creditor", verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="closing_documents"
+    )
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name=_("contract"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="closing_documents",
+    )
+    external_id = models.CharField(_("external id"), max_length=64, null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.UPD)
+    number = models.CharField(_("number"), max_length=64)
+    date = models.DateField(_("date"))
+    period_start = models.DateField(_("period from"), null=True, blank=True)
+    period_end = models.DateField(_("period to"), null=True, blank=True)
+    amount = MoneyField(_("amount with VAT"))
+    pdf = models.FileField(_("PDF"), upload_to=closing_document_upload_to, max_length=255, blank=True)
+    xml = models.FileField(_("FNS XML"), upload_to=closing_document_upload_to, max_length=255, blank=True)
+
+    vat_by_rate: dict[Decimal, Decimal]  # set in memory by the selectors, not a column
+
+    class Meta:
+        verbose_name = _("closing document")
+        verbose_name_plural = _("closing documents")
+        ordering = ["-date", "-id"]
+        constraints = [
+            # Per organization (the sharding plan's rule); the API also refuses a creditor's key sent for
+            # another organization, so a creditor's external id and its kind+number+date name one document.
+            models.UniqueConstraint(
+                fields=["organization", "creditor", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="closing_doc_unique_external_id",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "creditor", "kind", "number", "date"], name="closing_doc_unique_number_date"
+            ),
+        ]
+        indexes = [
+            # The list and the pack: an organization's documents of a period, in date order, keyset (date, id).
+            models.Index(fields=["organization", "date", "id"], name="closing_doc_org_date_id"),
+            models.Index(fields=["organization", "contract", "number"], name="closing_doc_org_contract"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(kind)s No. %(number)s of %(date)s") % {
+            "kind": self.get_kind_display(),
+            "number": self.number,
+            "date": f"{self.date:%d.%m.%Y}",
+        }
+
+    @property
+    def vat(self) -> Decimal:
+        return sum((line.vat for line in self.vat_lines.all()), Decimal("0"))
+
+
+class ClosingDocumentVat(OrgOwned):
+    """One VAT rate of a closing document: the amount at that rate (VAT included) and its VAT."""
+
+    document = models.ForeignKey(
+        ClosingDocument, verbose_name=_("closing document"), on_delete=models.CASCADE, related_name="vat_lines"
+    )
+    rate = models.DecimalField(_("VAT rate, %"), max_digits=5, decimal_places=2)
+    amount = MoneyField(_("amount with VAT"), default=Decimal("0"))
+    vat = MoneyField(_("VAT"))
+
+    class Meta:
+        verbose_name = _("VAT of a closing document")
+        verbose_name_plural = _("VAT of closing documents")
+        ordering = ["document", "-rate"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "document", "rate"], name="closing_doc_vat_unique_rate")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate} %: {self.vat}"

@@ -1,4 +1,4 @@
-"""Reads of contracts, always within one organization (and creditor section). Money: `ledger.py`."""
+"""Reads of contracts, always within one organization (and creditor section). Money: the `ledger` package."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from kabinet.contracts.ledger.loading import in_section
 from kabinet.contracts.models import CalendarFeed, Contract, InsurancePolicy, LeasedItem
 from kabinet.core.access import get_object_for_org
 from kabinet.core.formatting import plate_key
 from kabinet.organizations.models import Membership
-
-
-def _in_section(queryset: QuerySet, creditor, path: str = "product__creditor") -> QuerySet:
-    return queryset.filter(**{path: creditor}) if creditor is not None else queryset
 
 
 def contract_list(org, creditor, *, product_id: int | None = None, status: str = "", q: str = "") -> QuerySet:
@@ -24,7 +21,7 @@ def contract_list(org, creditor, *, product_id: int | None = None, status: str =
     in any case, with or without spaces, and with Latin look-alikes of the Cyrillic letters.
     The next payment is attached to one page at a time by `ledger.with_next_payment`.
     """
-    contracts = _in_section(Contract.objects.for_org(org), creditor).select_related("product")
+    contracts = in_section(Contract.objects.for_org(org), creditor, "product__creditor").select_related("product")
     if product_id:
         contracts = contracts.filter(product_id=product_id)
     if status:
@@ -35,7 +32,7 @@ def contract_list(org, creditor, *, product_id: int | None = None, status: str =
         # plates, each found through its organization-led trigram index on PostgreSQL
         # (`contract_org_number_trgm`, `item_org_vin_trgm`, `item_org_plate_trgm`), then united. An OR of
         # the number and the items' subquery read every contract of the organization instead (25 ms at
-        # 5,000 contracts, issue 12).
+        # 5,000 contracts).
         ids = Contract.objects.for_org(org).filter(number__icontains=q).order_by().values("pk")
         key = plate_key(q)
         if key:

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
@@ -13,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.contracts import exports, ledger, selectors
+from kabinet.contracts.buyout import buyout_for
 from kabinet.contracts.forms import ContractFilterForm
 from kabinet.contracts.models import Contract
 from kabinet.core.access import OrgRequest, org_required
 from kabinet.core.files import bytes_response
 from kabinet.core.views import page_numbers, paginate
-from kabinet.core.xlsx import Column, xlsx_response
+from kabinet.core.xlsx import XLSX
 from kabinet.creditors import header_cache
 from kabinet.creditors.selectors import rules_editions, section_filter
 
@@ -34,7 +33,7 @@ def dashboard(request: OrgRequest) -> HttpResponse:
     debt_after = request.GET.get("debt_after", "")[:60]
     if request.htmx and debt_after:
         debt = ledger.org_debt(request.org, creditor, after=debt_after, limit=DEBT_STEP)
-        return render(request, "contracts/dashboard.html#debt-more", {"debt": debt})
+        return render(request, "contracts/dashboard.html#debt_more", {"debt": debt})
     after = request.GET.get("after", "")[:40]
     page = ledger.calendar_page(request.org, creditor, after=after, limit=CALENDAR_STEP)
     context: dict[str, Any] = {
@@ -43,7 +42,7 @@ def dashboard(request: OrgRequest) -> HttpResponse:
         "section": "dashboard",
     }
     if request.htmx and after:
-        return render(request, "contracts/dashboard.html#calendar-more", context)
+        return render(request, "contracts/dashboard.html#calendar_more", context)
     section = request.creditor
     context.update(
         data_as_of=selectors.data_as_of(request.org),
@@ -87,54 +86,22 @@ def contract_list(request: OrgRequest) -> HttpResponse:
     return render(request, "contracts/contract_list.html", context)
 
 
-EXPORT_CHUNK = 500
+@org_required
+def calendar_xlsx(request: OrgRequest) -> HttpResponseBase:
+    """«Платёжный календарь» of the main page as Excel, in the creditor section (a GET that writes nothing)."""
+    return exports.calendar_xlsx(request.org, section_filter(request))
+
+
+@org_required
+def debt_xlsx(request: OrgRequest) -> HttpResponseBase:
+    """«Просроченная задолженность» of the main page as Excel, in the creditor section (writes nothing)."""
+    return exports.debt_xlsx(request.org, section_filter(request))
 
 
 @org_required
 def contract_list_xlsx(request: OrgRequest) -> HttpResponseBase:
     """«Договоры» as Excel, with the filters of the page (a GET that writes nothing)."""
-    _form, _filters, contracts = _filtered_contracts(request)
-    limit = settings.EXPORT_MAX_ROWS
-
-    def rows():
-        # The next payment is attached a chunk at a time: a fixed number of queries per chunk.
-        chunk = []
-        for contract in contracts[: limit + 1].iterator(chunk_size=EXPORT_CHUNK):
-            chunk.append(contract)
-            if len(chunk) == EXPORT_CHUNK:
-                yield from _contract_rows(request, chunk)
-                chunk = []
-        yield from _contract_rows(request, chunk)
-
-    return xlsx_response(
-        filename=_("Contracts %(date)s.xlsx") % {"date": f"{timezone.localdate():%d.%m.%Y}"},
-        heading=_("Contracts of %(org)s") % {"org": request.org.name},
-        columns=[
-            Column(_("Contract number"), width=18),
-            Column(_("Product"), width=22),
-            Column(_("Status"), width=20),
-            Column(_("Start date"), "date", 12),
-            Column(_("End date"), "date", 12),
-            Column(_("Contract amount, ₽"), "money", 18),
-            Column(_("Next payment date"), "date", 14),
-            Column(_("Next payment, ₽"), "money", 16),
-        ],
-        rows=rows(),
-    )
-
-
-def _contract_rows(request: OrgRequest, contracts: list[Contract]) -> Iterator[tuple[Any, ...]]:
-    for c in ledger.with_next_payment(request.org, contracts):
-        yield (
-            c.number,
-            c.product.name if c.product_id else "",
-            c.get_status_display(),
-            c.start_date,
-            c.end_date,
-            c.amount,
-            getattr(c, "next_due_date", None),
-            getattr(c, "next_amount", None),
-        )
+    return exports.contract_list_xlsx(request.org, _filtered_contracts(request)[2])
 
 
 TABS = {
@@ -194,13 +161,10 @@ def card_response(request: OrgRequest, contract: Contract, context: dict[str, An
 
 
 def _buyout(request: OrgRequest, contract: Contract, today: date) -> dict[str, Any]:
-    """Early buyout on the card: the value for the date the client picks (today by default)."""
-    try:
-        day = date.fromisoformat(request.GET.get("buyout_on", ""))
-    except ValueError:
-        day = today
-    quote = ledger.buyout_quote(contract, day)
-    return {"buyout": quote, "buyout_on": day}
+    """Early buyout on the card: the value for the date the client picks (today by default), or why
+    that date cannot be quoted."""
+    answer = buyout_for(contract, request.GET.get("buyout_on", ""), today)
+    return {"buyout": answer, "buyout_on": answer.day if answer else today}
 
 
 @org_required
@@ -208,7 +172,7 @@ def schedule_xlsx(request: OrgRequest, pk: int) -> HttpResponse:
     contract = card_contract(request, pk)
     content = exports.schedule_xlsx(contract, ledger.contract_ledger(contract))
     filename = _("Schedule %(number)s.xlsx") % {"number": contract.number}
-    return bytes_response(content, filename, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return bytes_response(content, filename, XLSX)
 
 
 @org_required

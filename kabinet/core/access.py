@@ -109,6 +109,8 @@ def sudo_fresh(request: HttpRequest) -> bool:
 
 
 def sudo_grant(request: HttpRequest) -> None:
+    # A change of privilege gets a new session key: a key seen before it (fixed, leaked) is worth nothing after.
+    request.session.cycle_key()
     request.session[SUDO_KEY] = time.time() + SUDO_SECONDS
 
 

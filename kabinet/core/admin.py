@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from kabinet.core.models import HeldUpload, JobRun
+from kabinet.core.models import HeldUpload, JobRun, SchedulerRun
 
 
 @admin.register(HeldUpload)
@@ -33,6 +33,23 @@ class JobRunAdmin(admin.ModelAdmin):
     list_filter = ("name",)
     search_fields = ("name",)
     date_hierarchy = "run_on"
+
+
+@admin.register(SchedulerRun)
+class SchedulerRunAdmin(admin.ModelAdmin):
+    """Every run of a periodic job with its outcome: read-only, pruned after SCHEDULER_RUNS_KEEP_DAYS."""
+
+    list_display = ("name", "slot", "outcome", "started_at", "finished_at", "error", "runner")
+    list_filter = ("outcome", "name")
+    search_fields = ("name", "error")
+    date_hierarchy = "slot"
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 TASK_STATUS = {

@@ -10,8 +10,10 @@ class CoreConfig(AppConfig):
     def ready(self):
         # reason: ready(): importing these connects their signal handlers once the registry is loaded
         from kabinet.core import (
+            checks,  # noqa: F401 (registers the deployment checks)
             db,  # noqa: F401 (registers the SQLite functions)
             metrics,  # noqa: F401 (counts failed tasks)
+            storage_limit,  # noqa: F401 (gives a request's storage slot back when it ends)
             tasklog,
         )
 

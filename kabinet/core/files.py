@@ -107,6 +107,12 @@ def check_uploads(files: Iterable) -> list[str]:
     """The content types of several uploads, in order; every bad file's message in one `ValidationError`."""
     files = list(files or [])
     check_file_count(len(files))
+    if sum(f.size or 0 for f in files) > settings.DOCUMENT_UPLOAD_MAX_TOTAL_BYTES:
+        raise ValidationError(
+            _("All the files together may take at most %(mb)d MB; send them in several goes.")
+            % {"mb": settings.DOCUMENT_UPLOAD_MAX_TOTAL_BYTES // 2**20},
+            code="too_large",
+        )
     content_types, problems = [], []
     for uploaded in files:
         try:

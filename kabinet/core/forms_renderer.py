@@ -2,7 +2,7 @@
 widgets written in Python.
 
 Django renders a `<select>` as one template per option (`select_option.html` and `attrs.html` each time):
-a filter of a few hundred requests or contracts cost ~30 ms of the documents page (issue 12, «no per-option
+a filter of a few hundred requests or contracts cost ~30 ms of the documents page («no per-option
 template logic»). The widgets below produce exactly the markup of Django's templates from the same
 widget context (`Widget.get_context`: value formatting, optgroups, `selected`, the aria attributes the
 bound field adds), so forms keep Django's behaviour; any other template, or a project override of one of
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.forms.renderers import TemplatesSetting
-from django.template.loader import get_template
+from django.template import engines
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
@@ -79,6 +79,11 @@ _FAST = {_SELECT: _select, _TEXTAREA: _textarea, **dict.fromkeys(_INPUTS, _input
 
 
 class FormRenderer(TemplatesSetting):
+    def get_template(self, template_name: str):
+        """From the Django templates engine straight away: the forms' templates are Django templates, and
+        asking the client side's Jinja2 engine first would cost a failed look-up per field."""
+        return engines["django"].get_template(template_name)
+
     def render(self, template_name: str, context: dict[str, Any], request=None) -> str:
         fast = _FAST.get(template_name)
         if fast is not None and _is_djangos(template_name):
@@ -92,6 +97,6 @@ _origins: dict[str, bool] = {}
 def _is_djangos(template_name: str) -> bool:
     """Whether the template the engine would use is Django's own (a project override is rendered as written)."""
     if template_name not in _origins:
-        origin = get_template(template_name).origin.name  # type: ignore[attr-defined]  # the backend's Template wraps one with an origin
+        origin = engines["django"].get_template(template_name).origin.name  # type: ignore[attr-defined]  # the backend's Template wraps one with an origin
         _origins[template_name] = "/django/forms/templates/" in str(origin).replace("\\", "/")
     return _origins[template_name]

@@ -1,7 +1,7 @@
 """What every page needs before its own work, cached: a user's active memberships, the creditors of
 the header (and their products, for the lists' filters) and the unread-notifications count.
 
-Every request used to read these three from the database (issue 12, point 3). They change rarely,
+Every request used to read these three from the database. They change rarely,
 so they are kept in Django's cache (local memory or Redis, whichever `CACHES` says) under keys that
 carry a *generation*:
 
@@ -43,6 +43,11 @@ def _gen_key(scope: str) -> str:
 
 def user_scope(user_id: int) -> str:
     return f"u{user_id}"
+
+
+def generation(scope: str) -> int:
+    """The scope's current generation (a new random one when missing)."""
+    return _generation(scope)
 
 
 def _generation(scope: str) -> int:

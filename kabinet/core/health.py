@@ -20,14 +20,15 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kabinet.core import replica
+from kabinet.core import replica, storage_check
 from kabinet.core.metrics import queue_depth
+from kabinet.core.version import VERSION
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
+    return JsonResponse({"status": "ok", "version": VERSION})
 
 
 def _check_database() -> dict:
@@ -53,7 +54,11 @@ def _check_cache() -> dict:
     if cache.get(key) != "1":
         raise RuntimeError("the cache did not keep a value")
     cache.delete(key)
-    return {"status": "ok", "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+    backend = str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1]
+    if getattr(cache, "degraded", False):
+        # Redis is gone but the process serves: sessions from the database, limits counted per process.
+        return {"status": "degraded", "backend": backend, "detail": "Redis unreachable; local fallback"}
+    return {"status": "ok", "backend": backend}
 
 
 def _check_storage() -> dict:
@@ -65,11 +70,22 @@ def _check_storage() -> dict:
                 raise RuntimeError("the storage did not return what was written")
     finally:
         default_storage.delete(name)
+    # A reachable storage may still be the wrong one (a database restored without its files): the newest
+    # file of each kind must be there.
+    missing = storage_check.newest_missing()
+    if missing:
+        return {"status": "fail", "detail": f"newest stored file missing: {', '.join(missing)}"}
     return {"status": "ok"}
 
 
 def _check_queue() -> dict:
-    return {"status": "ok", "depth": queue_depth()}
+    try:
+        depth = queue_depth()
+    except Exception as exc:
+        # The RQ queue lives in Redis: with Redis gone pages still serve, and what would have been queued
+        # waits in the outbox tables for the scheduler's sweep.
+        return {"status": "degraded", "detail": f"unreachable ({exc.__class__.__name__})"}
+    return {"status": "ok", "depth": depth}
 
 
 @never_cache

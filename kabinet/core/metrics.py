@@ -8,7 +8,6 @@ that folder and `/metrics` adds them up (prometheus_client's multiprocess mode).
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 from collections.abc import Callable
 
@@ -117,7 +116,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     if not _allowed(request):
         return HttpResponseForbidden()
     registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         from prometheus_client import multiprocess  # reason: multiprocess mode only (PROMETHEUS_MULTIPROC_DIR)
 
         multiprocess.MultiProcessCollector(registry)

@@ -99,6 +99,35 @@ class JobRun(models.Model):
         return f"{self.name} {self.run_on}"
 
 
+class SchedulerRun(models.Model):
+    """One run of a periodic job for one of its slots (the moment it was due): the row is the lock.
+
+    The scheduler inserts the row before it runs the job; a second scheduler process (another machine,
+    a restart within the slot) meets the unique constraint and leaves the slot alone, so a job runs at
+    most once per slot however many schedulers there are. The row then records the outcome."""
+
+    RUNNING, OK, FAILED = "running", "ok", "failed"
+    OUTCOMES = [(RUNNING, _("running")), (OK, _("done")), (FAILED, _("failed"))]
+
+    name = models.CharField(_("job"), max_length=64)
+    slot = models.DateTimeField(_("due at"))
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=OUTCOMES, default=RUNNING)
+    error = models.CharField(_("error"), max_length=255, blank=True)
+    runner = models.CharField(_("run by"), max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduler run")
+        verbose_name_plural = _("scheduler runs")
+        ordering = ["-slot", "name"]
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="scheduler_run_once_per_slot")]
+        indexes = [models.Index(fields=["slot"], name="scheduler_run_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.slot:%Y-%m-%d %H:%M}"
+
+
 class HeldUpload(OrgOwned):
     """A file chosen in a form that came back with an error (a request, an appeal, a support message),
     kept for the same person in the same organization until they send the form again — the page carries
@@ -123,3 +152,19 @@ class HeldUpload(OrgOwned):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class CacheFallbackEntry(models.Model):
+    """The table Django's DatabaseCache reads and writes (what `createcachetable` would make), kept by
+    migrations: rate-limit counters live here while Redis is down (kabinet.core.cache, FALLBACK
+    "database"). Never read or written through this model."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "kabinet_cache_fallback"
+
+    def __str__(self) -> str:
+        return self.cache_key

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core import exceptions
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Cast, Round
 from num2words import num2words
 
 KOPECK = Decimal("0.01")
@@ -28,8 +29,35 @@ def vat_rate_on(day: date) -> Decimal:
 
 
 def vat_included(amount: Decimal, rate: Decimal) -> Decimal:
-    """The VAT inside an amount that includes it: amount × rate / (100 + rate), to the kopeck."""
+    """The VAT inside an amount that includes it: amount × rate / (100 + rate), to the kopeck (half up).
+
+    The one VAT rounding of the portal; `vat_included_sql` is its mirror for sums the database makes."""
     return to_kopecks(Decimal(amount) * Decimal(rate) / (Decimal("100") + Decimal(rate)))
+
+
+def vat_of_remainder(amount: Decimal, paid: Decimal, rate: Decimal) -> Decimal:
+    """The VAT of what is left of a charge: the charge's VAT − the VAT of what was paid of it, so the
+    VAT of the part paid and of the remainder always add up to the charge's VAT (rounding each part on
+    its own can differ from the whole by a kopeck). Nothing left: no VAT."""
+    if paid >= amount:
+        return Decimal("0.00")
+    return vat_included(amount, rate) - vat_included(max(paid, Decimal("0")), rate)
+
+
+def vat_included_sql(kopecks: models.Expression | models.F, rate: models.Expression | models.F) -> models.Expression:
+    """`vat_included` as a database expression, in whole kopecks, for an amount of zero or more kopecks
+    (a bigint expression) and a rate in percent (two places): kopecks × R / (10000 + R) rounded half up, R
+    the rate in hundredths of a percent, in integers only (both databases divide integers exactly).
+    Split as q·R + (rem·R)/D so no product leaves 64 bits at the largest money column value.
+    `kabinet/core/tests/test_money.py` compares it with `vat_included` over random amounts and rates."""
+    big = models.BigIntegerField()
+    hundredths = Cast(Round(rate * 100), big)
+    divisor = models.ExpressionWrapper(hundredths + 10000, output_field=big)
+    whole = models.ExpressionWrapper(kopecks / divisor, output_field=big)
+    rem = models.ExpressionWrapper(kopecks - whole * divisor, output_field=big)
+    return models.ExpressionWrapper(
+        whole * hundredths + (rem * hundredths * 2 + divisor) / (divisor * 2), output_field=big
+    )
 
 
 def _plural(n: int, one: str, few: str, many: str) -> str:
@@ -52,9 +80,11 @@ def amount_in_words(amount: Decimal) -> str:
     return text[0].upper() + text[1:]
 
 
-# The largest amount a money column holds: 99 999 999 999 999.99 (16 digits, 2 after the point).
-MONEY_MAX = Decimal("99999999999999.99")
-MONEY_MAX_DIGITS = 16
+# The largest amount the portal accepts: 9 999 999 999 999.99 — 15 significant digits, what Excel (and
+# a double) holds exactly, so every accepted amount is the same in every spreadsheet the portal writes.
+# The model fields' validators, their form fields and the API's money fields all read these two.
+MONEY_MAX = Decimal("9999999999999.99")
+MONEY_MAX_DIGITS = 15
 
 
 class MoneyField(models.BigIntegerField):

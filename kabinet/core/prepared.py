@@ -1,9 +1,9 @@
 """A queryset compiled once and run again with new values: for the few hot queries whose ORM building
 costs more than the query itself.
 
-The main page's debt sums (`contracts.ledger._overdue_sums`) are a four-way UNION of grouped
+The main page's debt sums (`contracts.ledger.debt._overdue_sums`) are a four-way UNION of grouped
 aggregates with a dozen expressions: PostgreSQL answers them in under a millisecond at the largest
-organization, while Django spent ~12 ms building and compiling the queryset on every request (issue 12).
+organization, while Django spent ~12 ms building and compiling the queryset on every request.
 `Prepared` builds the queryset once per thread, database and *shape* (which arguments are None: a
 filter on None is a different query), with a distinct stand-in value for each argument, finds where
 each stand-in landed among the compiled SQL's parameters, and from then on only swaps the values in and

@@ -129,7 +129,7 @@ def qr_png_data_uri(payload: str) -> str:
     viewers and printers enlarge the modules as sharp squares, like a vector drawing).
 
     WeasyPrint draws an SVG QR code module by module through its SVG renderer: a third of an invoice's
-    rendering time (~70 ms of ~220 ms, issue 12); segno's pure-Python PNG writer at print resolution
+    rendering time (~70 ms of ~220 ms); segno's pure-Python PNG writer at print resolution
     costs as much again. A 1-bit image of ~80 × 80 pixels costs neither.
     """
     qr = segno.make(payload, encoding="utf-8", error="m", micro=False)

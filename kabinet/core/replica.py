@@ -30,7 +30,9 @@ REPLICA = "replica"
 PIN_COOKIE = "kb_primary"
 # Tables that are always read on the primary: sessions (a new sign-in must be seen by the next request
 # at once) and the task queue.
-_PRIMARY_ONLY_APPS = {"sessions", "django_tasks_db"}
+# "django_cache": Django's DatabaseCache (the rate limits' counters while Redis is down) is read where it is
+# written, never from a replica a moment behind.
+_PRIMARY_ONLY_APPS = {"sessions", "django_tasks_db", "django_cache"}
 
 
 @dataclass

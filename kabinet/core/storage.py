@@ -1,10 +1,13 @@
-"""Private file names: generated, never the user's name, never under a public URL."""
+"""Private file names: generated, never the user's name, never under a public URL; the local storage."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import posixpath
 import uuid
 
+from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
 
@@ -20,6 +23,10 @@ def private_upload_to(prefix: str):
 
 def document_upload_to(instance, filename: str) -> str:
     return private_upload_to("documents")(instance, filename)
+
+
+def closing_document_upload_to(instance, filename: str) -> str:
+    return private_upload_to("closing")(instance, filename)
 
 
 def attachment_upload_to(instance, filename: str) -> str:
@@ -42,5 +49,24 @@ def invoice_upload_to(instance, filename: str) -> str:
     return private_upload_to("invoices")(instance, filename)
 
 
+def reconciliation_upload_to(instance, filename: str) -> str:
+    return private_upload_to("reconciliations")(instance, filename)
+
+
 def held_upload_to(instance, filename: str) -> str:
     return private_upload_to("held")(instance, filename)
+
+
+class LocalFileStorage(FileSystemStorage):
+    """The filesystem storage that leaves nothing half written: when a write fails (the disk full,
+    ENOSPC) the partial file is removed before the error goes on (Django's own leaves it)."""
+
+    def _save(self, name, content):
+        existed = self.exists(name)
+        try:
+            return super()._save(name, content)  # type: ignore[misc]  # reason: Django's hook, absent from the stubs
+        except OSError:
+            if not existed:
+                with contextlib.suppress(OSError):
+                    os.remove(self.path(name))
+            raise

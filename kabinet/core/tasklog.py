@@ -14,6 +14,8 @@ import structlog
 from django.core.cache import cache
 from django_tasks.signals import task_enqueued, task_finished, task_started
 
+from kabinet.core import logcontext
+
 logger = structlog.get_logger("kabinet.tasks")
 CONTEXT_TTL = 24 * 60 * 60
 # The context before a task started (an immediate backend runs it inside the request): put back after.
@@ -25,7 +27,7 @@ def _key(task_id: str) -> str:
 
 
 def on_enqueued(sender, task_result, **kwargs):
-    context = structlog.contextvars.get_contextvars()
+    context = logcontext.get()
     if "task_id" in context:
         context["parent_task_id"] = context.pop("task_id")
     logger.info("task_enqueued", task_id=task_result.id, task=task_result.task.module_path)
@@ -37,22 +39,22 @@ def on_enqueued(sender, task_result, **kwargs):
 
 
 def on_started(sender, task_result, **kwargs):
-    _outer.set(structlog.contextvars.get_contextvars())
-    structlog.contextvars.clear_contextvars()
+    _outer.set(logcontext.get())
+    logcontext.clear()
     try:
         context = cache.get(_key(task_result.id)) or {}
     except Exception:
         context = {}
-    structlog.contextvars.bind_contextvars(**context, task_id=task_result.id)
+    logcontext.bind(**context, task_id=task_result.id)
     logger.info("task_started", task=task_result.task.module_path)
 
 
 def on_finished(sender, task_result, **kwargs):
     logger.info("task_finished", task=task_result.task.module_path, status=str(task_result.status))
-    structlog.contextvars.clear_contextvars()
+    logcontext.clear()
     outer = _outer.get()
     if outer:
-        structlog.contextvars.bind_contextvars(**outer)
+        logcontext.bind(**outer)
     _outer.set(None)
 
 

@@ -103,3 +103,16 @@ def correspondent_account_errors(*, bic: str, account: str) -> str | None:
     if not check_correspondent_account(account, bic):
         return str(_("The account's control key does not match the BIC."))
     return None
+
+
+def bank_account_errors(*, bic: str, account: str, correspondent: str, field: str) -> dict[str, str]:
+    """A settlement account checked against its bank: the control key by the BIC, and the correspondent
+    account's (the creditor's requisites and a client's own accounts are checked alike). `field` names
+    the settlement account's field in the errors."""
+    errors: dict[str, str] = {}
+    if bic and account and not check_settlement_account(account, bic):
+        errors[field] = str(_("The account's control key does not match the BIC."))
+    problem = correspondent_account_errors(bic=bic or "", account=correspondent or "")
+    if problem:
+        errors["correspondent_account"] = problem
+    return errors

@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 
 
 class CappedPaginator(Paginator):
-    """A paginator that never counts more than `cap` rows (issue 12, point 4).
+    """A paginator that never counts more than `cap` rows (an exact count of a large list is a full scan).
 
     An exact `COUNT(*)` of a big search result costs far more than the page itself (55 ms against
     0.3 ms for a common word over 100,000 documents); counting stops at `cap + 1` rows instead:
@@ -36,7 +36,7 @@ class CappedPaginator(Paginator):
 class DeferredJoinPaginator(Paginator):
     """Pages read as a deferred join: the page's keys first, from the index alone (`… WHERE pk IN
     (SELECT pk … ORDER BY … LIMIT 20 OFFSET n)`), then those rows. A deep page walks index entries
-    instead of fetching and sorting every row before it (issue 12, point 5). Still one query."""
+    instead of fetching and sorting every row before it. Still one query."""
 
     def page(self, number):
         number = self.validate_number(number)

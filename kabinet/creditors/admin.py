@@ -23,7 +23,22 @@ class CreditorAdmin(admin.ModelAdmin):
     search_fields = ("name", "short_name", "inn", "external_id")
     inlines = [ProductInline, RulesInline]
     fieldsets = [
-        (None, {"fields": ("name", "short_name", "inn", "kpp", "ogrn", "legal_address", "is_default", "external_id")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "short_name",
+                    "legal_short_name",
+                    "inn",
+                    "kpp",
+                    "ogrn",
+                    "legal_address",
+                    "is_default",
+                    "external_id",
+                )
+            },
+        ),
         (_("Clients"), {"fields": ("clients",)}),
         (_("Bank requisites"), {"fields": ("bank_name", "bic", "settlement_account", "correspondent_account")}),
         (
@@ -31,6 +46,7 @@ class CreditorAdmin(admin.ModelAdmin):
             {"fields": ("director_name", "director_facsimile", "accountant_name", "accountant_facsimile")},
         ),
         (_("Contacts and appearance"), {"fields": ("phone", "email", "website", "shop_url", "accent_color", "memo")}),
+        (_("Payment reminders"), {"fields": ("reminder_days",)}),
     ]
     autocomplete_fields = ["clients"]
 

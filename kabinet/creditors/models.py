@@ -8,12 +8,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.core.header_cache import HeaderCacheManager
+from kabinet.core.legal_names import derived_short_name
 from kabinet.core.models import TimeStamped
 from kabinet.core.qr import Payee
 from kabinet.core.storage import facsimile_upload_to, rules_upload_to
 from kabinet.core.validators import (
-    check_settlement_account,
-    correspondent_account_errors,
+    bank_account_errors,
     identifier_errors,
     validate_account,
     validate_bic_region,
@@ -23,6 +23,34 @@ from kabinet.core.validators import (
 )
 
 _COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1f5fbf."))
+
+# Payment reminders: days from the due date (before it negative, on the day 0, after it positive).
+DEFAULT_REMINDER_DAYS = "-5, -1, 0, 1, 5, 10"
+REMINDER_DAYS_LIMIT = 60
+
+
+def reminder_days_parse(value: str) -> list[int]:
+    """The days of a «-5, -1, 0, 1, 5, 10» text, sorted and without repeats; ValueError for anything else."""
+    days = set()
+    for part in value.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        day = int(part)
+        if abs(day) > REMINDER_DAYS_LIMIT:
+            raise ValueError(part)
+        days.add(day)
+    return sorted(days)
+
+
+def validate_reminder_days(value: str) -> None:
+    try:
+        reminder_days_parse(value)
+    except ValueError as exc:
+        raise ValidationError(
+            _("Whole days separated by commas, from -%(limit)d to %(limit)d, e.g. «-5, -1, 0, 1, 5, 10»."),
+            params={"limit": REMINDER_DAYS_LIMIT},
+        ) from exc
 
 
 # What a payment to the creditor is addressed by (invoices, the payment QR): changing these through the API
@@ -35,6 +63,13 @@ class Creditor(TimeStamped):
 
     name = models.CharField(_("full name"), max_length=255)
     short_name = models.CharField(_("short name for the header"), max_length=64)
+    legal_short_name = models.CharField(
+        _("short legal name"),
+        max_length=255,
+        blank=True,
+        db_default="",  # rows inserted by the previous release (a rolling deploy) get it too
+        help_text=_("As documents print it, e.g. «ООО «Балтийский лизинг»»; derived from the full name when empty."),
+    )
     inn = models.CharField(_("INN"), max_length=12, validators=[validate_inn])
     kpp = models.CharField(_("KPP"), max_length=9, blank=True, validators=[validate_kpp])
     ogrn = models.CharField(_("OGRN"), max_length=15, blank=True, validators=[validate_ogrn])
@@ -52,6 +87,18 @@ class Creditor(TimeStamped):
     accent_color = models.CharField(_("accent colour"), max_length=7, default="#1f5fbf", validators=[_COLOR])
     memo = models.TextField(
         _("client memo"), blank=True, help_text=_("«Памятка клиента»: paragraphs separated by blank lines.")
+    )
+    reminder_days = models.CharField(
+        _("payment reminders, days"),
+        max_length=128,
+        blank=True,
+        default=DEFAULT_REMINDER_DAYS,
+        db_default=DEFAULT_REMINDER_DAYS,
+        validators=[validate_reminder_days],
+        help_text=_(
+            "When clients are reminded of a payment: days before the due date with a minus, 0 on the day, days "
+            "after it without a sign, e.g. «-5, -1, 0, 1, 5, 10». Empty: no reminders."
+        ),
     )
     is_default = models.BooleanField(_("opens by default"), default=False)
     external_id = models.CharField(_("external id"), max_length=64, unique=True, null=True, blank=True)
@@ -95,8 +142,20 @@ class Creditor(TimeStamped):
         verbose_name_plural = _("creditors")
         ordering = ["-is_default", "short_name"]
 
+    @property
+    def print_name(self) -> str:
+        """The short name documents print («ООО «Балтийский лизинг»»): the field, else derived."""
+        return self.legal_short_name or derived_short_name(self.name)
+
     def __str__(self) -> str:
         return self.short_name
+
+    def reminder_offsets(self) -> list[int]:
+        """The days of `reminder_days` (a stored value that no longer parses reminds on the defaults)."""
+        try:
+            return reminder_days_parse(self.reminder_days)
+        except ValueError:
+            return reminder_days_parse(DEFAULT_REMINDER_DAYS)
 
     def payee(self) -> Payee:
         """The creditor as the payee of a payment QR (ГОСТ Р 56042): the only place these fields are mapped."""
@@ -111,12 +170,12 @@ class Creditor(TimeStamped):
         )
 
     def clean(self) -> None:
-        errors: dict[str, Any] = {}
-        if self.bic and self.settlement_account and not check_settlement_account(self.settlement_account, self.bic):
-            errors["settlement_account"] = _("The account's control key does not match the BIC.")
-        correspondent = correspondent_account_errors(bic=self.bic or "", account=self.correspondent_account or "")
-        if correspondent:
-            errors["correspondent_account"] = correspondent
+        errors: dict[str, Any] = bank_account_errors(
+            bic=self.bic,
+            account=self.settlement_account,
+            correspondent=self.correspondent_account,
+            field="settlement_account",
+        )
         if self.inn:
             errors.update(identifier_errors(inn=self.inn, kpp=self.kpp or "", ogrn=self.ogrn or ""))
         if errors:

@@ -1,3 +1,5 @@
+"""Reads of the lessor's companies: the creditor section of the header, requisites, products, rules."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

@@ -1,3 +1,5 @@
+"""Switching the creditor section of the header, and downloading an edition of a creditor's leasing rules."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required

@@ -9,22 +9,32 @@ from __future__ import annotations
 
 import calendar
 import random
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from stdnum.ru import inn as stdnum_inn
 
 from kabinet.accounts.models import Consent, ConsentDocument, User
 from kabinet.accounts.services import consents_missing, text_sha256
-from kabinet.appeals.models import Appeal, AppealKind, AppealStatus, AppealStatusChange, AppealTopic
+from kabinet.appeals.models import (
+    Appeal,
+    AppealKind,
+    AppealStatus,
+    AppealStatusChange,
+    AppealTopic,
+    ReplyTemplate,
+)
 from kabinet.contracts.ledger import contract_ledger
 from kabinet.contracts.models import (
     BooksDebt,
     BuyoutValue,
+    ClosingDocument,
     Contract,
     InsurancePolicy,
     LeasedItem,
@@ -39,62 +49,42 @@ from kabinet.contracts.services import (
     payments_record,
     penalties_upsert,
 )
+from kabinet.contracts.services.closing import ClosingInput, VatPart, closing_document_put
+from kabinet.core.formatting import format_date, format_money
 from kabinet.core.money import vat_included, vat_rate_on
+from kabinet.core.numbering import SUPPORT_SERIES, client_number
 from kabinet.creditors.models import Creditor, LeasingRulesEdition, Product
+from kabinet.demo.data import (
+    CENT,
+    CONSENT_TEXTS,
+    DEMO_PASSWORD,
+    DOC_TYPES,
+    MEMO,
+    ORGS,
+    PLATE_LETTERS,
+    PRODUCTS,
+    REGISTRY_EXTRA,
+    REPLY_TEMPLATES,
+    RULES,
+    SIGNATURE_AGREEMENT,
+    TOPICS,
+    USERS,
+    VEHICLES,
+    VIN_CHARS,
+    OrgSpec,
+    add_months,
+    vin_with_check_digit,
+)
 from kabinet.demo.pdf import simple_pdf
+from kabinet.documents.closing import closing_file_put
+from kabinet.documents.closing import month_bounds as closing_month_bounds
 from kabinet.documents.models import Document
 from kabinet.documents.services import document_reindex
 from kabinet.notifications.models import Notification
 from kabinet.organizations.models import Membership, Organization, RegistryCompany
-from kabinet.organizations.services import registry_company_save
+from kabinet.organizations.services.registry import registry_company_save
+from kabinet.signatures.models import AgreementAcceptance, SignatureAgreement, SignatureRequest, SigningRight
 from kabinet.support.models import SupportMessage, SupportThread
-
-DEMO_PASSWORD = "kabinet-demo"
-CENT = Decimal("0.01")
-
-# Models with a make-specific World Manufacturer Identifier, so VINs look like the real ones.
-VEHICLES = {
-    "Автолизинг": [
-        ("Hyundai", "Solaris", "Z94K2"),
-        ("Kia", "Rio", "Z94C2"),
-        ("Toyota", "Camry", "XW7BF"),
-        ("Skoda", "Octavia", "XW8AN"),
-        ("Haval", "Jolion", "XZGFF"),
-        ("Lada", "Vesta", "XTAGF"),
-        ("Geely", "Coolray", "Y4K8V"),
-        ("Chery", "Tiggo 7 Pro", "LVVDB"),
-    ],
-    "Коммерческий транспорт": [
-        ("ГАЗ", "ГАЗель Next", "X96A2"),
-        ("Ford", "Transit", "Z6FXX"),
-        ("Mercedes-Benz", "Sprinter", "WDB90"),
-        ("КАМАЗ", "65115", "XTC65"),
-    ],
-    "Спецтехника": [
-        ("JCB", "3CX", "JCB3C"),
-        ("Komatsu", "PC200-8", "KMTPC"),
-        ("Caterpillar", "428", "CAT04"),
-    ],
-}
-PLATE_LETTERS = "АВЕКМНОРСТУХ"
-VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-_VIN_VALUES = dict(
-    zip("ABCDEFGHJKLMNPRSTUVWXYZ", [1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9])
-)
-_VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
-
-
-def vin_with_check_digit(vin: str) -> str:
-    """Set position 9 to the ISO 3779 (North American) check digit."""
-    total = sum((int(c) if c.isdigit() else _VIN_VALUES[c]) * w for c, w in zip(vin, _VIN_WEIGHTS))
-    check = total % 11
-    return vin[:8] + ("X" if check == 10 else str(check)) + vin[9:]
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _start(contract: Contract) -> date:
@@ -103,178 +93,23 @@ def _start(contract: Contract) -> date:
     return contract.start_date
 
 
-@dataclass(frozen=True)
-class OrgSpec:
-    key: str
-    name: str
-    full_name: str
-    inn: str
-    kpp: str
-    ogrn: str
-    okved_code: str
-    okved_name: str
-    director: str
-    address: str
-    contracts: int
-    overdue_contracts: int
-    showcase_plate: str  # the plate the README suggests searching for
+# Contracts (by organization and index) with a line due on a payment reminder day (days from the demo's date,
+# before it negative): soon, on the day and overdue (the overdue ones are among each organization's overdue contracts).
+# Every default reminder day (-5, -1, 0, 1, 5, 10) has its line; the overdue ones are on overdue contracts.
+REMINDER_DEMO = {"romashka": {0: 1, 1: 5, 2: -5, 3: -1, 4: 0}, "sokolov": {0: 10}}
 
 
-ORGS = [
-    OrgSpec(
-        "romashka",
-        "ООО «Ромашка»",
-        "Общество с ограниченной ответственностью «Ромашка»",
-        "7801234564",
-        "780101001",
-        "1027800123450",
-        "49.41",
-        "Деятельность автомобильного грузового транспорта",
-        "Иванов Иван Петрович",
-        "г. Санкт-Петербург, Невский пр-кт, д. 28, лит. А, пом. 12-Н",
-        12,
-        2,
-        "Е001КХ78",
-    ),
-    OrgSpec(
-        "smartfact",
-        "ООО «Смартфакт»",
-        "Общество с ограниченной ответственностью «Смартфакт»",
-        "7709876545",
-        "770301001",
-        "1147746711958",
-        "69.20",
-        "Деятельность по оказанию услуг в области бухгалтерского учета",
-        "Великосветский Валентин Витальевич",
-        "г. Москва, Большой Гнездниковский пер., д. 1, стр. 2",
-        7,
-        0,
-        "В777ОР77",
-    ),
-    OrgSpec(
-        "sokolov",
-        "ИП Соколов А. В.",
-        "Индивидуальный предприниматель Соколов Андрей Викторович",
-        "780412345685",
-        "",
-        "319784700123460",
-        "43.12",
-        "Подготовка строительной площадки",
-        "Соколов Андрей Викторович",
-        "г. Санкт-Петербург, ул. Савушкина, д. 104, кв. 18",
-        6,
-        1,
-        "Н500МС47",
-    ),
-]
+def start_for_line_on(target: date, months_ago: int) -> date:
+    """A contract start from which a monthly line falls exactly on `target`, about `months_ago` months back.
 
-USERS = [
-    # phone, full name, e-mail, staff, memberships (org key, role)
-    (
-        "+79000000001",
-        "Иванов Иван Петрович",
-        "ivanov@romashka.example",
-        False,
-        [("romashka", Membership.Role.ADMIN), ("smartfact", Membership.Role.ADMIN)],
-    ),
-    (
-        "+79000000002",
-        "Петрова Мария Сергеевна",
-        "petrova@romashka.example",
-        False,
-        [("romashka", Membership.Role.MANAGER)],
-    ),
-    ("+79000000003", "Соколов Андрей Викторович", "sokolov@example.com", False, [("sokolov", Membership.Role.ADMIN)]),
-    ("+79000000009", "Сотрудник БАЛТЛИЗ", "staff@baltlease.example", True, []),
-]
-
-PRODUCTS = [
-    ("Автолизинг", "Легковые автомобили для бизнеса на срок от 12 до 60 месяцев.", "AL"),
-    ("Коммерческий транспорт", "Грузовики, фургоны и автобусы.", "KT"),
-    ("Спецтехника", "Строительная и дорожная техника.", "ST"),
-    ("Факторинг", "Финансирование под уступку денежного требования.", "FK"),
-]
-
-TOPICS = [
-    (
-        AppealKind.CONTRACT,
-        "Акт сверки",
-        [{"name": "period", "label": "Период сверки", "type": "period", "required": True}],
-    ),
-    (
-        AppealKind.CONTRACT,
-        "Досрочный выкуп",
-        [{"name": "date", "label": "Желаемая дата выкупа", "type": "date", "required": True}],
-    ),
-    (AppealKind.CONTRACT, "Изменение графика платежей", []),
-    (AppealKind.CONTRACT, "Запрос закрывающих документов", []),
-    (
-        AppealKind.INSURANCE,
-        "Страховой случай",
-        [{"name": "date", "label": "Дата события", "type": "date", "required": True}],
-    ),
-    (AppealKind.INSURANCE, "Пролонгация полиса", []),
-    (
-        AppealKind.NEW_LEASING,
-        "Новый лизинг",
-        [{"name": "amount", "label": "Стоимость предмета", "type": "money", "required": False}],
-    ),
-]
-
-DOC_TYPES = [
-    (Document.Category.DEAL, "Договор лизинга"),
-    (Document.Category.DEAL, "Паспорт транспортного средства"),
-    (Document.Category.DEAL, "Акт приема-передачи"),
-    (Document.Category.ACCOUNTING, "Универсальный передаточный документ"),
-    (Document.Category.ACCOUNTING, "Акт сверки"),
-    (Document.Category.ACCOUNTING, "Счёт-фактура"),
-]
-
-
-CONSENT_TEXTS = [
-    (
-        "terms",
-        "Пользовательское соглашение об использовании личного кабинета",
-        "1. Личный кабинет предоставляет клиентам кредитора доступ к сведениям о договорах, графиках платежей "
-        "и документах.\n2. Пользователь обязуется не передавать пароль третьим лицам и сообщать о его утрате.\n"
-        "3. Действия, совершённые в личном кабинете после входа по номеру телефона и паролю, считаются "
-        "совершёнными пользователем.",
-    ),
-    (
-        "personal_data",
-        "Согласие на обработку персональных данных",
-        "Я даю согласие кредитору на обработку моих персональных данных (ФИО, номер телефона, адрес электронной "
-        "почты) в целях предоставления доступа к личному кабинету в соответствии с Федеральным законом "
-        "от 27.07.2006 № 152-ФЗ «О персональных данных». Согласие действует до его отзыва.",
-    ),
-]
-
-# Companies a visitor of the demo can register (one is liquidated, to see the refusal).
-REGISTRY_EXTRA = [
-    ("ООО «Север-Транс»", "Кузнецов Павел Андреевич", "г. Санкт-Петербург, ул. Марата, д. 10", "49.41", "ACTIVE"),
-    ("ООО «Вектор»", "Смирнова Ольга Игоревна", "г. Санкт-Петербург, Лиговский пр-кт, д. 50", "46.90", "ACTIVE"),
-    (
-        "ООО «СтройМеханизация»",
-        "Орлов Дмитрий Сергеевич",
-        "Ленинградская обл., г. Гатчина, ул. Рощинская, д. 3",
-        "43.12",
-        "ACTIVE",
-    ),
-    ("ООО «Балтийская логистика»", "Фёдоров Игорь Николаевич", "г. Калининград, ул. Портовая, д. 1", "52.29", "ACTIVE"),
-    ("ООО «Ромашка-Логистик»", "Петров Пётр Петрович", "г. Санкт-Петербург, ул. Садовая, д. 5", "49.41", "LIQUIDATED"),
-]
-
-
-MEMO = (
-    "Оплачивайте лизинговые платежи до даты, указанной в графике, по реквизитам из счёта.\n\n"
-    "В назначении платежа указывайте номер договора и счёта — так платёж зачтётся быстрее.\n\n"
-    "При смене реквизитов вашей компании сообщите нам через «Заявки» или центр поддержки.\n\n"
-    "При страховом случае сообщите страховой компании и нам в течение 3 рабочих дней."
-)
-RULES = [
-    ("Правила лизинга, редакция 2026", date(2026, 1, 1)),
-    ("Правила лизинга, редакция 2024", date(2024, 3, 1)),
-]
+    Lines fall on the start's day of the month (clamped to a shorter month's last day), so a target on the
+    29th–31st needs a start month that has that day: of two neighbouring months one always has 31 days."""
+    for months in (months_ago, months_ago + 1):
+        month_index = target.month - 1 - months
+        year, month = target.year + month_index // 12, month_index % 12 + 1
+        if target.day <= calendar.monthrange(year, month)[1]:
+            return date(year, month, target.day)
+    raise AssertionError("unreachable: one of two neighbouring months has 31 days")
 
 
 class Seeder:
@@ -288,6 +123,7 @@ class Seeder:
             creditor = self.creditor()
             products = self.products(creditor)
             topics = self.topics()
+            self.reply_templates()
             self.consent_documents()
             self.registry()
             orgs = {spec.key: self.organization(spec) for spec in ORGS}
@@ -296,7 +132,11 @@ class Seeder:
                 org = orgs[spec.key]
                 contracts = self.contracts(org, spec, products, index)
                 self.documents(org, contracts, products)
+                if index == 0:
+                    self.closing_documents(org, contracts)
                 members = [u for u, keys in users if spec.key in keys]
+                if index == 0:
+                    self.signatures(org, creditor, contracts)
                 self.appeals(org, spec, contracts, topics, members)
                 self.notifications(org, contracts, members)
                 self.support(org, spec, members)
@@ -402,7 +242,7 @@ class Seeder:
             company = RegistryCompany.objects.filter(inn=row["inn"]).first() or RegistryCompany()
             for key, value in row.items():
                 setattr(company, key, value)
-            registry_company_save(company)
+            registry_company_save(company=company)
             self._count("registry_companies")
 
     def topics(self) -> dict[str, AppealTopic]:
@@ -416,6 +256,13 @@ class Seeder:
                     "early-buyout.pdf", ContentFile(simple_pdf(["Application for early buyout", "Contract No. ____"]))
                 )
         return topics
+
+    def reply_templates(self) -> None:
+        for position, (title, body) in enumerate(REPLY_TEMPLATES):
+            ReplyTemplate.objects.update_or_create(
+                title=title, defaults=dict(body=body, position=position, is_active=True)
+            )
+            self._count("reply_templates")
 
     def organization(self, spec: OrgSpec) -> Organization:
         org, _ = Organization.objects.update_or_create(
@@ -500,6 +347,15 @@ class Seeder:
             else:
                 status, months_ago = Contract.Status.ACTIVE, 2 + (n * 3) % 30
             start = add_months(self.today, -months_ago).replace(day=min(28, 3 + (n * 5) % 25))
+            if n == 1 and status == Contract.Status.ACTIVE:
+                # A year-old contract whose next line is due in PAYMENTS_DUE_DAYS: the daily reminder has
+                # something to tell on the demo's date (twelve months back keeps the day of the month).
+                start = add_months(self.today + timedelta(days=settings.PAYMENTS_DUE_DAYS), -12)
+            reminder_day = REMINDER_DEMO.get(spec.key, {}).get(n)
+            if reminder_day is not None and status == Contract.Status.ACTIVE:
+                # A line due `reminder_day` days from the demo's date (one of the creditor's default reminder
+                # days): `manage.py send_payment_reminders` has a reminder of each kind to show.
+                start = start_for_line_on(self.today - timedelta(days=reminder_day), months_ago)
             end = add_months(start, 36)
             price = Decimal(r.randrange(1_200_000, 18_000_000, 10_000))
             # «Сумма договора» is every payment under the contract (VAT and buyout included): the schedule's total.
@@ -527,6 +383,9 @@ class Seeder:
             else:
                 ScheduledPayment.objects.filter(contract=contract).delete()
                 BooksDebt.objects.filter(contract=contract).delete()
+        # The company is a client of every creditor it has contracts with: what their API tokens reach.
+        for creditor in {c.product.creditor for c in contracts}:
+            creditor.clients.add(org)
         return contracts
 
     def items(
@@ -602,6 +461,10 @@ class Seeder:
                     amount=monthly,
                     vat_rate=rate,
                     vat_amount=vat_included(monthly, rate),
+                    # The books' primary document of a charge already due (the акт сверки names it).
+                    document_kind="УПД" if due <= self.today else "",
+                    document_number=f"{contract.number}/{i}" if due <= self.today else "",
+                    document_date=due if due <= self.today else None,
                 )
             )
             if paid:
@@ -609,7 +472,7 @@ class Seeder:
         # Lines are kept (invoices point at them) and updated in place, so a second run changes the
         # dates relative to today without duplicating anything.
         existing = {p.number: p for p in ScheduledPayment.objects.filter(contract=contract)}
-        fields = ["due_date", "amount", "vat_rate", "vat_amount"]
+        fields = ["due_date", "amount", "vat_rate", "vat_amount", "document_kind", "document_number", "document_date"]
         for row in rows:
             if row.number in existing:
                 row.pk = existing[row.number].pk
@@ -617,7 +480,6 @@ class Seeder:
         ScheduledPayment.objects.bulk_update([r for r in rows if r.pk], fields)
         ScheduledPayment.objects.bulk_create([r for r in rows if not r.pk])
         self._count("scheduled_payments", len(rows))
-        PaymentReceived.objects.filter(contract=contract).delete()
         Penalty.objects.filter(contract=contract).delete()
         payments = [
             {
@@ -630,6 +492,11 @@ class Seeder:
             }
             for n, due in paid_numbers
         ]
+        # Payments are upserted by their external id, so a second run sends them as stored (`unchanged`: no
+        # write, no client event); only those no longer paid on this run's dates go.
+        PaymentReceived.objects.filter(contract=contract).exclude(
+            external_id__in=[p["external_id"] for p in payments]
+        ).delete()
         if payments:
             payments_record(rows=payments)
             self._count("payments_received", len(payments))
@@ -652,7 +519,8 @@ class Seeder:
                 ]
             )
 
-            check = contract_ledger(contract).overdue
+            # The books agree with the portal on the seed's date (no «не детализировано учётом» line).
+            check = contract_ledger(contract, today=self.today).overdue
             books_debt_put(contract=contract, amount=check - penalty, penalty=penalty, as_of=self.today)
             self._count("debts")
         else:
@@ -706,6 +574,103 @@ class Seeder:
                 else:
                     Document.objects.filter(pk=doc.pk).update(**defaults)
                 self._count("documents")
+
+    def signatures(self, org: Organization, creditor: Creditor, contracts: list[Contract]) -> None:
+        """The electronic signature ready to try: the creditor's ПЭП agreement accepted by the organization's
+        administrator, who has «Право подписи», and one supplementary agreement «на подпись» (the main
+        page's «Документы на подпись»). A request the demo user signed or refused stays as it is."""
+        admin = (
+            Membership.objects.filter(organization=org, role=Membership.Role.ADMIN, status=Membership.Status.ACTIVE)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        if admin is None or not contracts:
+            return
+        agreement, _ = SignatureAgreement.objects.get_or_create(
+            creditor=creditor,
+            version=1,
+            defaults={"title": SIGNATURE_AGREEMENT[0], "text": SIGNATURE_AGREEMENT[1]},
+        )
+        AgreementAcceptance.objects.get_or_create(
+            organization=org, agreement=agreement, defaults={"version": agreement.version, "accepted_by": admin.user}
+        )
+        SigningRight.objects.get_or_create(organization=org, membership=admin, defaults={"granted_by": admin.user})
+        contract = contracts[0]
+        external_id = f"{contract.external_id}-to-sign-1"
+        title = f"Дополнительное соглашение № 1 к договору {contract.number}"
+        document = Document.objects.filter(external_id=external_id).first()
+        if document is None:
+            content = simple_pdf(["Kabinet demo document", f"Supplementary agreement 1, contract {contract.number}"])
+            document = Document(
+                external_id=external_id,
+                organization=org,
+                contract=contract,
+                product=contract.product,
+                direction=Document.Direction.INCOMING,
+                category=Document.Category.DEAL,
+                doc_type="Дополнительное соглашение",
+                title=title,
+                document_date=self.today,
+                original_name=f"{title}.pdf",
+                content_type="application/pdf",
+                size=len(content),
+                text=f"Дополнительное соглашение № 1 к договору {contract.number}",
+            )
+            document.file.save(f"{external_id}.pdf", ContentFile(content), save=False)
+            document.save()
+        deadline = timezone.now() + timedelta(days=10)
+        request = SignatureRequest.objects.filter(organization=org, document=document).first()
+        if request is None:
+            SignatureRequest.objects.create(
+                organization=org, document=document, creditor=creditor, signers_required=1, deadline=deadline
+            )
+        elif request.status == SignatureRequest.Status.PENDING:
+            SignatureRequest.objects.filter(pk=request.pk).update(deadline=deadline)  # never overdue in the demo
+        self._count("signature_requests")
+
+    def closing_documents(self, org: Organization, contracts: list[Contract]) -> None:
+        """Three months of УПД, one per contract and month with charges, each with its PDF; the schedule
+        lines name them, so the акт сверки cites them too."""
+        for months_ago in (3, 2, 1):
+            start, end = closing_month_bounds(add_months(self.today, -months_ago))
+            for contract in contracts[:8]:
+                lines = list(contract.payments.filter(due_date__gte=start, due_date__lte=end).order_by("number"))
+                if not lines:
+                    continue
+                external_id = f"{contract.external_id}-upd-{start:%Y-%m}"
+                rates: dict[Decimal, list[Decimal]] = {}
+                for line in lines:
+                    part = rates.setdefault(line.vat_rate, [Decimal("0"), Decimal("0")])
+                    part[0] += line.amount
+                    part[1] += line.vat_amount
+                number = f"{start:%y%m}-{contracts.index(contract) + 1:03d}"
+                existing = ClosingDocument.objects.filter(creditor=contract.product.creditor, external_id=external_id)
+                document, _changed = closing_document_put(
+                    instance=existing.first(),
+                    external_id=external_id,
+                    data=ClosingInput(
+                        organization_id=org.pk,
+                        creditor_id=contract.product.creditor_id,
+                        kind=ClosingDocument.Kind.UPD,
+                        number=number,
+                        date=end,
+                        amount=sum((a for a, _v in rates.values()), Decimal("0")),
+                        contract=contract,
+                        period_start=start,
+                        period_end=end,
+                        vat=[VatPart(rate, vat, amount) for rate, (amount, vat) in rates.items()],
+                        lines=lines,
+                    ),
+                )
+                if not document.pdf:
+                    content = simple_pdf([f"UPD No {number} of {end:%d.%m.%Y}", f"Contract {contract.number}"])
+                    closing_file_put(
+                        document,
+                        which="pdf",
+                        uploaded=SimpleUploadedFile(f"{external_id}.pdf", content, "application/pdf"),
+                    )
+                self._count("closing documents")
 
     def appeals(self, org, spec: OrgSpec, contracts, topics, members) -> None:
         author = members[0] if members else None
@@ -769,6 +734,12 @@ class Seeder:
             self._count("appeals")
 
     def notifications(self, org, contracts, members) -> None:
+        due = (
+            ScheduledPayment.objects.filter(contract__in=contracts, is_paid=False, due_date__gte=self.today)
+            .select_related("contract")
+            .order_by("due_date", "contract__number")
+            .first()
+        )
         for user in members:
             Notification.objects.filter(organization=org, user=user).delete()
             rows = [
@@ -777,7 +748,7 @@ class Seeder:
                     user=user,
                     kind=Notification.Kind.SCHEDULE_UPDATED,
                     title=f"Обновлён график платежей по договору {contracts[0].number}",
-                    link=f"/contracts/{contracts[0].pk}/",
+                    link=reverse("contracts:detail", args=[contracts[0].pk]),
                 ),
                 Notification(
                     organization=org,
@@ -792,15 +763,21 @@ class Seeder:
                     user=user,
                     kind=Notification.Kind.NEW_DOCUMENT,
                     title=f"Новый документ по договору {contracts[1].number}",
-                    link=f"/contracts/{contracts[1].pk}/",
-                ),
-                Notification(
-                    organization=org,
-                    user=user,
-                    kind=Notification.Kind.PAYMENT_DUE,
-                    title="Скоро срок оплаты лизингового платежа",
+                    link=reverse("contracts:detail", args=[contracts[1].pk]),
                 ),
             ]
+            if due is not None:
+                rows.append(
+                    Notification(
+                        organization=org,
+                        user=user,
+                        kind=Notification.Kind.PAYMENT_DUE,
+                        title=f"Платёж по договору {due.contract.number} до {format_date(due.due_date)}: "
+                        f"{format_money(due.outstanding)}",
+                        body="Счёт — в карточке договора, в графике платежей.",
+                        link=reverse("contracts:detail", args=[due.contract_id]),
+                    )
+                )
             Notification.objects.bulk_create(rows)
             self._count("notifications", len(rows))
 
@@ -808,7 +785,8 @@ class Seeder:
         if not members:
             return
         author = members[0]
-        number = f"{48763934 + ORGS.index(spec)}-0146"
+        # The support series of the portal (`TP-0000001`); new appeals continue after it.
+        number = client_number(SUPPORT_SERIES, ORGS.index(spec) + 1)
         thread, _ = SupportThread.objects.update_or_create(
             number=number,
             defaults=dict(

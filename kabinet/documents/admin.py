@@ -3,13 +3,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.contracts.models import Contract
-from kabinet.core.files import serve_private_file
+from kabinet.core.files import serve_private_file, sniff
 from kabinet.core.net import Origin
 from kabinet.documents.forms import MultipleFileField
 from kabinet.documents.models import Document
@@ -45,10 +46,47 @@ class PublishForm(forms.Form):
         return data
 
 
+# The kind of a file in the words staff use («PDF», «Word»), by its checked content type.
+FILE_KINDS = {
+    "application/pdf": "PDF",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "application/msword": "Word / Excel",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+}
+
+
+class DocumentForm(forms.ModelForm):
+    """The type and the size follow the file (checked by its content), never typed by hand; the
+    name shown to the client is the file's own unless staff write another."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "original_name" in self.fields:
+            self.fields["original_name"].required = False
+
+    def clean_file(self):
+        uploaded = self.cleaned_data.get("file")
+        if uploaded and "file" in self.changed_data:
+            self.instance.content_type = sniff(uploaded)  # a refused file: the error is shown at the field
+        return uploaded
+
+
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ("title", "doc_type", "category", "direction", "organization", "contract", "document_date", "size")
-    list_filter = ("direction", "category", "doc_type", "product")
+    form = DocumentForm
+    list_display = (
+        "title",
+        "doc_type",
+        "category",
+        "direction",
+        "organization",
+        "contract",
+        "document_date",
+        "file_info",
+    )
+    list_filter = ("direction", "category", "doc_type", "product", "text_status")
     search_fields = (
         "title",
         "original_name",
@@ -60,15 +98,25 @@ class DocumentAdmin(admin.ModelAdmin):
     date_hierarchy = "document_date"
     autocomplete_fields = ["organization"]
     raw_id_fields = ("contract", "appeal", "uploaded_by")
-    readonly_fields = ("size", "content_type", "created_at")
-    exclude = ("text",)
+    readonly_fields = ("file_info", "created_at", "text_status")
+    # Technical fields stay off the form: the type and size are shown in words (`file_info`), the
+    # external id is the accounting system's key, set by the import.
+    exclude = ("text", "content_type", "size", "external_id", "text_attempts", "text_tried_at")
     list_select_related = ("organization", "contract")
     change_list_template = "admin/documents/document/change_list.html"
+
+    @admin.display(description=_("File type and size"))
+    def file_info(self, obj):
+        if not obj.pk or not obj.file:
+            return "—"
+        kind = FILE_KINDS.get(obj.content_type) or (obj.original_name or obj.file.name).rsplit(".", 1)[-1].upper()
+        return f"{kind}, {filesizeformat(obj.size)}" if obj.size else kind
 
     def save_model(self, request, obj, form, change):
         if "file" in form.changed_data and obj.file:
             obj.original_name = obj.original_name or clean_filename(obj.file.name)
             obj.size = obj.file.size
+            obj.text, obj.text_status = "", Document.TextStatus.PENDING  # read again from the new file
         super().save_model(request, obj, form, change)
         # The text and the search index follow the file, as for documents arriving any other way.
         transaction.on_commit(lambda: extract_text.enqueue(obj.pk))

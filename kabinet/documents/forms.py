@@ -1,3 +1,5 @@
+"""The forms of «Документы»: filters and the upload of a document (files kept across errors)."""
+
 from __future__ import annotations
 
 from typing import cast
@@ -5,6 +7,7 @@ from typing import cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kabinet.contracts.models import Contract
 from kabinet.core.files import ACCEPT, check_file_count, check_uploads
@@ -61,6 +64,17 @@ class DocumentFilterForm(forms.Form):
     appeal = forms.CharField(label=_("Request"), required=False, max_length=32)
     date_from = forms.DateField(label=_("Date from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # The electronic signature's status (kabinet.signatures): «на подпись», «подписан», «отказ».
+    signature = forms.ChoiceField(
+        label=_("Signature"),
+        required=False,
+        choices=[
+            ("", pgettext_lazy("signature", "Any")),
+            ("pending", _("Awaiting signature")),
+            ("signed", _("Signed")),
+            ("refused", _("Signing refused")),
+        ],
+    )
     sort = forms.ChoiceField(
         label=_("Sort"), required=False, choices=[("-date", _("Newest first")), ("date", _("Oldest first"))]
     )
@@ -81,6 +95,7 @@ class DocumentFilterForm(forms.Form):
         "appeal": "appeal_number",
         "date_from": "date_from",
         "date_to": "date_to",
+        "signature": "signature",
         "q": "q",
     }
 

@@ -1,4 +1,4 @@
-"""Files kept across a form's validation error (issue 14.2).
+"""Files kept across a form's validation error, so a person never chooses them twice.
 
 A browser never sends chosen files again after the page comes back with an error. So the files that
 passed the checks are stored at once as `HeldUpload` rows of this person in this organization, and the

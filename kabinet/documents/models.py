@@ -55,13 +55,39 @@ class Document(OrgOwned):
     original_name = models.CharField(_("original file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100, default="application/pdf")
     size = models.PositiveBigIntegerField(_("size, bytes"), default=0)
+
+    class TextStatus(models.TextChoices):
+        PENDING = "pending", _("text is being extracted")
+        EXTRACTED = "extracted", _("text extracted")
+        FAILED = "failed", _("text not extracted")
+        NOT_APPLICABLE = "none", _("no text to extract")
+
     text = models.TextField(_("extracted text"), blank=True)
+    # «Текст не извлечён»: the reader was stopped (limits) or could not read the file; the document
+    # stays and is found by its name, type and file name.
+    text_status = models.CharField(
+        _("text extraction"), max_length=10, choices=TextStatus.choices, default=TextStatus.PENDING
+    )
+    # Extraction runs at most EXTRACTION_ATTEMPTS times: a worker killed mid-run (by the memory limit, the
+    # OOM killer, a deploy) leaves the document pending; the sweep queues it once more, then marks it.
+    text_attempts = models.PositiveSmallIntegerField(_("text extraction attempts"), default=0)
+    text_tried_at = models.DateTimeField(_("text extraction last started or queued"), null=True, blank=True)
     # PostgreSQL full-text index of the name, type, file name and text (Russian configuration).
     search_vector = SearchVectorField(null=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, blank=True
     )
     external_id = models.CharField(_("external id"), max_length=64, null=True, blank=True, unique=True)
+    # The library's entry of a closing document (its «УПД», «Счёт-фактура»…): the file is the closing
+    # document's PDF, the number, date and sums are the closing document's (one record, not a copy).
+    closing_document = models.ForeignKey(
+        "contracts.ClosingDocument",
+        verbose_name=_("closing document"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="library_documents",
+    )
 
     class Meta:
         verbose_name = _("document")
@@ -74,6 +100,14 @@ class Document(OrgOwned):
             models.Index(fields=["organization", "direction", "doc_type"], name="doc_org_dir_type"),
             models.Index(fields=["organization", "product"], name="doc_org_product"),
             models.Index(fields=["organization", "appeal"], name="doc_org_appeal"),
+        ]
+        constraints = [
+            # One library entry per closing document.
+            models.UniqueConstraint(
+                fields=["organization", "closing_document"],
+                condition=models.Q(closing_document__isnull=False),
+                name="doc_one_entry_per_closing_document",
+            ),
         ]
 
     def __str__(self) -> str:

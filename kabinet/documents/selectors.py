@@ -1,9 +1,12 @@
+"""Reads of «Документы»: the library's lists and search, the contract card's document tabs, pickers of
+contracts and requests. See docs/architecture.md."""
+
 from __future__ import annotations
 
 from datetime import date
 
 from django.db import connection
-from django.db.models import Exists, F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from kabinet.contracts.models import Contract
 from kabinet.core import textsearch
@@ -63,10 +66,12 @@ def document_list(
     appeal_number: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
+    signature: str = "",
     q: str = "",
     sort: str = "-date",
 ) -> QuerySet:
-    """«Документы»: one organization's incoming or uploaded documents, filtered, searched and sorted by date."""
+    """«Документы»: one organization's incoming or uploaded documents, filtered, searched and sorted by date
+    (`signature`: those whose latest signature request has this status)."""
     documents: QuerySet[Document] = Document.objects.for_org(org).filter(direction=direction)
     if product_id:
         documents = documents.filter(product_id=product_id)
@@ -86,9 +91,46 @@ def document_list(
         documents = documents.filter(document_date__gte=date_from)
     if date_to:
         documents = documents.filter(document_date__lte=date_to)
+    if signature:
+        requests = signature_request_model().objects.filter(document=OuterRef("pk"), status=signature)
+        documents = latest_signature_status(documents.filter(Exists(requests)))
+        documents = documents.filter(**{"signature_status": signature})  # the annotation: the latest request's
     documents = search(documents, q, org)
     order = ["document_date", "id"] if sort == "date" else ["-document_date", "-id"]
     return documents.select_related("product", "contract", "appeal").defer("text", "search_vector").order_by(*order)
+
+
+def signature_request_model():
+    """The signature request model (kabinet.signatures sits a floor above and is not imported), reached
+    through the document's own relation."""
+    return Document._meta.get_field("signature_requests").related_model
+
+
+def latest_signature_status(documents: QuerySet) -> QuerySet:
+    """Each document's latest signature request's status as `signature_status` (the list's filter)."""
+    latest = signature_request_model().objects.filter(document=OuterRef("pk")).order_by("-created_at", "-id")
+    return documents.annotate(signature_status=Subquery(latest.values("status")[:1]))
+
+
+def with_signature_statuses(org, documents: list[Document]) -> list[Document]:
+    """The page's rows, each with its latest signature request (`signature_status`, `signature_request_pk`;
+    None when it was never put «на подпись»): one query for the whole page, whatever its length, read by
+    plain SQL (the list's call budget: it runs on every page of «Документы»)."""
+    latest: dict[int, tuple[str, int]] = {}
+    ids = [d.pk for d in documents]
+    if ids and org is not None:
+        table = connection.ops.quote_name(signature_request_model()._meta.db_table)
+        marks = ", ".join(["%s"] * len(ids))
+        where = f"WHERE organization_id = %s AND document_id IN ({marks})"
+        sql = f"SELECT document_id, status, id FROM {table} {where} ORDER BY document_id, created_at DESC, id DESC"  # noqa: S608  # nosec B608 (a quoted model table; values are bound parameters)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [org.pk, *ids])
+            for document_id, status, pk in cursor.fetchall():
+                latest.setdefault(document_id, (status, pk))
+    for document in documents:
+        status, pk = latest.get(document.pk, (None, None))
+        document.signature_status, document.signature_request_pk = status, pk  # type: ignore[attr-defined]
+    return documents
 
 
 def documents_by_ids(org, ids) -> QuerySet[Document]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kabinet.documents import views
+from kabinet.documents import closing_views, views
 
 app_name = "documents"
 
@@ -14,6 +14,10 @@ urlpatterns = [
     path("documents/requests/", views.appeal_suggestions, name="appeal_suggestions"),
     path("documents/zip/", views.download_zip, name="zip"),
     path("documents/<int:pk>/download/", views.download, name="download"),
+    path("documents/closing/", closing_views.closing_list, name="closing"),
+    path("documents/closing/pack.zip", closing_views.closing_pack, name="closing_pack"),
+    path("documents/closing/<int:pk>/pdf/", closing_views.closing_file, {"which": "pdf"}, name="closing_pdf"),
+    path("documents/closing/<int:pk>/xml/", closing_views.closing_file, {"which": "xml"}, name="closing_xml"),
     # Two tabs of the contract card (kabinet.contracts.views draws the card around them).
     path(
         "contracts/<int:pk>/deal-documents/",

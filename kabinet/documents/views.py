@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Page
 from django.db.models import QuerySet, Sum
 from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
@@ -18,12 +19,12 @@ from django.views.decorators.http import require_POST
 from kabinet.contracts.views import card_context, card_contract, card_response
 from kabinet.core.access import OrgRequest, get_object_for_org, org_required
 from kabinet.core.files import serve_private_file
+from kabinet.core.keyset import KeysetPage, keyset_page
 from kabinet.core.net import Origin
 from kabinet.core.views import page_numbers, paginate
-from kabinet.core.xlsx import Column, xlsx_response
 from kabinet.creditors import header_cache
 from kabinet.creditors.models import Product
-from kabinet.documents import selectors, services
+from kabinet.documents import exports, selectors, services
 from kabinet.documents.forms import ContractDocumentFilterForm, DocumentFilterForm, UploadForm
 from kabinet.documents.held import KeptFiles
 from kabinet.documents.models import Document
@@ -78,12 +79,24 @@ def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
     """«Документы»: «Входящие» and «Загруженные», filters, search, sort, pages — all in the URL."""
     form, filters, sort, documents = _filtered_documents(request, tab)
     fragment = request.htmx and not request.htmx.boosted
-    page = paginate(request, documents, cap=COUNT_CAP)
+    page: Page | KeysetPage
+    if filters.get("q"):
+        # A word search is not counted: its pages are keyset «Показать еще» pages by (date, id), each
+        # as cheap as the rows it shows however many documents match.
+        after = request.GET.get("after", "")
+        page = keyset_page(
+            documents, "document_date", after=after, limit=settings.KABINET_PAGE_SIZE, descending=sort != "date"
+        )
+        numbers: list[int | None] = []
+    else:
+        page = paginate(request, documents, cap=COUNT_CAP)
+        numbers = page_numbers(page)
+    page.object_list = selectors.with_signature_statuses(request.org, list(page.object_list))
     context = {
         "tab": tab,
         "form": form,
         "page": page,
-        "page_numbers": page_numbers(page),
+        "page_numbers": numbers,
         "filtered": bool(filters),
         "sort": sort,
         "selecting": request.GET.get("select") == "1",
@@ -91,6 +104,8 @@ def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
         "upload_form": UploadForm(org=request.org) if tab == "uploaded" else None,
         "zip_max": settings.DOCUMENT_ZIP_MAX_FILES,
     }
+    if fragment and isinstance(page, KeysetPage) and page.after:
+        return render(request, "documents/list.html#documents_more", context)
     if fragment:
         return render(request, "documents/list.html#results", context)
     return render(request, "documents/list.html", context)
@@ -99,35 +114,7 @@ def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
 @org_required
 def document_list_xlsx(request: OrgRequest, tab: str = "incoming") -> HttpResponseBase:
     """«Документы» («Входящие» or «Загруженные») as Excel, with the filters of the page."""
-    documents = _filtered_documents(request, tab)[3]
-    documents = documents.select_related("contract", "appeal").defer("text")
-    limit = settings.EXPORT_MAX_ROWS
-    heading = _("Incoming documents") if tab == "incoming" else _("Uploaded documents")
-    return xlsx_response(
-        filename=_("Documents %(date)s.xlsx") % {"date": f"{timezone.localdate():%d.%m.%Y}"},
-        heading=f"{heading} — {request.org.name}",
-        columns=[
-            Column(_("Document type"), width=22),
-            Column(_("Name"), width=40),
-            Column(_("Contract"), width=18),
-            Column(_("Request"), width=14),
-            Column(_("Document date"), "date", 14),
-            Column(_("File"), width=30),
-            Column(_("Size, bytes"), "int", 12),
-        ],
-        rows=(
-            (
-                d.doc_type,
-                d.title,
-                d.contract.number if d.contract else "",
-                d.appeal.number if d.appeal else "",
-                d.document_date,
-                d.original_name,
-                d.size,
-            )
-            for d in documents[: limit + 1].iterator(chunk_size=500)
-        ),
-    )
+    return exports.document_list_xlsx(request.org, _filtered_documents(request, tab)[3], incoming=tab == "incoming")
 
 
 @org_required
@@ -154,6 +141,7 @@ def upload(request: OrgRequest) -> HttpResponse:
     direction = Document.Direction.UPLOADED
     filter_form = _filter_form(request, direction, data={})
     page = paginate(request, selectors.document_list(request.org, direction=direction), cap=COUNT_CAP)
+    page.object_list = selectors.with_signature_statuses(request.org, list(page.object_list))
     return render(
         request,
         "documents/list.html",
@@ -241,7 +229,7 @@ def _suggestions(request: OrgRequest, options: list[tuple[str, str]], text: str,
             "options": options,
             "query": text.strip(),
             "found": found,
-            "none": none,
+            "nothing_found": none,
             "list_id": re.sub(r"[^a-z-]", "", request.GET.get("list", ""))[:40] or "picker-list",
         },
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -64,11 +66,29 @@ class Invoice(OrgOwned):
     vat = models.JSONField(_("VAT"), default=list)
     purpose = models.CharField(_("payment purpose"), max_length=210)
     snapshot = models.JSONField(_("issued content"), default=dict, editable=False)
+    # What the invoice prints that the books may change (lines, due dates, periods, amounts, VAT, the
+    # payee), hashed on issue: reused only while a fresh issue would print the same (docs/ledger-rules.md).
+    # Empty for invoices issued before it existed (compared by amount only).
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True, default="", editable=False)
+    # What was settled at issue — the line's paid amount, or the contract's payments received — so the
+    # money received against the invoice is told from other changes of the books. Null before it existed.
+    settled_at_issue = MoneyField(_("settled at issue"), null=True, blank=True, editable=False)
+    # Set by the issue POST that replaced this invoice (the same transaction as the new number).
+    replaced_by = models.ForeignKey(
+        "self",
+        verbose_name=_("replaced by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        editable=False,
+    )
     pdf = models.FileField(_("PDF"), upload_to=invoice_upload_to, max_length=255, blank=True, editable=False)
 
     # Set in memory by `selectors.with_status`, not columns.
     status: str
     status_label: str
+    paid_part: Decimal
 
     class Meta:
         verbose_name = _("invoice")
@@ -77,10 +97,12 @@ class Invoice(OrgOwned):
         constraints = [
             models.UniqueConstraint(fields=["creditor", "year", "sequence"], name="invoice_number_unique"),
             # organization first: the same rule, and unique within one shard when distributed (docs/scaling.md).
+            # One invoice per line, amount and printed content: a line whose date, VAT or payee changed
+            # gets a new invoice for the same amount.
             models.UniqueConstraint(
-                fields=["organization", "payment", "amount"],
+                fields=["organization", "payment", "amount", "fingerprint"],
                 condition=models.Q(kind="payment"),
-                name="invoice_one_per_payment_amount",
+                name="invoice_one_per_payment_print",
             ),
         ]
         indexes = [

@@ -16,21 +16,26 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from kabinet.audit.services import audit_record
-from kabinet.contracts.models import Contract
+from kabinet.audit.models import ApiEvent
+from kabinet.audit.services import audit_record, record_event
+from kabinet.contracts import ledger
+from kabinet.contracts.models import Contract, ScheduledPayment
 from kabinet.core import numbering, qr
 from kabinet.core.formatting import format_money
+from kabinet.core.links import absolute_url
 from kabinet.core.money import amount_in_words, to_kopecks
 from kabinet.core.net import Origin
 from kabinet.core.pdf import html_to_pdf, stored_image_data_uri
 from kabinet.creditors.models import Creditor, Product
-from kabinet.invoices import figures
+from kabinet.invoices import bank_exchange, selectors
 from kabinet.invoices.models import Invoice, InvoiceCounter
+from kabinet.organizations.models import SettlementAccount
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +122,7 @@ def _buyer(org) -> dict:
 def _snapshot(*, org, contract: Contract, number: str, today, due_date, lines: list[dict], head: str) -> dict:
     creditor = contract.product.creditor
     total = sum((Decimal(line["amount"]) for line in lines), Decimal("0"))
-    vat = [{"rate": line["vat_rate"], "amount": line["vat_amount"]} for line in lines if line["vat_rate"] is not None]
+    vat = _vat_per_rate(lines)
     purpose = _purpose(head, vat)
     supplier = _supplier(creditor)
     payload = qr.payee_payload(
@@ -142,6 +147,15 @@ def _snapshot(*, org, contract: Contract, number: str, today, due_date, lines: l
     }
 
 
+def _vat_per_rate(lines: list[dict]) -> list[dict]:
+    """VAT per rate over the lines (several lines may share a rate: the schedule and an adjustment)."""
+    sums: dict[str, Decimal] = {}
+    for line in lines:
+        if line["vat_rate"] is not None:
+            sums[line["vat_rate"]] = sums.get(line["vat_rate"], Decimal("0")) + Decimal(line["vat_amount"])
+    return [{"rate": rate, "amount": str(amount)} for rate, amount in sorted(sums.items(), key=lambda r: Decimal(r[0]))]
+
+
 def _line(description: str, amount: Decimal, rate: Decimal | None, vat: Decimal) -> dict:
     return {
         "description": description,
@@ -154,10 +168,34 @@ def _line(description: str, amount: Decimal, rate: Decimal | None, vat: Decimal)
     }
 
 
+def _mark_replaced(org, invoice: Invoice, same_target: dict) -> None:
+    """The invoices for the same line (or contract's debt) that the books annulled are replaced by
+    `invoice`: a status link, written with the new number (docs/ledger-rules.md); their documents are
+    not touched."""
+    earlier = list(
+        Invoice.objects.for_org(org)
+        .filter(kind=invoice.kind, replaced_by__isnull=True, **same_target)
+        .exclude(pk=invoice.pk)
+        .defer("snapshot")
+    )
+    annulled = [i.pk for i in selectors.with_status(org, earlier) if i.status == selectors.InvoiceStatus.ANNULLED]
+    if annulled:
+        Invoice.objects.filter(pk__in=annulled).update(replaced_by=invoice)
+
+
 def _issue(
-    *, org, contract: Contract, existing, fields: dict, build, actor=None, origin: Origin | None = None
+    *,
+    org,
+    contract: Contract,
+    existing,
+    fields: dict,
+    build,
+    same_target: dict,
+    actor=None,
+    origin: Origin | None = None,
 ) -> Invoice:
-    """Return the invoice `existing()` finds, or take a number and create one from `build(number, today)`."""
+    """Return the invoice `existing()` finds, or take a number and create one from `build(number, today)`
+    (and link the annulled invoices it replaces)."""
     found = existing()
     if found is None:
         creditor = contract.product.creditor
@@ -187,13 +225,25 @@ def _issue(
                     snapshot=snapshot,
                     **fields,
                 )
-                audit_record(
+                _mark_replaced(org, found, same_target)
+                record_event(
                     action="invoice_issued",
                     organization=org,
                     actor=actor,
                     obj=found,
                     after={"number": number, "amount": snapshot["total"], "contract": contract.number},
                     origin=origin,
+                    event=ApiEvent.Kind.INVOICE_ISSUED,
+                    creditor_id=creditor.pk,
+                    payload={
+                        "invoice_id": found.pk,
+                        "number": number,
+                        "amount": str(snapshot["total"]),
+                        "due_date": str(snapshot["due_date"]),
+                        "contract_id": contract.pk,
+                        "contract": contract.number,
+                        "pdf": absolute_url("api:client_invoice_pdf", found.pk),
+                    },
                 )
     if not found.pdf:
         store_pdf(found)
@@ -213,20 +263,25 @@ def store_pdf(invoice: Invoice) -> None:
         invoice.refresh_from_db(fields=["pdf"])
 
 
-def invoice_issue_for_payment(*, org, payment_id: int, actor=None, origin: Origin | None = None) -> Invoice:
+def payment_invoice_issue(*, org, payment_id: int, actor=None, origin: Origin | None = None) -> Invoice:
     """Issue (or return the already issued) invoice for what is still to pay of one schedule line."""
-    due = figures.payment_due(org, payment_id)
+    due = selectors.payment_due(org, payment_id)
     if due is None:
         raise NothingToInvoice
     payment = due.payment
     contract = Contract.objects.for_org(org).select_related("product__creditor").get(pk=payment.contract_id)
     amount = to_kopecks(due.amount)
+    printed = selectors.fingerprint(selectors.payment_print(payment, contract.product.creditor))
 
     def existing():
+        # The same line, amount and print; an invoice issued before fingerprints by amount, as it was.
         return (
             Invoice.objects.for_org(org)
-            .filter(kind=Invoice.Kind.PAYMENT, payment=payment, amount=amount)
+            .filter(
+                Q(fingerprint=printed) | Q(fingerprint=""), kind=Invoice.Kind.PAYMENT, payment=payment, amount=amount
+            )
             .select_related("contract")
+            .order_by("-fingerprint", "-pk")
             .first()
         )
 
@@ -256,34 +311,73 @@ def invoice_issue_for_payment(*, org, payment_id: int, actor=None, origin: Origi
         org=org,
         contract=contract,
         existing=existing,
-        fields={"kind": Invoice.Kind.PAYMENT, "payment": payment},
+        fields={
+            "kind": Invoice.Kind.PAYMENT,
+            "payment": payment,
+            "fingerprint": printed,
+            "settled_at_issue": payment.paid_amount,
+        },
         build=build,
+        same_target={"payment": payment},
         actor=actor,
         origin=origin,
     )
 
 
-def invoice_issue_for_debt(*, org, contract_id: int, actor=None, origin: Origin | None = None) -> Invoice:
-    """Issue (or return the still matching) invoice for a contract's overdue debt: one line per VAT rate."""
+def _debt_row(item, values: dict, line_text: str, rates: int) -> dict:
+    """One line of the debt invoice: the schedule of a rate, a penalty or an adjustment with its basis."""
+    if item.kind == ledger.BOOKS:
+        books = {**values, "date": _dmy(item.on)} if item.on else values
+        if item.amount > 0:
+            description = _("Debt by the books as of %(date)s, not itemized by the books") % books
+        else:
+            description = _("Reduction by the books as of %(date)s") % books
+        if item.rate is not None and rates > 1:
+            description += ", " + _("VAT %(rate)s %%") % {"rate": _rate(item.rate)}
+    elif item.kind == ledger.PENALTY:
+        description = _("Penalties under contract No. %(contract)s as of %(date)s") % values
+    elif item.kind == ledger.ADJUSTMENT:
+        description = _("Adjustment under contract No. %(contract)s") % values
+    else:
+        description = line_text % values
+        if rates > 1:
+            description += ", " + _("VAT %(rate)s %%") % {"rate": _rate(item.rate)}
+    if item.basis:
+        description += " (" + _("basis: %(basis)s") % {"basis": item.basis} + ")"
+    return _line(description, to_kopecks(item.amount), item.rate, to_kopecks(item.vat))
+
+
+def debt_invoice_issue(*, org, contract_id: int, actor=None, origin: Origin | None = None) -> Invoice:
+    """Issue (or return the still matching) invoice for a contract's overdue debt: the schedule one line
+    per VAT rate, each penalty and each adjustment on its own line with the books' basis."""
     contract = Contract.objects.for_org(org).select_related("product__creditor").filter(pk=contract_id).first()
     if contract is None:
         raise NothingToInvoice
-    lines = figures.debt_lines(org, contract)
-    if not lines:
+    items, received = selectors.contract_debt_now(contract)
+    if not items:
         raise NothingToInvoice
-    amount = to_kopecks(sum((line.amount for line in lines), Decimal("0")))
-    # The same rates and sums `_snapshot` writes: penalties (no VAT) add to the total, not to the VAT.
-    vat = [{"rate": _rate(line.rate), "amount": str(to_kopecks(line.vat))} for line in lines if line.rate is not None]
+    amount = to_kopecks(sum((item.amount for item in items), Decimal("0")))
+    printed = selectors.fingerprint(selectors.debt_print(items, contract.product.creditor))
+    # The same rates and sums `_snapshot` writes (an invoice issued before fingerprints is compared by them).
+    vat: dict[str, Decimal] = {}
+    for item in items:
+        if item.rate is not None:
+            vat[_rate(item.rate)] = vat.get(_rate(item.rate), Decimal("0")) + to_kopecks(item.vat)
+    vat_list = [{"rate": r, "amount": str(a)} for r, a in sorted(vat.items(), key=lambda r: Decimal(r[0]))]
 
     def existing():
-        latest = (
-            Invoice.objects.for_org(org)
-            .filter(kind=Invoice.Kind.DEBT, contract=contract)
-            .select_related("contract")
+        debts = Invoice.objects.for_org(org).filter(kind=Invoice.Kind.DEBT, contract=contract, amount=amount)
+        # Still current (row 1 of docs/ledger-rules.md): the same print, and nothing paid against it — no
+        # money received since, or what was received since has been reversed (the newest such invoice).
+        same = (
+            debts.filter(fingerprint=printed, settled_at_issue__gte=received)
             .order_by("-issued_on", "-sequence")
             .first()
         )
-        return latest if latest is not None and latest.amount == amount and latest.vat == vat else None
+        if same is not None:
+            return same
+        latest = debts.filter(fingerprint="").order_by("-issued_on", "-sequence").first()  # issued before fingerprints
+        return latest if latest is not None and latest.vat == vat_list else None
 
     def build(number: str, today) -> dict:
         values = {"contract": contract.number, "date": _dmy(today), "number": number}
@@ -293,18 +387,8 @@ def invoice_issue_for_debt(*, org, contract_id: int, actor=None, origin: Origin 
         else:
             head = _("Repayment of the overdue debt under leasing contract No. %(contract)s, invoice No. %(number)s")
             line_text = _("Overdue debt under leasing contract No. %(contract)s as of %(date)s")
-        rows = []
-        for line in lines:
-            if line.is_penalty:
-                description = _("Penalties under contract No. %(contract)s as of %(date)s") % values
-            else:
-                description = line_text % values
-                if len(lines) > 1:
-                    if line.rate is None:
-                        description += ", " + _("no VAT")
-                    else:
-                        description += ", " + _("VAT %(rate)s %%") % {"rate": _rate(line.rate)}
-            rows.append(_line(description, to_kopecks(line.amount), line.rate, to_kopecks(line.vat)))
+        rates = sum(1 for item in items if item.kind == ledger.LINE)
+        rows = [_debt_row(item, values, line_text, rates) for item in items]
         return _snapshot(
             org=org, contract=contract, number=number, today=today, due_date=today, lines=rows, head=head % values
         )
@@ -313,8 +397,14 @@ def invoice_issue_for_debt(*, org, contract_id: int, actor=None, origin: Origin 
         org=org,
         contract=contract,
         existing=existing,
-        fields={"kind": Invoice.Kind.DEBT, "debt_as_of": timezone.localdate()},
+        fields={
+            "kind": Invoice.Kind.DEBT,
+            "debt_as_of": timezone.localdate(),
+            "fingerprint": printed,
+            "settled_at_issue": received,
+        },
         build=build,
+        same_target={"contract": contract},
         actor=actor,
         origin=origin,
     )
@@ -366,3 +456,148 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         except (FileNotFoundError, OSError):
             log.warning("invoice %s: stored PDF %s is missing; rendering from the snapshot", invoice.pk, invoice.pdf)
     return render_pdf(invoice.snapshot)
+
+
+class PaymentOrdersRefused(ValueError):
+    """The payment orders cannot be written: the sentence says why (shown next to the list)."""
+
+
+def _payer(org, account) -> bank_exchange.Party:
+    return bank_exchange.Party(
+        name=org.full_name or org.name,
+        inn=org.inn,
+        kpp=org.kpp,
+        account=account.account,
+        bank_name=account.bank_name,
+        bank_city=account.bank_city,
+        bic=account.bic,
+        correspondent_account=account.correspondent_account,
+    )
+
+
+def _recipient(invoice: Invoice) -> bank_exchange.Party:
+    supplier = invoice.snapshot["supplier"]  # the creditor as the invoice printed it
+    return bank_exchange.Party(
+        name=supplier["name"],
+        inn=supplier["inn"],
+        kpp=supplier["kpp"],
+        account=supplier["settlement_account"],
+        bank_name=supplier["bank_name"],
+        bank_city="",
+        bic=supplier["bic"],
+        correspondent_account=supplier["correspondent_account"],
+    )
+
+
+def payment_orders_write(
+    *, org, invoice_ids: list[int], account_id: int, first_number: int, actor=None, origin: Origin | None = None
+) -> tuple[bytes, int]:
+    """The 1CClientBankExchange file paying the chosen invoices from the chosen account of the organization,
+    numbered from `first_number`; the account remembers the next number. Only invoices still to pay
+    (актуален) go in: any other is refused by number, and nothing is written. The file and the count."""
+    with transaction.atomic():
+        account = SettlementAccount.objects.for_org(org).select_for_update().filter(pk=account_id).first()
+        if account is None:
+            raise PaymentOrdersRefused(_("Choose the account to pay from."))
+        invoices = list(Invoice.objects.for_org(org).filter(pk__in=invoice_ids).order_by("issued_on", "sequence"))
+        if not invoices or len(invoices) != len(set(invoice_ids)):
+            raise PaymentOrdersRefused(_("Tick the invoices to pay."))
+        not_due = [
+            i.number for i in selectors.with_status(org, invoices) if i.status != selectors.InvoiceStatus.CURRENT
+        ]
+        if not_due:
+            raise PaymentOrdersRefused(
+                _("Invoices %(numbers)s are no longer to be paid as issued (paid, partly paid or annulled).")
+                % {"numbers": ", ".join(not_due)}
+            )
+        now = timezone.localtime()
+        payer = _payer(org, account)
+        orders = [
+            bank_exchange.PaymentOrder(
+                number=first_number + n,
+                day=now.date(),
+                amount=invoice.amount,
+                payer=payer,
+                recipient=_recipient(invoice),
+                purpose=invoice.purpose,
+            )
+            for n, invoice in enumerate(invoices)
+        ]
+        account.next_order_number = first_number + len(orders)
+        account.save(update_fields=["next_order_number", "updated_at"])
+        audit_record(
+            organization=org,
+            actor=actor,
+            action="payment_orders_written",
+            obj=account,
+            after={
+                "invoices": [i.number for i in invoices],
+                "first_number": first_number,
+                "account": account.account,
+                "total": str(sum((i.amount for i in invoices), Decimal("0"))),
+            },
+            origin=origin,
+        )
+    return bank_exchange.exchange_file(orders, account.account, now), len(orders)
+
+
+def payment_orders_for_rows(
+    *,
+    org,
+    payment_ids: list[int],
+    contract_ids: list[int],
+    invoice_ids: list[int],
+    account_id: int | None,
+    actor=None,
+    origin: Origin | None = None,
+) -> tuple[bytes, int]:
+    """«Платёжные поручения для банка» from the ticked rows of the payment calendar (schedule lines), the
+    overdue debt (contracts) and the issued invoices: the rows without an invoice get theirs issued first,
+    then one file pays them all, from the chosen account (the default one when none is chosen) — in one
+    transaction, so a refusal leaves no invoice issued by this request. A row of another organization
+    raises NothingToInvoice (a 404 for the view); a refusal PaymentOrdersRefused, in words."""
+    if not (payment_ids or contract_ids or invoice_ids):
+        raise PaymentOrdersRefused(_("Tick the invoices to pay."))
+    accounts = SettlementAccount.objects.for_org(org)
+    account = accounts.filter(pk=account_id).first() if account_id else accounts.filter(is_default=True).first()
+    if account is None:
+        if accounts.exists():
+            raise PaymentOrdersRefused(_("Choose the account to pay from."))
+        raise PaymentOrdersRefused(
+            _("Add the organization's bank account in «Settings» first: the payment orders are paid from it.")
+        )
+    with transaction.atomic():
+        ids = list(dict.fromkeys(invoice_ids))
+        for payment_id in dict.fromkeys(payment_ids):
+            try:
+                ids.append(payment_invoice_issue(org=org, payment_id=payment_id, actor=actor, origin=origin).pk)
+            except NothingToInvoice:
+                line = ScheduledPayment.objects.for_org(org).select_related("contract").filter(pk=payment_id).first()
+                if line is None:
+                    raise
+                raise PaymentOrdersRefused(
+                    _("Payment No. %(n)s under contract No. %(contract)s is already paid: untick it.")
+                    % {"n": line.number, "contract": line.contract.number}
+                ) from None
+        for contract_id in dict.fromkeys(contract_ids):
+            try:
+                ids.append(debt_invoice_issue(org=org, contract_id=contract_id, actor=actor, origin=origin).pk)
+            except NothingToInvoice:
+                contract = Contract.objects.for_org(org).filter(pk=contract_id).first()
+                if contract is None:
+                    raise
+                raise PaymentOrdersRefused(
+                    _("Contract No. %(contract)s has no overdue debt any more: untick it.")
+                    % {"contract": contract.number}
+                ) from None
+        ids = list(dict.fromkeys(ids))
+        if len(ids) != Invoice.objects.for_org(org).filter(pk__in=ids).count():
+            raise NothingToInvoice
+        return payment_orders_write(
+            org=org,
+            invoice_ids=ids,
+            account_id=account.pk,
+            first_number=account.next_order_number,
+            actor=actor,
+            origin=origin,
+        )

@@ -1,4 +1,4 @@
-"""The one delivery loop of every outbox (SMS, webhooks).
+"""The one delivery loop of every outbox (SMS, Telegram, webhooks).
 
 `deliver(channel, pk)`:
 1. claims the row in a short transaction (`select_for_update(skip_locked=True)` and a conditional UPDATE,
@@ -8,6 +8,9 @@
 3. records the outcome, only if the lease is still ours: DONE; or PENDING again with the next try
    scheduled after an exponential back-off; or FAILED after `max_attempts` (or at once for an error
    that a retry cannot fix), keeping the last error.
+
+A row created with `enqueued_at` in the future (a notice held through quiet hours) is not claimed before
+then: its task is queued to run at that time (`run_after`), or the sweep finds it afterwards.
 
 `requeue_stale(channel)` is the scheduler's sweep: a SENDING row whose lease expired (the worker was killed
 mid-send) and a PENDING row whose task was due OUTBOX_STALE_AFTER ago and never ran are queued again.
@@ -42,6 +45,7 @@ class Outcome:
     retryable: bool = True
     error: str = ""
     update: dict[str, Any] = field(default_factory=dict)
+    retry_after: float = 0  # seconds the provider asked us to wait (a 429's Retry-After); else the back-off
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,10 @@ class Channel:
 
 
 def _claimable(model: type[OutboxMessage], now) -> Q:
-    return Q(status=model.PENDING) | Q(status=model.SENDING, locked_until__lt=now)
+    # A first try waits for its `enqueued_at` (a notice held through quiet hours is created with it at the
+    # window's end); a retry's early duplicate task may run it, as before.
+    waiting = Q(status=model.PENDING) & (Q(attempts__gt=0) | Q(enqueued_at__lte=now))
+    return waiting | Q(status=model.SENDING, locked_until__lt=now)
 
 
 def claim(channel: Channel, pk: int) -> OutboxMessage | None:
@@ -112,7 +119,7 @@ def record(channel: Channel, row: OutboxMessage, outcome: Outcome) -> str:
         values["last_error"] = outcome.error[:255]
         if outcome.retryable and row.attempts < channel.max_attempts():
             values["status"] = model.PENDING
-            retry_at = now + timedelta(seconds=channel.retry_delay(row.attempts))
+            retry_at = now + timedelta(seconds=outcome.retry_after or channel.retry_delay(row.attempts))
             values["enqueued_at"] = retry_at
         else:
             values["status"] = model.FAILED
@@ -156,3 +163,18 @@ def requeue_stale(channel: Channel, *, limit: int = 1000) -> int:
         task.enqueue(pk)
     logger.warning("%s: queued %s deliveries again after their task was lost", channel.name, len(ids))
     return len(ids)
+
+
+def enqueue_on_commit(channel: Channel, pk: int, *, at=None) -> None:
+    """Queue the delivery of a new row after the transaction commits; a row held until `at` (quiet hours) is
+    queued to run then where the task backend can defer, else at once (its claim waits for `enqueued_at`,
+    and the sweep queues it again after the hold)."""
+    task = channel.task()
+
+    def enqueue() -> None:
+        if at is not None and at > timezone.now() and task.get_backend().supports_defer:
+            task.using(run_after=at).enqueue(pk)
+        else:
+            task.enqueue(pk)
+
+    transaction.on_commit(enqueue)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kabinet.accounts.models import Registration
+from kabinet.core.admin_site import Waiting, add_waiting
 from kabinet.core.net import Origin
 from kabinet.core.phones import format_phone
 from kabinet.onboarding import services
@@ -148,7 +149,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Approve the selected requests"))
+    @admin.action(permissions=["change"], description=_("Approve the selected requests"))
     def approve(self, request, queryset):
         done = 0
         for registration in queryset:
@@ -164,7 +165,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                 request, ngettext("%(n)d request approved.", "%(n)d requests approved.", done) % {"n": done}
             )
 
-    @admin.action(description=_("Reject the selected requests…"))
+    @admin.action(permissions=["change"], description=_("Reject the selected requests…"))
     def reject(self, request, queryset):
         form = RejectForm(request.POST if "reason" in request.POST else None)
         if form.is_valid():
@@ -197,3 +198,14 @@ class RegistrationAdmin(admin.ModelAdmin):
                 "title": _("Reject the requests"),
             },
         )
+
+
+add_waiting(
+    Waiting(
+        "clients",
+        _("Registrations awaiting approval"),
+        "accounts.registration",
+        f"status__exact={Registration.Status.AWAITING_APPROVAL}",
+        lambda: Registration.objects.filter(status=Registration.Status.AWAITING_APPROVAL).count(),
+    )
+)

@@ -29,7 +29,7 @@ from kabinet.audit.services import audit_record, record_event
 from kabinet.core.net import Origin
 from kabinet.messaging.email import email_later
 from kabinet.notifications.models import Notification
-from kabinet.notifications.services import notify_administrators, wants_email
+from kabinet.notifications.services import administrators_notify, wants_email
 from kabinet.organizations.lookup import CompanyInfo
 from kabinet.organizations.models import Membership, Organization
 
@@ -189,7 +189,7 @@ def join_request_tell_administrators(*, org: Organization, user: User) -> None:
                 template="join_requested",
                 context={"user": admin.user, "organization": org, "full_name": user.full_name},
             )
-    notify_administrators(
+    administrators_notify(
         org=org,
         kind=Notification.Kind.JOIN_REQUEST,
         title=_("%(name)s asks to join %(org)s") % {"name": user.full_name or user.phone_display, "org": org.name},

@@ -76,7 +76,7 @@ def company_suggestions(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("company") or request.GET.get("q") or "").strip()
     companies, unavailable, limited = [], False, False
     if len(query) >= 3:
-        # No sign-in is needed here and every lookup may spend the lessor's paid DaData quota (issue 13.11).
+        # No sign-in is needed here and every lookup may spend the lessor's paid DaData quota.
         limited = is_ratelimited(
             request,
             group="kabinet.company-suggestions",

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kabinet.accounts.admin import UserAdmin
-from kabinet.organizations.models import Invitation, Membership, Organization, RegistryCompany
-from kabinet.organizations.services import REGISTRY_COLUMNS, registry_company_save, registry_import_csv
+from kabinet.organizations.models import Invitation, Membership, Organization, RegistryCompany, SettlementAccount
+from kabinet.organizations.services.registry import REGISTRY_COLUMNS, registry_company_save, registry_import_csv
 
 
 class MembershipInline(admin.TabularInline):
@@ -42,7 +42,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     actions = ["approve"]
 
-    @admin.action(description=_("Approve the selected organizations"))
+    @admin.action(permissions=["change"], description=_("Approve the selected organizations"))
     def approve(self, request, queryset):
         updated = queryset.update(status=Organization.Status.ACTIVE)
         self.message_user(
@@ -50,6 +50,25 @@ class OrganizationAdmin(admin.ModelAdmin):
             ngettext("%(count)d organization approved.", "%(count)d organizations approved.", updated)
             % {"count": updated},
         )
+
+
+class SettlementAccountInline(admin.TabularInline):
+    """The client's own bank accounts: the payer of the payment orders it downloads for its bank."""
+
+    model = SettlementAccount
+    extra = 0
+    fields = ("bank_name", "bank_city", "bic", "account", "correspondent_account", "is_default")
+
+
+OrganizationAdmin.inlines = [*OrganizationAdmin.inlines, SettlementAccountInline]
+
+
+@admin.register(SettlementAccount)
+class SettlementAccountAdmin(admin.ModelAdmin):
+    list_display = ("account", "bank_name", "bic", "organization", "is_default")
+    search_fields = ("account", "bank_name", "bic", "organization__name", "organization__inn")
+    autocomplete_fields = ["organization"]
+    list_select_related = ("organization",)
 
 
 @admin.register(Membership)
@@ -74,7 +93,7 @@ class RegistryCompanyAdmin(admin.ModelAdmin):
     change_list_template = "admin/organizations/registrycompany/change_list.html"
 
     def save_model(self, request, obj, form, change):
-        registry_company_save(obj)
+        registry_company_save(company=obj)
 
     def get_urls(self):
         return [
@@ -93,7 +112,7 @@ class RegistryCompanyAdmin(admin.ModelAdmin):
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 text = raw.decode("cp1251")
-            result = registry_import_csv(text)
+            result = registry_import_csv(text=text)
             if not result.errors:
                 self.message_user(
                     request,

@@ -7,9 +7,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from kabinet.core.header_cache import cached, phone_scope, track, user_scope, users_of_queryset, users_of_rows
-from kabinet.organizations.employees import pending_invitations_for
 from kabinet.organizations.models import Invitation, Membership, Organization
-from kabinet.organizations.selectors import active_memberships
+from kabinet.organizations.selectors import active_memberships, pending_invitations_for
 
 
 def memberships(user) -> list:

@@ -1,3 +1,6 @@
+"""The selected organization of every request (`request.org`, `.membership`), re-checked against the
+user's active memberships. See docs/architecture.md (the request path)."""
+
 from __future__ import annotations
 
 from kabinet.organizations import header_cache

@@ -7,13 +7,39 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from kabinet.core.header_cache import HeaderCacheManager, HeaderCacheQuerySetMixin
-from kabinet.core.models import OrgScopedQuerySet, TimeStamped
+from kabinet.core.legal_names import derived_short_name
+from kabinet.core.models import OrgOwned, OrgScopedQuerySet, TimeStamped
 from kabinet.core.phones import format_phone
-from kabinet.core.validators import identifier_errors, validate_inn, validate_kpp, validate_ogrn, validate_okved
+from kabinet.core.validators import (
+    bank_account_errors,
+    identifier_errors,
+    validate_account,
+    validate_bic_region,
+    validate_inn,
+    validate_kpp,
+    validate_ogrn,
+    validate_okved,
+)
 
 
 class MembershipQuerySet(HeaderCacheQuerySetMixin, OrgScopedQuerySet):
     pass
+
+
+# Russia's time zones, west to east (an organization's clock for its notices' quiet hours).
+TIME_ZONES = [
+    ("Europe/Kaliningrad", _("Kaliningrad (UTC+2)")),
+    ("Europe/Moscow", _("Moscow (UTC+3)")),
+    ("Europe/Samara", _("Samara (UTC+4)")),
+    ("Asia/Yekaterinburg", _("Yekaterinburg (UTC+5)")),
+    ("Asia/Omsk", _("Omsk (UTC+6)")),
+    ("Asia/Krasnoyarsk", _("Krasnoyarsk (UTC+7)")),
+    ("Asia/Irkutsk", _("Irkutsk (UTC+8)")),
+    ("Asia/Yakutsk", _("Yakutsk (UTC+9)")),
+    ("Asia/Vladivostok", _("Vladivostok (UTC+10)")),
+    ("Asia/Magadan", _("Magadan (UTC+11)")),
+    ("Asia/Kamchatka", _("Kamchatka (UTC+12)")),
+]
 
 
 class Organization(TimeStamped):
@@ -25,6 +51,13 @@ class Organization(TimeStamped):
 
     name = models.CharField(_("name"), max_length=255)
     full_name = models.CharField(_("full name"), max_length=500, blank=True)
+    short_name = models.CharField(
+        _("short name"),
+        max_length=255,
+        blank=True,
+        db_default="",  # rows inserted by the previous release (a rolling deploy) get it too
+        help_text=_("As documents print it, e.g. «ООО «Ромашка»»; derived from the full name when empty."),
+    )
     inn = models.CharField(_("INN"), max_length=12, unique=True, validators=[validate_inn])
     kpp = models.CharField(_("KPP"), max_length=9, blank=True, validators=[validate_kpp])
     ogrn = models.CharField(_("OGRN/OGRNIP"), max_length=15, blank=True, validators=[validate_ogrn])
@@ -37,6 +70,14 @@ class Organization(TimeStamped):
     data_as_of = models.DateTimeField(
         _("data as of"), null=True, blank=True, help_text=_("When the accounting system last updated this client.")
     )
+    # Every member confirms the sign-in with a passkey or an SMS code after the password.
+    # The database's own default too: code of the previous release (a rolling deploy, an old migration
+    # test) inserts organizations without the column.
+    second_factor_required = models.BooleanField(_("second sign-in factor required"), default=False, db_default=False)
+    # The clock of its notices' quiet hours (SMS, Telegram): 21:00–09:00 there.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONES, default="Europe/Moscow", db_default="Europe/Moscow"
+    )
 
     objects = HeaderCacheManager()
 
@@ -48,6 +89,11 @@ class Organization(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def print_name(self) -> str:
+        """The short name documents print («ООО «Ромашка»»): the field, else derived from the legal form."""
+        return self.short_name or derived_short_name(self.name, self.full_name)
 
     @property
     def is_individual_entrepreneur(self) -> bool:
@@ -186,3 +232,39 @@ class Invitation(TimeStamped):
 
     def __str__(self) -> str:
         return f"{format_phone(str(self.phone))} → {self.organization}"
+
+
+class SettlementAccount(OrgOwned):
+    """A bank account of the client organization: the payer of the payment orders the portal writes for
+    the client's bank (1CClientBankExchange). Checked like the creditor's requisites; one is the default."""
+
+    bank_name = models.CharField(_("bank"), max_length=160)
+    bank_city = models.CharField(_("bank's town"), max_length=80, blank=True, help_text=_("For example, «г. Москва»."))
+    bic = models.CharField(_("BIC"), max_length=9, validators=[validate_bic_region])
+    account = models.CharField(_("settlement account"), max_length=20, validators=[validate_account])
+    correspondent_account = models.CharField(_("correspondent account"), max_length=20, validators=[validate_account])
+    is_default = models.BooleanField(_("default"), default=False)
+    # The number the next payment order written from this account gets (the client may change it in the form).
+    next_order_number = models.PositiveIntegerField(_("next payment order number"), default=1)
+
+    class Meta:
+        verbose_name = _("client's bank account")
+        verbose_name_plural = _("client's bank accounts")
+        ordering = ["-is_default", "bank_name", "account"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "account"], name="settlement_account_unique"),
+            models.UniqueConstraint(
+                fields=["organization"], condition=models.Q(is_default=True), name="settlement_account_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} ({self.bank_name})"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = bank_account_errors(
+            bic=self.bic, account=self.account, correspondent=self.correspondent_account, field="account"
+        )
+        if errors:
+            raise ValidationError(errors)

@@ -8,8 +8,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -35,9 +36,10 @@ from kabinet.core.access import (
 from kabinet.core.net import Origin
 from kabinet.core.phones import format_phone
 from kabinet.core.views import page_numbers, paginate
-from kabinet.organizations import employees, selectors
+from kabinet.organizations import exports, selectors
 from kabinet.organizations.lookup import LookupError_, get_lookup
-from kabinet.organizations.models import Invitation, Membership
+from kabinet.organizations.models import Invitation, Membership, SettlementAccount
+from kabinet.organizations.services import accounts, employees, organizations
 
 ROLE_HELP = {
     Membership.Role.ADMIN: gettext_lazy(
@@ -79,9 +81,41 @@ class RoleForm(forms.Form):
     status = forms.ChoiceField(choices=Membership.Status.choices, required=False)
 
 
+class SettlementAccountForm(forms.ModelForm):
+    """The client's bank account as the organization card edits it; the model checks the requisites."""
+
+    class Meta:
+        model = SettlementAccount
+        fields = ["bank_name", "bank_city", "bic", "account", "correspondent_account", "is_default"]
+        widgets = {
+            "bic": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 9, "autocomplete": "off"}),
+            "account": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 20, "autocomplete": "off"}),
+            "correspondent_account": forms.TextInput(
+                attrs={"inputmode": "numeric", "maxlength": 20, "autocomplete": "off"}
+            ),
+            "is_default": forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        prefix = f"account-{self.instance.pk}" if self.instance.pk else "account-new"
+        self.auto_id = prefix + "-%s"
+
+    def validate_unique(self) -> None:
+        """Checked by the service (with the organization the form does not carry)."""
+
+
 def _settings_context(request: OrgRequest, **extra: Any) -> dict[str, Any]:
     invitations = selectors.pending_invitations(request.org)
+    account_forms = extra.pop("account_forms", {})
+    bank_accounts = [
+        (account, account_forms.get(account.pk) or SettlementAccountForm(instance=account))
+        for account in selectors.settlement_accounts(request.org)
+    ]
     return {
+        "bank_accounts": bank_accounts,
+        "account_form": extra.pop("account_form", None) or SettlementAccountForm(),
+        "open_account": extra.pop("open_account", None),
         "org": request.org,
         "membership": request.membership,
         "members": selectors.members(request.org),
@@ -102,6 +136,50 @@ def _settings_context(request: OrgRequest, **extra: Any) -> dict[str, Any]:
 @org_required
 def settings_page(request: OrgRequest) -> HttpResponse:
     return render(request, "organizations/settings.html", _settings_context(request))
+
+
+def _account_saved(request: OrgRequest, form: SettlementAccountForm, account: SettlementAccount | None):
+    if form.is_valid():
+        try:
+            accounts.account_save(
+                org=request.org, data=form.cleaned_data, account=account, actor=request.user, origin=Origin.of(request)
+            )
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, _("The bank account is saved."))
+            return redirect(reverse("organizations:settings") + "#bank-accounts")
+    if account is None:
+        extra: dict[str, Any] = {"account_form": form, "open_account": "new"}
+    else:
+        extra = {"account_forms": {account.pk: form}, "open_account": account.pk}
+    return render(request, "organizations/settings.html", _settings_context(request, **extra), status=400)
+
+
+@org_required
+@require_POST
+def account_add(request: OrgRequest) -> HttpResponse:
+    """Add a bank account of the organization (the payer of payment orders)."""
+    return _account_saved(request, SettlementAccountForm(request.POST), None)
+
+
+@org_required
+@require_POST
+def account_update(request: OrgRequest, pk: int) -> HttpResponse:
+    account = get_object_for_org(SettlementAccount, request.org, pk=pk)
+    # The form writes what was typed into its instance while checking: the service gets the stored one.
+    form = SettlementAccountForm(request.POST, instance=get_object_for_org(SettlementAccount, request.org, pk=pk))
+    return _account_saved(request, form, account)
+
+
+@org_required
+@require_POST
+def account_remove(request: OrgRequest, pk: int) -> HttpResponse:
+    account = get_object_for_org(SettlementAccount, request.org, pk=pk)
+    accounts.account_remove(org=request.org, account=account, actor=request.user, origin=Origin.of(request))
+    messages.success(request, _("The bank account is removed."))
+    return redirect(reverse("organizations:settings") + "#bank-accounts")
 
 
 @org_required
@@ -146,6 +224,21 @@ def refresh_from_registry(request: OrgRequest) -> HttpResponse:
     return redirect("organizations:settings")
 
 
+@role_required(Membership.Role.ADMIN, sudo=True)
+@require_POST
+def second_factor(request: OrgRequest) -> HttpResponse:
+    """Require a second sign-in factor (a passkey or an SMS code) of every member, or stop requiring it."""
+    required = request.POST.get("second_factor_required") == "on"
+    organizations.organization_second_factor_set(
+        org=request.org, actor=request.user, required=required, origin=Origin.of(request)
+    )
+    if required:
+        messages.success(request, _("From the next sign-in every employee confirms it with a passkey or an SMS code."))
+    else:
+        messages.success(request, _("A second sign-in factor is no longer required."))
+    return redirect("organizations:settings")
+
+
 @org_required
 def confirm_password(request: OrgRequest) -> HttpResponse:
     """Ask for the password again before employee changes (at most once every 15 minutes)."""
@@ -180,7 +273,6 @@ def employee_add(request: OrgRequest) -> HttpResponse:
                 full_name=data["full_name"],
                 email=data["email"],
                 role=data["role"],
-                base_url=request.build_absolute_uri("/"),
                 origin=Origin.of(request),
             )
         except employees.EmployeeError as exc:
@@ -278,7 +370,6 @@ def invitation_resend(request: OrgRequest, pk: int) -> HttpResponse:
             org=request.org,
             actor=request.user,
             invitation_id=pk,
-            base_url=request.build_absolute_uri("/"),
             origin=Origin.of(request),
         )
     except Invitation.DoesNotExist:  # revoked or accepted a moment ago
@@ -324,15 +415,28 @@ class HistoryFilterForm(forms.Form):
         cast(forms.ChoiceField, self.fields["action"]).choices = [("", _("All changes")), *actions]
 
 
+def _history_events(request: OrgRequest):
+    """The history's filters from the URL, shared by the page and its Excel export."""
+    actor = request.GET.get("actor", "")
+    return selectors.history_events(
+        request.org, actor_id=int(actor) if actor.isdigit() else None, action=request.GET.get("action", "")
+    )
+
+
+@org_required
+def history_xlsx(request: OrgRequest) -> HttpResponseBase:
+    """«История изменений» as Excel, with the filters of the page (a GET that writes nothing)."""
+    creditor = request.creditor
+    return exports.history_xlsx(
+        request.org, _history_events(request), creditor_name=creditor.short_name if creditor else ""
+    )
+
+
 @org_required
 def history(request: OrgRequest) -> HttpResponse:
     """«История изменений»: who changed what in the organization, and when; filters by person and type."""
     people = list(selectors.members(request.org))
-    actor = request.GET.get("actor", "")
-    events = selectors.history_events(
-        request.org, actor_id=int(actor) if actor.isdigit() else None, action=request.GET.get("action", "")
-    )
-    page = paginate(request, events)
+    page = paginate(request, _history_events(request))
     creditor = request.creditor
     creditor_name = creditor.short_name if creditor else ""
     related = presentation.related_names(page.object_list)
@@ -341,6 +445,7 @@ def history(request: OrgRequest) -> HttpResponse:
             "event": e,
             "who": presentation.actor_label(e, creditor_name),
             "what": presentation.action_label(e.action),
+            "sentence": presentation.describe_sentence(e),
             "changes": presentation.describe_changes(e, related),
             "ip": e.ip if presentation.shows_ip(e) else "",
         }
@@ -406,7 +511,7 @@ def _challenge_key(invitation) -> str:
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link of an invitation to a phone that has no account yet. First the code goes to the invited
     phone (only its owner can read it); then the person sets their name, e-mail and password."""
-    invitation = employees.invitation_by_token(token)
+    invitation = selectors.invitation_by_token(token)
     if invitation is None:
         return render(request, "organizations/invitation_invalid.html", status=404)
     if account_selectors.phone_has_account(str(invitation.phone)):

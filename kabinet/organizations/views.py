@@ -1,3 +1,6 @@
+"""The organizations page, switching the selected organization, and the invitations waiting for the
+signed-in person (accept or decline)."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -12,10 +15,10 @@ from kabinet.accounts import selectors as account_selectors
 from kabinet.accounts.models import Registration
 from kabinet.core.access import KabinetRequest
 from kabinet.core.net import Origin
-from kabinet.organizations import employees
 from kabinet.organizations.middleware import SESSION_KEY
 from kabinet.organizations.models import Invitation
-from kabinet.organizations.selectors import user_memberships
+from kabinet.organizations.selectors import pending_invitations_for, user_memberships
+from kabinet.organizations.services import employees
 
 
 @login_required
@@ -54,7 +57,7 @@ def organization_list(request: KabinetRequest) -> HttpResponse:
         {
             "memberships": memberships,
             "registrations": registrations,
-            "invitations": employees.pending_invitations_for(request.user),
+            "invitations": pending_invitations_for(request.user),
             "section": "organizations",
         },
     )
@@ -66,7 +69,7 @@ def invitations(request: KabinetRequest) -> HttpResponse:
     return render(
         request,
         "organizations/invitations.html",
-        {"invitations": employees.pending_invitations_for(request.user), "section": "organizations"},
+        {"invitations": pending_invitations_for(request.user), "section": "organizations"},
     )
 
 

@@ -1,3 +1,5 @@
+"""The «Акт сверки» request form: the period and the contracts."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -68,3 +70,35 @@ class StatementForm(forms.Form):
         if data.get("format") not in {"pdf", "xlsx"}:
             data["format"] = "pdf"
         return data
+
+
+class ReconciliationUploadForm(StatementForm):
+    """The client's own акт сверки or 1С account card for a period and a contract (or every contract)."""
+
+    file = forms.FileField(
+        label=_("Your акт сверки or account card"),
+        help_text=_(
+            "XLSX as 1С writes «Акт сверки взаимных расчётов» or «Карточка счёта 60/76», or CSV with the columns "
+            "date, document, debit, credit (UTF-8 or windows-1251)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["format"]
+
+
+class ColumnsForm(forms.Form):
+    """Which column of the client's file is which: guessed from its header, changed by the user."""
+
+    def __init__(self, *args, header: list[str], roles: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")] + [(str(i), label) for i, label in enumerate(header)]
+        for role, label in roles.items():
+            self.fields[role] = forms.TypedChoiceField(
+                label=label, choices=choices, coerce=int, empty_value=None, required=role != "document"
+            )
+
+    def mapping(self) -> dict[str, int | None]:
+        return {role: self.cleaned_data.get(role) for role in self.fields}

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from kabinet.core.admin_site import Waiting, add_waiting
 from kabinet.core.files import check_uploads
 from kabinet.core.net import Origin
 from kabinet.documents.forms import MultipleFileField
@@ -72,7 +73,7 @@ class SupportThreadAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if form.cleaned_data.get("reply"):
-            services.staff_reply(
+            services.thread_staff_reply(
                 thread_id=obj.pk,
                 staff=request.user,
                 body=form.cleaned_data["reply"],
@@ -103,3 +104,14 @@ class SupportThreadReadAdmin(admin.ModelAdmin):
     list_display = ("thread", "user", "last_read_at")
     search_fields = ("thread__number", "user__full_name")
     raw_id_fields = ("thread", "user")
+
+
+add_waiting(
+    Waiting(
+        "support",
+        _("Not answered"),
+        "support.supportthread",
+        f"status__exact={SupportThread.Status.OPEN}",
+        lambda: SupportThread.objects.unscoped().filter(status=SupportThread.Status.OPEN).count(),
+    )
+)

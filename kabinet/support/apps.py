@@ -8,7 +8,7 @@ class SupportConfig(AppConfig):
     verbose_name = _("Support")
 
     def ready(self):
-        from kabinet.accounts import personal_data as accounts_personal_data  # reason: ready(): models load only now
+        from kabinet.accounts import exports  # reason: ready(): models load only now
         from kabinet.support import personal_data  # reason: ready(): its models are loaded only now
 
-        accounts_personal_data.register(personal_data.SECTION)
+        exports.register(personal_data.SECTION)

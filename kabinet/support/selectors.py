@@ -22,6 +22,13 @@ def thread_list(org, user) -> QuerySet[SupportThread]:
     )
 
 
+def is_unread(user, thread: SupportThread) -> bool:
+    """Whether the thread has a message the user has not seen (their read marker is older)."""
+    return not SupportThreadRead.objects.filter(
+        thread=thread, user=user, last_read_at__gte=thread.last_message_at
+    ).exists()
+
+
 def thread_messages(org, thread: SupportThread) -> QuerySet[SupportMessage]:
     """A thread's messages as a chat, oldest first, with their authors and files."""
     return (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,13 +13,14 @@ from kabinet.core import numbering
 from kabinet.core.files import check_upload, check_uploads, clean_filename
 from kabinet.core.net import Origin
 from kabinet.notifications.models import Notification
-from kabinet.notifications.services import notify_members
+from kabinet.notifications.services import members_notify
 from kabinet.support.models import SupportAttachment, SupportMessage, SupportThread, SupportThreadRead
 
 
 def _next_number() -> str:
     # The support series starts at 1 (the requests' counter row starts at 4600, as in the manual).
-    sequence = numbering.next_in_sequence(AppealCounter, defaults={"last_number": 0}, name="support")
+    highest = numbering.highest_in_series(SupportThread, numbering.SUPPORT_SERIES)
+    sequence = numbering.next_in_sequence(AppealCounter, defaults={"last_number": 0}, name="support", at_least=highest)
     return numbering.client_number(numbering.SUPPORT_SERIES, sequence)
 
 
@@ -36,7 +38,7 @@ def _attach(message: SupportMessage, files: list) -> None:
         attachment.save()
 
 
-def mark_read(*, user, thread: SupportThread) -> None:
+def thread_mark_read(*, user, thread: SupportThread) -> None:
     SupportThreadRead.objects.update_or_create(user=user, thread=thread, defaults={"last_read_at": timezone.now()})
 
 
@@ -55,7 +57,7 @@ def thread_create(*, org, user, topic: str, body: str, files: list, origin: Orig
         )
         message = SupportMessage.objects.create(organization=org, thread=thread, author=user, body=body)
         _attach(message, files)
-        mark_read(user=user, thread=thread)
+        thread_mark_read(user=user, thread=thread)
         record_event(
             action="support_thread_created",
             organization=org,
@@ -78,12 +80,12 @@ def message_post(*, org, user, thread_id: int, body: str, files: list, origin: O
         thread.last_message_at = message.created_at
         thread.status = SupportThread.Status.OPEN
         thread.save(update_fields=["last_message_at", "status", "updated_at"])
-        mark_read(user=user, thread=thread)
+        thread_mark_read(user=user, thread=thread)
         record_event(organization=org, event="support.message", payload={"thread": thread.number, "body": body})
     return message
 
 
-def staff_reply(
+def thread_staff_reply(
     *, thread_id: int, staff, body: str, files: list | None = None, origin: Origin | None = None
 ) -> SupportMessage:
     """Staff answer: the organization's employees are told in the portal and by e-mail."""
@@ -96,12 +98,12 @@ def staff_reply(
         thread.last_message_at = message.created_at
         thread.status = SupportThread.Status.ANSWERED
         thread.save(update_fields=["last_message_at", "status", "updated_at"])
-        notify_members(
+        members_notify(
             org=thread.organization,
             kind=Notification.Kind.SUPPORT_REPLY,
             title=_("Support answered: %(topic)s") % {"topic": thread.topic},
             body=body[:500],
-            link=f"/support/{thread.pk}/",
+            link=reverse("support:thread", args=[thread.pk]),
         )
         audit_record(
             action="support_reply",

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from kabinet.core.access import OrgRequest, get_object_for_org, org_required
 from kabinet.core.files import serve_private_file
@@ -12,7 +13,7 @@ from kabinet.core.net import Origin
 from kabinet.core.views import paginate
 from kabinet.documents.forms import MultipleFileField
 from kabinet.documents.held import KeptFiles
-from kabinet.support import selectors, services
+from kabinet.support import exports, selectors, services
 from kabinet.support.models import SupportAttachment, SupportThread
 
 
@@ -34,6 +35,12 @@ def thread_list(request: OrgRequest) -> HttpResponse:
     page = paginate(request, threads)
     template = "support/list.html#rows" if request.htmx and request.GET.get("more") else "support/list.html"
     return render(request, template, {"page": page, "form": ThreadForm(), "section": "support"})
+
+
+@org_required
+def thread_list_xlsx(request: OrgRequest) -> HttpResponseBase:
+    """The support list as Excel (a GET that writes nothing: no thread is marked read)."""
+    return exports.thread_list_xlsx(request.org, selectors.thread_list(request.org, request.user))
 
 
 @org_required
@@ -88,11 +95,28 @@ def thread_detail(request: OrgRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         kept_files = kept.keep()
     messages_ = selectors.thread_messages(request.org, thread)
-    services.mark_read(user=request.user, thread=thread)
-    context = {"thread": thread, "chat": messages_, "form": form, "kept_files": kept_files, "section": "support"}
+    context = {
+        "thread": thread,
+        "chat": messages_,
+        # A GET writes nothing: the page (and each poll that brings new messages) marks the thread
+        # read by a POST it sends as it loads (`thread_read`).
+        "unread": selectors.is_unread(request.user, thread),
+        "form": form,
+        "kept_files": kept_files,
+        "section": "support",
+    }
     if request.htmx and request.GET.get("poll"):
         return render(request, "support/thread.html#messages", context)
     return render(request, "support/thread.html", context, status=400 if form.errors else 200)
+
+
+@org_required
+@require_POST
+def thread_read(request: OrgRequest, pk: int) -> HttpResponse:
+    """The read marker of a thread, sent by its page as it loads (htmx, `hx-trigger="load"`)."""
+    thread = get_object_for_org(SupportThread, request.org, pk=pk)
+    services.thread_mark_read(user=request.user, thread=thread)
+    return HttpResponse(status=204)
 
 
 @org_required

@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import redis
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -62,6 +64,11 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
+        # Parallel test processes pick free ports too: if another one's server took this port between
+        # `free_port()` and our bind, the port answers, but not for us.
+        if redis.Redis.from_url(self.url).info("server")["process_id"] != self.process.pid:
+            self.stop()
+            raise RuntimeError(f"127.0.0.1:{self.port} was taken by another redis-server meanwhile")
         return self
 
     def stop(self) -> None:

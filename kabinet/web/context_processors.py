@@ -1,3 +1,6 @@
+"""What every page's header needs (the organization switcher, the creditors, the unread count), from
+the header caches. See docs/architecture.md."""
+
 from __future__ import annotations
 
 from typing import Any

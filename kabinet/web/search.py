@@ -1,4 +1,4 @@
-"""One search box in the header (issue 14.19): contracts (number, VIN, plate), documents and requests
+"""One search box in the header: contracts (number, VIN, plate), documents and requests
 of the selected organization, grouped.
 
 The header renders the box statically (no query on every page); this view runs only when the user

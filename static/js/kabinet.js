@@ -60,6 +60,15 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", updateScrollHints);
   else updateScrollHints();
 
+  // Filters folded behind «Фильтры» on a phone stay unfolded on a wide screen (the summary is hidden there).
+  function unfoldWide() {
+    if (!window.matchMedia("(min-width: 992px)").matches) return;
+    document.querySelectorAll("details[data-fold-narrow]").forEach(function (d) { d.open = true; });
+  }
+  window.addEventListener("resize", unfoldWide);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", unfoldWide);
+  else unfoldWide();
+
   // Phone fields format as you type: +7 (900) 000-00-01.
   function formatPhone(value) {
     var digits = value.replace(/\D/g, "");
@@ -139,6 +148,78 @@
     setTimeout(function () { link.classList.remove("disabled"); link.removeAttribute("aria-busy"); spinner.remove(); }, 4000);
   });
 
+  // A form that builds a file (the акт сверки): it is fetched, and the button stays busy (disabled,
+  // aria-busy, a spinner) until the whole file has arrived — however long the server takes. A page back
+  // instead of a file (the form's errors) replaces the form. Without JavaScript it is a plain POST.
+  function fileName(response) {
+    var header = response.headers.get("Content-Disposition") || "";
+    var star = /filename\*=UTF-8''([^;]+)/i.exec(header);
+    if (star) return decodeURIComponent(star[1]);
+    var plain = /filename="?([^";]+)"?/i.exec(header);
+    return plain ? plain[1] : "download";
+  }
+  function setBusy(button, busy) {
+    button.disabled = busy;
+    if (busy) {
+      button.setAttribute("aria-busy", "true");
+      var spinner = document.createElement("span");
+      spinner.className = "spinner-border spinner-border-sm ms-1";
+      spinner.setAttribute("aria-hidden", "true");
+      spinner.dataset.spinner = "";
+      button.appendChild(spinner);
+    } else {
+      button.removeAttribute("aria-busy");
+      button.querySelectorAll("[data-spinner]").forEach(function (s) { s.remove(); });
+    }
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-download]") || !window.fetch) return;
+    // A button with its own `formaction` («Подписать и отправить») goes to a page, not to a file.
+    if (event.submitter && event.submitter.hasAttribute("formaction")) return;
+    event.preventDefault();
+    var button = form.querySelector("[data-download-button]");
+    if (button && button.disabled) return;
+    var status = form.querySelector("[data-download-status]");
+    if (button) setBusy(button, true);
+    if (status) status.textContent = form.dataset.busyText || "";
+    var headers = { "X-Download-Form": "1" };  // a page back instead of a file: the form alone
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin", headers: headers })
+      .then(function (response) {
+        var disposition = response.headers.get("Content-Disposition") || "";
+        if (response.ok && disposition.indexOf("attachment") === 0) {
+          return response.blob().then(function (blob) {
+            var url = URL.createObjectURL(blob);
+            var a = document.createElement("a");
+            a.href = url;
+            a.download = fileName(response);
+            document.body.appendChild(a);
+            a.click();
+            a.remove();
+            setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+            if (status) status.textContent = form.dataset.doneText || "";
+            form.dataset.downloaded = String(Number(form.dataset.downloaded || "0") + 1);
+          });
+        }
+        return response.text().then(function (html) {
+          var holder = document.createElement("template");
+          holder.innerHTML = html;
+          var fresh = holder.content.querySelector("form[data-download]");
+          if (!fresh) throw new Error("unexpected answer");
+          form.replaceWith(fresh);
+          if (window.htmx) window.htmx.process(fresh);
+          var invalid = fresh.querySelector(".is-invalid, .alert");
+          if (invalid) invalid.scrollIntoView({ block: "center" });
+        });
+      })
+      .catch(function () {
+        if (status) status.textContent = form.dataset.failText || "";
+      })
+      .finally(function () {
+        if (button && button.isConnected) setBusy(button, false);
+      });
+  });
+
   // A filter form refreshes its results on `input` of its search box (with a delay) and on `change` of its
   // other fields. The search box's own `change` (fired when it loses focus) would refresh the results a
   // second time — e.g. just as «Выбрать документы» is clicked, wiping the first tick — so it stops here.
@@ -191,6 +272,108 @@
       var form = selectForm();
       if (form) form.classList.add("kb-selecting");
     }
+  });
+
+  // A polite live region (base.html) says what changed out of sight of the focus.
+  function announce(text) {
+    var box = document.getElementById("kb-live-status");
+    if (!box) return;
+    box.textContent = "";
+    setTimeout(function () { box.textContent = text; }, 100);  // a new text, so it is read even if the same
+  }
+
+  // «Показать ещё»: the rows it brings take the place of its own row. The focus moves to the first new
+  // row, so the next Tab goes on through the new rows (not from the top of the page), and the live
+  // region says how many came.
+  var moreSpot = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    moreSpot = target && target.matches && target.matches("tr.kb-more-row")
+      ? { body: target.parentNode, before: target.previousElementSibling } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!moreSpot) return;
+    var spot = moreSpot;
+    moreSpot = null;
+    var added = [];
+    var row = spot.before ? spot.before.nextElementSibling : spot.body.firstElementChild;
+    for (; row; row = row.nextElementSibling) {
+      if (!row.classList.contains("kb-more-row")) added.push(row);
+    }
+    if (!added.length) return;
+    added[0].tabIndex = -1;
+    added[0].focus();
+    var box = document.getElementById("kb-live-status");
+    if (box) announce(box.dataset.msgAdded.replace("{count}", String(added.length)));
+  });
+
+  // Tabs (the contract card), the WAI-ARIA pattern with manual activation: only the selected tab is in
+  // the Tab order; Left and Right (round), Home and End move between the tabs; Enter or Space opens the
+  // focused one, and once it has loaded the focus is back on it.
+  function initTabs() {
+    document.querySelectorAll("[role=tablist]").forEach(function (list) {
+      var tabs = list.querySelectorAll("[role=tab]");
+      var selected = list.querySelector("[role=tab][aria-selected=true]") || tabs[0];
+      tabs.forEach(function (tab) { tab.tabIndex = tab === selected ? 0 : -1; });
+    });
+  }
+  document.addEventListener("keydown", function (event) {
+    var tab = event.target.closest && event.target.closest("[role=tab]");
+    if (!tab || event.altKey || event.ctrlKey || event.metaKey) return;
+    var tabs = Array.prototype.slice.call(tab.closest("[role=tablist]").querySelectorAll("[role=tab]"));
+    var i = tabs.indexOf(tab);
+    var next;
+    if (event.key === "ArrowRight") next = tabs[(i + 1) % tabs.length];
+    else if (event.key === "ArrowLeft") next = tabs[(i - 1 + tabs.length) % tabs.length];
+    else if (event.key === "Home") next = tabs[0];
+    else if (event.key === "End") next = tabs[tabs.length - 1];
+    else if (event.key === " ") { event.preventDefault(); tab.click(); return; }
+    else return;
+    event.preventDefault();
+    tabs.forEach(function (t) { t.tabIndex = t === next ? 0 : -1; });
+    next.focus();
+  });
+  var openedTab = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    openedTab = elt && elt.getAttribute && elt.getAttribute("role") === "tab" ? elt.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    initTabs();
+    if (!openedTab) return;
+    var tab = document.getElementById(openedTab);
+    openedTab = null;
+    // Back to the tab just opened, unless the user has already moved on from it.
+    var here = document.activeElement;
+    if (tab && (!here || here === document.body || here === tab)) tab.focus();
+  });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", initTabs);
+  else initTabs();
+
+  // A form sent back with errors: the focus goes to its summary (errors of no one field) or else to the
+  // first field in error, so the keyboard starts where the fixing does. The page's forms on load (those
+  // of a dialog once it is shown), a form answered 400 in place once it has settled.
+  function focusFirstError(scope, withDialogs) {
+    if (!scope) return;
+    var forms = scope.querySelectorAll("form");
+    for (var i = 0; i < forms.length; i++) {
+      if (!withDialogs && forms[i].closest(".modal")) continue;
+      var target = forms[i].querySelector(".alert-danger[role=alert]") || forms[i].querySelector("[aria-invalid=true], .is-invalid");
+      if (target) {
+        if (target.getAttribute("role") === "alert") target.tabIndex = -1;
+        target.focus();
+        return;
+      }
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { focusFirstError(document.querySelector("main"), false); });
+  } else focusFirstError(document.querySelector("main"), false);
+  document.addEventListener("shown.bs.modal", function (event) { focusFirstError(event.target, true); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (!xhr || xhr.status !== 400) return;
+    focusFirstError(document.querySelector(".modal.show") || document.querySelector("main"), true);
   });
 
   // Forms that need a confirmation («Отозвать»).

@@ -1,4 +1,4 @@
-"""Russian formats as the portal writes them everywhere (issue 14.8), the back office (/admin/) included:
+"""Russian formats as the portal writes them everywhere, the back office (/admin/) included:
 dates `28.11.2026`, date and time `28.11.2026 14:05` — in lists, read-only fields and forms alike, and
 the same forms are read back from the date inputs. Django's own «28 ноября 2026 г.» is not used."""
 

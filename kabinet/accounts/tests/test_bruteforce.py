@@ -1,4 +1,4 @@
-"""Issue 13.4: guessing across phones and across addresses; the owner is told and never locked out."""
+"""Sign-in: guessing across phones and across addresses; the owner is told and never locked out."""
 
 import os
 import subprocess

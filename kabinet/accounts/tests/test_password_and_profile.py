@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -15,7 +16,7 @@ NEW = "Another-Strong-Pass-77"
 
 
 def reset_link(mailoutbox) -> str:
-    match = re.search(r"http://testserver(/password/reset/\S+/)", str(mailoutbox[-1].body))
+    match = re.search(re.escape(settings.PORTAL_URL) + r"(/password/reset/\S+/)", str(mailoutbox[-1].body))
     assert match
     return match.group(1)
 

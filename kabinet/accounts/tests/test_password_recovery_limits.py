@@ -1,4 +1,4 @@
-"""Issue 13.5: recovery tells nothing about which phones exist, queues its letter, and is limited."""
+"""Password recovery tells nothing about which phones exist, queues its letter, and is limited."""
 
 from unittest import mock
 
@@ -85,7 +85,7 @@ def test_an_inactive_user_gets_no_letter(client, db, active, django_capture_on_c
 
 
 def test_company_suggestions_are_limited_per_address(client, registry, settings):
-    """Issue 13.11: the registration page's lookup needs no sign-in and may spend a paid quota."""
+    """The registration page's lookup needs no sign-in and may spend a paid quota."""
     settings.COMPANY_LOOKUP_LIMIT_PER_IP = 3
     url = reverse("accounts:company_suggestions")
     for _ in range(3):
@@ -98,7 +98,7 @@ def test_company_suggestions_are_limited_per_address(client, registry, settings)
 
 
 def test_submitting_the_add_organization_form_is_limited_per_account_and_address(client_a, registry, settings):
-    """Issue 13.11: each submission looks the INN up in the registry (a paid DaData call) — limited like
+    """Each submission looks the INN up in the registry (a paid DaData call) — limited like
     the suggestions, and past the limit the registry is not asked at all."""
     settings.COMPANY_SUBMIT_LIMIT_PER_USER = 2
     url = reverse("organizations:add")

@@ -1,4 +1,4 @@
-"""Issue 13.6: a password equal (or close) to the phone or the full name is refused."""
+"""A password equal (or close) to the phone or the full name is refused."""
 
 import pytest
 from django.contrib.auth import password_validation

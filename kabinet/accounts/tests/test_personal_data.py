@@ -1,4 +1,4 @@
-"""Personal data under 152-FZ (issue 13, point 12): the consents a user gave, withdrawing one with
+"""Personal data under 152-FZ: the consents a user gave, withdrawing one with
 the consequences explained, a copy of the data (JSON and PDF), and deletion on request executed by
 staff in /admin/ with an act in the audit."""
 
@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from pypdfium2 import PdfDocument
 
-from kabinet.accounts import personal_data
+from kabinet.accounts import exports
 from kabinet.accounts.models import Consent, ConsentWithdrawal, DataRequest, User
 from kabinet.accounts.services import consents_record
 from kabinet.appeals import services as appeal_services
@@ -175,8 +175,8 @@ def test_clients_cannot_execute_a_deletion(person_client, person):
 
 def test_the_apps_above_accounts_contribute_their_sections_in_the_order_of_the_apps(person):
     """accounts imports no app above it: appeals and support register their parts of the copy."""
-    assert list(personal_data._SECTIONS) == ["requests", "support_messages"]
-    data = personal_data.personal_data(person)
+    assert [s.key for s in exports.sections()] == ["requests", "support_messages"]
+    data = exports.personal_data(person)
     keys = list(data)
     assert keys.index("registrations") < keys.index("requests") < keys.index("support_messages")
     assert keys.index("support_messages") < keys.index("sign_ins_and_actions")

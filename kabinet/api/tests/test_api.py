@@ -151,7 +151,7 @@ def test_payments_received_in_bulk_all_or_nothing(api, base):
     assert response.status_code == 400 and "1" in response.json()["payments"]
     assert not ScheduledPayment.objects.get(contract__external_id="C-1", number=1).is_paid
     answer = api.post("/api/v1/payments/", {"payments": paid}, content_type="application/json").json()
-    assert answer == {"created": 1, "updated": 0}
+    assert answer == {"created": 1, "updated": 0, "unchanged": 0}
     assert ScheduledPayment.objects.get(contract__external_id="C-1", number=1).is_paid
 
 

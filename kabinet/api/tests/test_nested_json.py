@@ -1,4 +1,4 @@
-"""Issue 13.9: deeply nested JSON is a 400 with a clear message, never a 500."""
+"""Deeply nested JSON is a 400 with a clear message, never a 500."""
 
 import pytest
 from django.test import Client

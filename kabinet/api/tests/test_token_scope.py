@@ -5,6 +5,7 @@ own ids works (so the 404 is the scope, not a broken request)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,14 +14,23 @@ from django.utils import timezone
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from kabinet.accounts.models import Registration
+from kabinet.api.auth import CLIENT_KINDS
 from kabinet.api.models import ApiEvent, ApiToken, WebhookDelivery
 from kabinet.api.scoping import ScopedAPIView
 from kabinet.appeals.models import Appeal, AppealKind
-from kabinet.audit.models import AuditEvent
-from kabinet.contracts.models import BooksDebt, Contract, InsurancePolicy, LeasedItem, PaymentReceived
+from kabinet.audit.models import CLIENT_ONLY_EVENT_KINDS, AuditEvent
+from kabinet.contracts.models import (
+    BooksDebt,
+    ClosingDocument,
+    Contract,
+    InsurancePolicy,
+    LeasedItem,
+    PaymentReceived,
+)
 from kabinet.creditors.models import Creditor, Product
 from kabinet.documents.models import Document
 from kabinet.organizations.models import Membership, Organization
+from kabinet.signatures.qualified_models import QualifiedSignature
 from kabinet.testing.factories import (
     ContractFactory,
     CreditorFactory,
@@ -68,6 +78,28 @@ def _world(x: str, inn: str) -> dict:
         original_name=f"{x}.pdf",
         external_id=f"D-{x}",
     )
+    QualifiedSignature.objects.create(  # a КЭП of the document, for the books' signatures endpoints
+        organization=org,
+        document=document,
+        signature_file=SimpleUploadedFile(f"{x}.sig", b"0\x80"),
+        original_name=f"{x}.sig",
+        signature_sha256="0" * 64,
+        document_sha256="1" * 64,
+        digest_algorithm="streebog256",
+        message_digest="2" * 64,
+        signer_name=f"Подписант {x}",
+        issuer="УЦ",
+        certificate_serial="01",
+    )
+    closing = ClosingDocument.objects.create(
+        organization=org,
+        creditor=creditor,
+        contract=contract,
+        external_id=f"CD-{x}",
+        number=f"CDN-{x}",
+        date=timezone.localdate(),
+        amount=Decimal("10.00"),
+    )
     appeal = Appeal.objects.create(
         organization=org,
         number=f"REQ-{x}",
@@ -88,8 +120,18 @@ def _world(x: str, inn: str) -> dict:
         full_name=member.full_name,
         phone=member.phone,
     )
-    event = ApiEvent.objects.create(kind=ApiEvent.Kind.APPEAL_CREATED, organization=org, payload={"n": f"EV-{x}"})
-    ApiEvent.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    # An event of every kind; those about a contract name its creditor, as the services write them.
+    events = [
+        ApiEvent.objects.create(
+            kind=kind,
+            organization=org,
+            creditor=creditor if kind.startswith(("appeal.", "document.")) else None,
+            payload={"n": f"EV-{x}-{kind}"},
+        )
+        for kind in ApiEvent.Kind.values
+    ]
+    event = events[0]
+    ApiEvent.objects.filter(organization=org).update(created_at=timezone.now() - timedelta(minutes=5))
     return {
         Creditor: creditor,
         Product: product,
@@ -100,6 +142,7 @@ def _world(x: str, inn: str) -> dict:
         BooksDebt: contract,
         PaymentReceived: PaymentReceived.objects.get(external_id=f"PAY-{x}"),
         Document: document,
+        ClosingDocument: closing,
         Appeal: appeal,
         Registration: registration,
         ApiEvent: event,
@@ -108,6 +151,8 @@ def _world(x: str, inn: str) -> dict:
 
 
 def _param_value(obj, name: str):
+    if name == "signature_pk":  # a document's КЭП (`api:document_qualified_signature_file`)
+        return QualifiedSignature.objects.get(document=obj).pk
     return {"external_id": getattr(obj, "external_id", None), "number": getattr(obj, "number", None), "pk": obj.pk}[
         name
     ]
@@ -157,6 +202,7 @@ BODIES = {
         ]
     },
     "api:payment_reversal": lambda w: {"reversed_on": str(w[PaymentReceived].received_on + timedelta(days=1))},
+    "api:payment_unreverse": lambda w: {},
     "api:penalties": lambda w: {
         "penalties": [
             {"external_id": "PEN-1", "contract": w[Contract].external_id, "accrued_on": "2026-11-01", "amount": "3.00"}
@@ -186,14 +232,42 @@ BODIES = {
         "document_date": "2026-11-01",
         "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 test", content_type="application/pdf"),
     },
+    "api:closing_document": lambda w: {
+        "organization": w[Organization].external_id,
+        "contract": w[Contract].external_id,
+        "kind": "upd",
+        "number": w[ClosingDocument].number,
+        "date": "2026-11-30",
+        "amount": "10.00",
+        "vat": [{"rate": "22", "vat": "1.80"}],
+    },
+    "api:closing_document_pdf": lambda w: {
+        "file": SimpleUploadedFile("u.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    },
+    "api:closing_document_xml": lambda w: {
+        "file": SimpleUploadedFile("u.xml", b'<?xml version="1.0"?><a/>', content_type="application/xml")
+    },
     "api:appeal_status": lambda w: {"status": "review"},
     "api:registration_status": lambda w: {"status": "rejected", "reason": "Нет договора"},
     "api:events": None,
+    "api:document_signatures": None,
+    "api:document_qualified_signature_file": None,
 }
 
 
 def _api_routes():
-    return [r for r in url_patterns() if r.route.startswith("api/")]
+    """The creditors' part of the API; `/api/v1/client/` has its own matrix (test_client_api.py), and
+    refuses a creditor's token before any lookup."""
+    return [
+        r
+        for r in url_patterns()
+        if r.route.startswith("api/") and getattr(r.view_class, "token_kinds", None) != CLIENT_KINDS
+    ]
+
+
+def test_the_client_part_refuses_a_creditors_token_before_reading():
+    client_routes = [r for r in url_patterns() if getattr(r.view_class, "token_kinds", None) == CLIENT_KINDS]
+    assert client_routes and all(r.route.startswith("api/v1/client/") for r in client_routes)
 
 
 def _methods(view_class) -> list[str]:
@@ -208,10 +282,24 @@ def _call(client, method: str, url: str, body):
     return getattr(client, method)(url, body, content_type="application/json")
 
 
+def _shared_client_events(a: dict, b: dict) -> None:
+    """A client of both creditors: B's events about its contracts there must not reach A's token."""
+    shared = OrganizationFactory(external_id="ORG-S", inn="7728168971", name="ООО «Общий»")
+    shared.creditors.add(a[Creditor], b[Creditor])
+    for kind in ApiEvent.Kind.values:
+        if kind.startswith(("appeal.", "document.")):
+            ApiEvent.objects.create(
+                kind=kind, organization=shared, creditor=b[Creditor], payload={"n": f"EVS-B-{kind}"}
+            )
+            b["markers"].append(f"EVS-B-{kind}")
+    ApiEvent.objects.filter(organization=shared).update(created_at=timezone.now() - timedelta(minutes=5))
+
+
 @pytest.fixture
 def worlds(db):
     a = _world("A", "7707083893")
     b = _world("B", "7736207543")
+    _shared_client_events(a, b)
     token, key = ApiToken.issue(
         name="1C of A", creditor=a[Creditor], can_read=True, can_write=True, can_change_requisites=True
     )
@@ -341,15 +429,23 @@ def test_a_token_is_one_creditors_or_explicitly_staff_wide(worlds):
 
 
 def test_webhooks_reach_only_the_events_creditor(worlds, settings):
-    a, b, _, token_a = worlds
+    a, _b, _, token_a = worlds
     ApiToken.objects.filter(pk=token_a.pk).update(webhook_url="http://192.0.2.1/hook")
     _, _ = ApiToken.issue(name="back office", staff_wide=True)
     from kabinet.api.webhooks import fan_out
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    fan_out(b[ApiEvent].pk)
-    fan_out(a[ApiEvent].pk)
-    assert list(WebhookDelivery.objects.values_list("token_id", "event_id")) == [(token_a.pk, a[ApiEvent].pk)]
+    for event_id in ApiEvent.objects.values_list("pk", flat=True):
+        fan_out(event_id)
+    delivered = set(WebhookDelivery.objects.values_list("token_id", "event_id"))
+    # The lessor's own writes told to the client's systems are no creditor's webhook (test_client_events).
+    own = (
+        ApiEvent.objects.filter(organization=a[Organization])
+        .exclude(kind__in=CLIENT_ONLY_EVENT_KINDS)
+        .values_list("pk", flat=True)
+    )
+    assert delivered == {(token_a.pk, pk) for pk in own}
+    assert len(own) == len(ApiEvent.Kind.values) - len(CLIENT_ONLY_EVENT_KINDS)
 
 
 def test_the_admin_shows_whose_each_token_is(worlds, client):
@@ -388,7 +484,7 @@ def test_tokens_issued_before_become_staff_wide_and_clients_come_from_contracts(
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     token = ApiToken.objects.get(prefix="abcd")
-    assert token.staff_wide and token.creditor_id is None and not token.can_change_requisites
+    assert token.kind == ApiToken.Kind.STAFF and token.creditor_id is None and not token.can_change_requisites
     assert list(Creditor.objects.get(pk=creditor.pk).clients.values_list("name", flat=True)) == ["О"]
 
 

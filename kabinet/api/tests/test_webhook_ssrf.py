@@ -1,4 +1,4 @@
-"""Issue 13.10: webhooks never reach internal addresses, checked after DNS resolution at delivery time
+"""Webhooks never reach internal addresses, checked after DNS resolution at delivery time
 and at registration; redirects are not followed; an allow-list admits an on-premise receiver."""
 
 import socket
@@ -40,6 +40,14 @@ def delivery(org_a, settings):
         "fe80::1",
         "::ffff:127.0.0.1",
         "224.0.0.1",
+        # IPv6 transition forms of internal IPv4 addresses, judged by the address they lead to
+        "::127.0.0.1",  # IPv4-compatible
+        "64:ff9b::7f00:1",  # NAT64
+        "64:ff9b::a9fe:a9fe",  # NAT64 of the metadata address
+        "64:ff9b:1::a00:1",  # local-use NAT64
+        "2002:7f00:1::1",  # 6to4
+        "2002:c0a8:101::1",  # 6to4 of 192.168.1.1
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
     ],
 )
 def test_internal_addresses_are_not_public(address):
@@ -48,6 +56,7 @@ def test_internal_addresses_are_not_public(address):
 
 def test_a_public_address_is(settings):
     assert address_is_public("93.184.216.34") and address_is_public("2a00:1450:4010:c05::8b")
+    assert address_is_public("64:ff9b::808:808") and address_is_public("2002:808:808::1")
 
 
 def test_a_local_receiver_is_refused_by_default_and_never_contacted(delivery):
@@ -103,13 +112,22 @@ def test_other_schemes_are_refused(delivery):
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8000/hook", "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "gopher://x/"]
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "gopher://x/",
+        "http://[::127.0.0.1]:8000/hook",
+        "http://[64:ff9b::7f00:1]/",
+        "http://[2002:7f00:1::1]/",
+    ],
 )
 def test_staff_cannot_register_an_internal_webhook(client, staff, url):
     client.force_login(staff)
     response = client.post(
         "/admin/api/apitoken/add/",
-        {"name": "1C", "staff_wide": "on", "can_read": "on", "webhook_url": url, "allowed_ips": ""},
+        {"name": "1C", "kind": "staff", "can_read": "on", "webhook_url": url, "allowed_ips": ""},
     )
     assert response.status_code == 200
     assert not ApiToken.objects.exists()
@@ -122,7 +140,7 @@ def test_staff_register_an_allowed_on_premise_webhook(client, staff, settings):
         "/admin/api/apitoken/add/",
         {
             "name": "1C",
-            "staff_wide": "on",
+            "kind": "staff",
             "can_read": "on",
             "webhook_url": "http://127.0.0.1:8080/hook",
             "allowed_ips": "",

@@ -42,8 +42,9 @@ def test_events_are_posted_signed_to_the_webhook(org_a, admin_a, django_capture_
     body = json.loads(seen.body)
     assert body["kind"] == "appeal.created" and body["payload"]["number"] == appeal.number
     secret = ApiToken.objects.get(pk=token.pk).webhook_secret
-    expected = "sha256=" + hmac.new(secret.encode(), seen.body, hashlib.sha256).hexdigest()
-    assert seen.headers["X-Kabinet-Signature"] == expected
+    stamp = seen.headers["Kabinet-Signature"].split(",")[0].removeprefix("t=")
+    expected = hmac.new(secret.encode(), f"{stamp}.".encode() + seen.body, hashlib.sha256).hexdigest()
+    assert seen.headers["Kabinet-Signature"] == f"t={stamp},v1={expected}"
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "delivered" and delivery.response_code == 200
 

@@ -23,6 +23,7 @@ from kabinet.appeals.models import (
 from kabinet.documents.models import Document
 from kabinet.notifications.models import Notification
 from kabinet.testing.factories import ContractFactory
+from kabinet.testing.html import parse
 
 PDF = b"%PDF-1.4\n%test\n"
 
@@ -345,10 +346,20 @@ def test_staff_move_a_request_the_client_sees_history_and_is_notified(
     client_a.post(f"/requests/{appeal.pk}/answer/", {"body": "Да, 2025", "files": [SimpleUploadedFile("a.pdf", PDF)]})
     assert appeal.comments.filter(from_staff=False, body="Да, 2025").exists()
     assert Document.objects.filter(appeal=appeal, direction="uploaded").count() == 1
+    # Answered: back in the lessor's work; the card no longer asks and shows the answer as sent.
+    appeal.refresh_from_db()
+    assert appeal.status == "in_progress"
+    card = client_a.get(f"/requests/{appeal.pk}/").content.decode()
+    assert "Нужен ваш ответ" not in card and 'data-testid="asks-client"' not in card
+    assert f'action="/requests/{appeal.pk}/answer/"' not in card
+    assert "ТРЕБУЕТСЯ ПОДТВЕРЖДЕНИЕ" not in card.split('data-testid="history"')[0]
+    assert "Да, 2025" in card.split('data-testid="client-answer"')[1] and "Ответ отправлен" in card
+    assert client_a.post(f"/requests/{appeal.pk}/answer/", {"body": "Ещё"}).status_code == 302
+    assert not appeal.comments.filter(body="Ещё").exists()  # no second answer without a question
     # A refused transition is not applied.
     staff_post(staff_client, appeal, {"new_status": "closed"})
     appeal.refresh_from_db()
-    assert appeal.status == "needs_confirmation"
+    assert appeal.status == "in_progress"
 
 
 def test_staff_attach_the_answer_document(staff, appeal, client_a):
@@ -402,14 +413,21 @@ def test_the_list_filters_searches_and_shows_more_in_place(client_a, org_a, admi
         ),
     )
     page = client_a.get("/requests/")
-    assert len(page.context["page"].object_list) == 3 and "Показать еще" in page.content.decode()
+    assert len(_appeal_rows(page)) == 3 and "Показать ещё" in page.content.decode()
     more = client_a.get("/requests/", {"page": 2, "more": 1}, headers={"HX-Request": "true"}).content.decode()
-    assert more.count("<tr") == 3 and "<html" not in more and "Показать еще" not in more  # the last three
-    assert [a.kind for a in client_a.get("/requests/", {"kind": "new_leasing"}).context["page"].object_list] == [
-        "new_leasing"
+    assert more.count("<tr") == 3 and "<html" not in more and "Показать ещё" not in more  # the last three
+    # The first column says the request type (the product's name, or the type itself).
+    assert [row[0] for row in _appeal_rows(client_a.get("/requests/", {"kind": "new_leasing"}))] == [
+        "Заявка на новый лизинг"
     ]
-    assert len(client_a.get("/requests/", {"q": "экскаватор"}).context["page"].object_list) == 1
-    assert len(client_a.get("/requests/", {"status": "done"}).context["page"].object_list) == 0
+    assert len(_appeal_rows(client_a.get("/requests/", {"q": "экскаватор"}))) == 1
+    assert _appeal_rows(client_a.get("/requests/", {"status": "done"})) == []
+
+
+def _appeal_rows(response) -> list[list[str]]:
+    """The requests list's rows as shown, without «Показать ещё» (an empty list shows no table)."""
+    tables = parse(response).find_all("table", data_testid="appeals-table")
+    return [row for row in tables[0].rows() if len(row) == 5] if tables else []
 
 
 def test_requests_of_another_organization_are_a_404(appeal, user_b):

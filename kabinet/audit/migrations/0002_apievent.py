@@ -1,5 +1,5 @@
-# The integration feed (ApiEvent) moves from the api app to the audit app (issue 15: one event layer on
-# a low floor). Its table `api_apievent` stays as it is: only Django's model state moves here; the api app
+# The integration feed (ApiEvent) moves from the api app to the audit app (one event layer on a low floor,
+# written in the same transaction as the audit row). Its table `api_apievent` stays as it is: only Django's model state moves here; the api app
 # drops the model from its state in api/0006 (after pointing WebhookDelivery.event at this one).
 
 import django.db.models.deletion

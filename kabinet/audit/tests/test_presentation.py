@@ -17,7 +17,9 @@ def recorded_actions() -> set[str]:
     """Every `action="…"` literal passed to a call in the application code (argparse's aside)."""
     found: set[str] = set()
     for path in ROOT.rglob("*.py"):
-        if "tests" in path.parts or "migrations" in path.parts:
+        # Parts below kabinet/ only: the checkout itself may sit in a folder called `tests`.
+        parts = path.relative_to(ROOT).parts
+        if "tests" in parts or "migrations" in parts:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):

@@ -1,5 +1,5 @@
 """PostgreSQL: trigram indexes led by `organization_id` (btree_gin) for the contract search by a leased
-item's VIN or registration plate, like `contract_org_number_trgm` for the number (issue 12: the search
+item's VIN or registration plate, like `contract_org_number_trgm` for the number (the search
 read every item and every contract of the organization)."""
 
 from django.db import migrations

@@ -1,6 +1,5 @@
 """The contract card (§5.2): tabs, documents, schedule, exports; everything scoped to the organization."""
 
-import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -9,12 +8,13 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from kabinet.contracts.models import InsurancePolicy
+from kabinet.core.xlsx import read_workbook
 from kabinet.documents.models import Document
 from kabinet.documents.services import document_reindex
 from kabinet.testing.factories import ContractFactory, DebtFactory, LeasedItemFactory, ScheduledPaymentFactory
+from kabinet.testing.html import parse
 
 TODAY = timezone.localdate()
 
@@ -34,7 +34,7 @@ def make_document(contract, *, category, doc_type, title, day, text="", name=Non
     document.file.save("x.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
     document.size = 13
     document.save()
-    document_reindex([document.pk])
+    document_reindex(ids=[document.pk])
     return document
 
 
@@ -89,8 +89,10 @@ def card(org_a, products):
 def test_the_main_tab_shows_the_contracts_facts_and_the_schedule_with_the_next_payment_invoice(client_a, card):
     response = client_a.get(f"/contracts/{card.pk}/")
     html = response.content.decode()
-    ledger = response.context["ledger"]
-    assert (ledger.remaining, ledger.overdue, response.context["items_count"]) == (Decimal("200"), Decimal("100"), 1)
+    page = parse(html)
+    facts = (page.find(data_testid="remaining").find("span").text, page.find(data_testid="overdue").text)
+    assert facts == ("200,00\u00a0₽", "100,00\u00a0₽")
+    assert '<dd class="col-sm-8">1</dd>' in html  # one leased item
     for text in (
         "Сумма договора",
         "Осталось оплатить",
@@ -104,7 +106,9 @@ def test_the_main_tab_shows_the_contracts_facts_and_the_schedule_with_the_next_p
     ):
         assert text in html, text
     next_payment = card.payments.get(number=3)
-    assert response.context["next_payment"] == next_payment
+    # The next payment's row is the highlighted one, and the button above the schedule issues its invoice.
+    highlighted = parse(html).find("tr", class_="table-primary")
+    assert highlighted.cells()[0].removeprefix("№").strip() == "3" and "ближайший" in highlighted.text
     assert f"/invoices/payment/{next_payment.pk}/" in html
     assert f"/invoices/debt/{card.pk}/" in html  # overdue → «Счёт на оплату задолженности»
 
@@ -128,18 +132,20 @@ def test_each_tab_has_its_own_url_that_works_with_and_without_javascript(client_
     assert 'aria-selected="true"' in fragment
 
 
+def _titles(response) -> list[str]:
+    """The documents' titles on the tab, group after group."""
+    return [row[0] for table in parse(response).find(id="contract-tab").find_all("table") for row in table.rows()]
+
+
 def test_document_tabs_group_by_type_and_filter_by_kind_date_and_keywords(client_a, card):
     url = f"/contracts/{card.pk}/deal-documents/"
-    groups = client_a.get(url).context["groups"]
-    assert [t for t, _ in groups] == ["Акт приема-передачи", "Договор лизинга"]
-    by_kind = client_a.get(url, {"doc_type": "Договор лизинга"}).context["groups"]
-    assert [d.title for _, docs in by_kind for d in docs] == ["Договор лизинга AL-26-00077"]
-    by_date = client_a.get(url, {"date_from": "2026-03-15"}).context["groups"]
-    assert [d.title for _, docs in by_date for d in docs] == ["Акт приёма-передачи"]
-    by_words = client_a.get(url, {"q": "skoda"}).context["groups"]  # in the document's text, any case
-    assert [d.title for _, docs in by_words for d in docs] == ["Акт приёма-передачи"]
-    by_cyrillic_case = client_a.get(url, {"q": "ДОГОВОР"}).context["groups"]
-    assert [d.title for _, docs in by_cyrillic_case for d in docs] == ["Договор лизинга AL-26-00077"]
+    groups = parse(client_a.get(url)).find(id="contract-tab").texts("h2")
+    assert groups == ["Акт приема-передачи", "Договор лизинга"]
+    assert _titles(client_a.get(url, {"doc_type": "Договор лизинга"})) == ["Договор лизинга AL-26-00077"]
+    assert _titles(client_a.get(url, {"date_from": "2026-03-15"})) == ["Акт приёма-передачи"]
+    # In the document's text, any case.
+    assert _titles(client_a.get(url, {"q": "skoda"})) == ["Акт приёма-передачи"]
+    assert _titles(client_a.get(url, {"q": "ДОГОВОР"})) == ["Договор лизинга AL-26-00077"]
     assert "Ничего не найдено" in client_a.get(url, {"q": "нет-такого"}).content.decode()
 
 
@@ -197,12 +203,15 @@ def test_every_url_of_another_organizations_contract_is_a_404(client_a, card, us
 def test_the_schedule_downloads_as_a_spreadsheet_an_accountant_can_sum(client_a, card):
     response = client_a.get(f"/contracts/{card.pk}/schedule.xlsx")
     assert "attachment" in response["Content-Disposition"]
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = read_workbook(response.content).active
     rows = list(sheet.iter_rows(min_row=3, max_row=5, values_only=True))
     assert [r[0] for r in rows] == [1, 2, 3]
     assert all(isinstance(r[1], datetime) for r in rows)
     assert all(isinstance(r[2], (int, float)) for r in rows) and sum(r[2] for r in rows) == 300
-    assert sheet.cell(row=6, column=3).value == "=SUM(C3:C5)"
+    total = [c.value for c in sheet[6]]
+    assert total[0] == "Итого" and total[2] == sum(r[2] for r in rows)  # a number, never a formula
+    assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert sheet.auto_filter.ref == "A2:H5"
     assert sheet.cell(row=3, column=2).number_format == "DD.MM.YYYY"
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from kabinet.contracts.models import Contract
 from kabinet.testing.factories import ContractFactory, LeasedItemFactory, ScheduledPaymentFactory
+from kabinet.testing.html import parse
 
 
 @pytest.fixture
@@ -24,8 +25,14 @@ def contracts_a(org_a, products):
     return {"active": active, "closed": closed, "no_data": no_data}
 
 
+def _rows(response) -> list[list[str]]:
+    """The table's rows as the user reads them (an empty list shows no table)."""
+    tables = parse(response).find_all("table", data_testid="contracts-table")
+    return tables[0].rows() if tables else []
+
+
 def _numbers(response) -> list[str]:
-    return [c.number for c in response.context["page"].object_list]
+    return [row[1] for row in _rows(response)]
 
 
 def test_it_lists_only_the_organizations_contracts(client_a, contracts_a, contract_b):
@@ -53,9 +60,8 @@ def test_the_next_payment_is_the_soonest_unpaid_one_from_today(client_a, contrac
     ScheduledPaymentFactory(contract=contract, due_date=today + timedelta(days=3), amount=Decimal("2.00"), is_paid=True)
     ScheduledPaymentFactory(contract=contract, due_date=today + timedelta(days=40), amount=Decimal("4.00"))
     ScheduledPaymentFactory(contract=contract, due_date=today + timedelta(days=9), amount=Decimal("3.00"))
-    row = next(c for c in client_a.get("/contracts/").context["page"].object_list if c.pk == contract.pk)
-    assert row.next_due_date == today + timedelta(days=9)
-    assert row.next_amount == Decimal("3.00")
+    row = next(row for row in _rows(client_a.get("/contracts/")) if row[1] == contract.number)
+    assert row[3] == f"{(today + timedelta(days=9)):%d.%m.%Y} · 3,00\u00a0₽"
 
 
 def test_it_filters_by_type_and_status(client_a, contracts_a, products):
@@ -110,8 +116,8 @@ def test_it_paginates_on_the_server_and_keeps_filters_in_page_links(client_a, or
         ContractFactory(organization=org_a, product=products["auto"], number=f"AL-{n:04d}")
     first = client_a.get("/contracts/", {"product": products["auto"].pk})
     assert len(_numbers(first)) == 5
-    assert first.context["page"].paginator.num_pages == 3
     html = first.content.decode()
+    assert [a.text for a in parse(html).find("ul", class_="pagination").find_all("a")] == ["2", "3", "»"]
     assert f"?product={products['auto'].pk}&amp;page=2" in html
     third = client_a.get("/contracts/", {"product": products["auto"].pk, "page": 3})
     assert len(_numbers(third)) == 2

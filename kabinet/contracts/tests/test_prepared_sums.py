@@ -1,5 +1,7 @@
-"""The main page's debt sums run as a query compiled once (`core.prepared.Prepared`): the rows must be
-the queryset's own, for every organization, section and day, whichever call compiled it."""
+"""The contract card's side rows (penalties, adjustments, payments, the books' row) run as a query
+compiled once (`core.prepared.Prepared`): the rows must be the queryset's own, for every organization
+and contract, whichever call compiled it. (The main page's debt sums used it too until the summary the
+ledger keeps made them a write-time query: `ledger/summary.py`.)"""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from kabinet.contracts import ledger
+from kabinet.contracts.ledger import card
 from kabinet.contracts.models import Adjustment, Contract, Penalty
 from kabinet.core.prepared import Prepared
 from kabinet.testing.factories import (
@@ -43,33 +45,27 @@ def ledgers(org_a, org_b, products):
         organization=org_a, contract=a2, amount=Decimal("7.00"), date=TODAY - timedelta(days=1), vat_rate=None
     )
     DebtFactory(contract=ContractFactory(organization=org_a, product=other), amount=Decimal("99.00"))
+    # A books' figure of 20 days ago: the charges falling due since are summed beside it.
+    DebtFactory(contract=a1, amount=Decimal("500.00"), as_of=TODAY - timedelta(days=20))
     b1 = _in_debt(org_b, products["truck"], amount=Decimal("555.55"), days_late=10)
     return {"a1": a1, "a2": a2, "b1": b1, "creditors": [None, products["auto"].creditor, other.creditor]}
 
 
-def _expected(org, creditor, today):
-    rows = ledger._overdue_sums_query(org.pk, creditor.pk if creditor else None, today)
-    return sorted(((c, r, bool(p), a or ledger.ZERO, v or ledger.ZERO) for c, r, p, a, v in rows), key=repr)
+def _expected(org, contract):
+    return sorted(card._card_side_query(org.pk, contract.pk), key=repr)
 
 
-def test_the_prepared_sums_equal_the_querysets_for_every_organization_section_and_day(org_a, org_b, ledgers):
-    days = [TODAY, TODAY - timedelta(days=4), TODAY - timedelta(days=30), TODAY + timedelta(days=1)]
+def test_the_prepared_rows_equal_the_querysets_for_every_organization_and_contract(org_a, org_b, ledgers):
     seen_rows = 0
-    # Alternate organizations, sections and days so each call reuses a query another call compiled.
-    for today in days:
-        for creditor in ledgers["creditors"]:
-            for org in (org_a, org_b, org_a):
-                got = sorted(ledger._overdue_sums(org, creditor, today), key=repr)
-                assert got == _expected(org, creditor, today)
-                contracts = {row[0] for row in got}
-                assert set(Contract.objects.for_org(org).filter(pk__in=contracts).values_list("pk", flat=True)) == (
-                    contracts
-                )
-                seen_rows += len(got)
-    assert seen_rows > 20  # the fixture's debts were found, not just empty results compared
-    # The section filter holds: org A's second creditor sees only its own contracts.
-    section = {row[0] for row in ledger._overdue_sums(org_a, ledgers["creditors"][2], TODAY)}
-    assert ledgers["a1"].pk not in section and ledgers["a2"].pk in section
+    # Alternate organizations and contracts so each call reuses a query another call compiled.
+    for contract in (ledgers["a1"], ledgers["b1"], ledgers["a2"], ledgers["a1"]):
+        for org in (org_a, org_b):
+            got = sorted(card._CARD_SIDE.rows(org_id=org.pk, contract_id=contract.pk), key=repr)
+            assert got == _expected(org, contract)
+            if org.pk != contract.organization_id:
+                assert got == []  # another organization's contract: nothing
+            seen_rows += len(got)
+    assert seen_rows >= 4  # the fixture's rows were found, not just empty results compared
 
 
 def test_a_builder_that_does_not_pass_an_argument_as_a_parameter_is_refused(org_a):
@@ -98,7 +94,7 @@ def test_the_prepared_sums_read_from_the_database_the_routers_choose(org_a, ledg
     state["_routers"] = [recording]
     state.pop("routers", None)
     try:
-        assert ledger._overdue_sums(org_a, None, TODAY)
+        assert card._CARD_SIDE.rows(org_id=org_a.pk, contract_id=ledgers["a1"].pk)
         assert recording.asked and all(m._meta.app_label == "contracts" for m in recording.asked)
     finally:
         state["_routers"] = kept

@@ -1,3 +1,6 @@
+"""The portal's template tags and filters: money, INN, phones, dates and plates as the portal writes them,
+row links (`url_id`), query strings that keep the filters, widget attributes."""
+
 from __future__ import annotations
 
 from django import template
@@ -32,6 +35,12 @@ def phone(value):
 def ru_date(value):
     """`28.11.2026` (also for ISO strings kept in JSON)."""
     return formatting.format_date(value)
+
+
+@register.filter
+def paid_count(lines) -> int:
+    """How many of the schedule lines the ledger marked paid (their `status`, set by the ledger)."""
+    return sum(1 for line in lines if getattr(line, "status", "") == "paid")
 
 
 @register.filter

@@ -12,7 +12,9 @@ def seeded(db):
 def test_every_model_is_registered_in_the_back_office():
     from django.apps import apps
 
-    ours = [m for m in apps.get_models() if m.__module__.startswith("kabinet.")]
+    # The database cache's table (rate limits while Redis is down) is Django's, never read through a model.
+    not_data = {"CacheFallbackEntry"}
+    ours = [m for m in apps.get_models() if m.__module__.startswith("kabinet.") and m.__name__ not in not_data]
     missing = [m.__name__ for m in ours if m not in admin.site._registry]
     assert missing == []
 

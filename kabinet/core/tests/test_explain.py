@@ -1,4 +1,4 @@
-"""The plans of the client pages at tier S (issue 12): every list and search query reads one
+"""The plans of the client pages at tier S: every list and search query reads one
 organization's rows through an index led by `organization_id` (or one chosen row's rows by key), and
 no sort node sorts more than a page of rows. PostgreSQL only: the plans are PostgreSQL's (CI's
 PostgreSQL leg runs this)."""

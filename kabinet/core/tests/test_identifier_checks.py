@@ -1,4 +1,4 @@
-"""Identifier checks the books and staff can trip (issue 11, point 8)."""
+"""Identifier checks (INN, KPP, OGRN, account numbers) the books and staff can trip."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -13,13 +13,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from kabinet.api.models import ApiToken
 from kabinet.appeals.models import Appeal, AppealKind
 from kabinet.contracts.models import InsurancePolicy
 from kabinet.core.access import SUDO_KEY
 from kabinet.documents.models import Document
-from kabinet.invoices.services import invoice_issue_for_payment
+from kabinet.invoices.services import payment_invoice_issue
 from kabinet.notifications.models import Notification
 from kabinet.organizations.models import Invitation, Membership
+from kabinet.signatures.models import SignatureRequest
+from kabinet.signatures.qualified_models import QualifiedSignature
 from kabinet.support.services import thread_create
 from kabinet.testing.factories import (
     ContractFactory,
@@ -41,6 +44,12 @@ NOT_ORGANIZATION_OWNED = {
     "accounts:password_reset_confirm": "a signed one-time link, not an id",
     "organizations:invitation": "a random one-time link, not an id",
     "contracts:calendar_feed": "a revocable secret feed address, not an id (its own tests: a revoked secret is 404)",
+    "notifications:unsubscribe": "a signed one-click unsubscribe address of one person and kind, not an id",
+    "notifications:short": "a random short code of an SMS that only redirects to a portal path; the page itself checks "
+    "the organization",
+    "accounts:session_end": "the user's own session, not an organization's (another user's is 404: its own tests)",
+    "signatures:verify": "the public verification page behind a signing sheet's QR code, by an unguessable id "
+    "(its own tests: it shows the signatures and writes nothing)",
 }
 CLIENT_SIDE_EXCLUDED_PREFIXES = ("admin/", "api/")
 
@@ -67,8 +76,8 @@ def b_world(creditor, products):
     )
     payment = ScheduledPaymentFactory(contract=contract, number=1)
     DebtFactory(contract=contract)
-    invoice_issue_for_payment(org=org, payment_id=payment.pk)
-    Document.objects.create(
+    payment_invoice_issue(org=org, payment_id=payment.pk)
+    document = Document.objects.create(
         organization=org,
         contract=contract,
         doc_type="Акт",
@@ -76,6 +85,23 @@ def b_world(creditor, products):
         document_date=timezone.localdate(),
         file=SimpleUploadedFile("b.pdf", b"%PDF-1.4"),
         original_name="b.pdf",
+    )
+    SignatureRequest.objects.create(
+        organization=org, document=document, creditor=creditor, deadline=timezone.now() + timedelta(days=3)
+    )
+    QualifiedSignature.objects.create(
+        organization=org,
+        document=document,
+        signature_file=SimpleUploadedFile("b.sig", b"0"),
+        original_name="b.sig",
+        signature_sha256="0" * 64,
+        document_sha256="0" * 64,
+        digest_algorithm="streebog256",
+        message_digest="0" * 64,
+        verified=True,
+        signer_name="Чужов Чеслав",
+        issuer="УЦ",
+        certificate_serial="1",
     )
     Appeal.objects.create(
         organization=org, number="Z-CHUZH", kind=AppealKind.CONTRACT, contract=contract, description="Чужая"
@@ -95,9 +121,20 @@ def b_world(creditor, products):
         invited_by=user,
         expires_at=timezone.now() + timedelta(days=7),
     )
+    ApiToken.issue(name="Чужая 1С", organization=org, allowed_ips="192.0.2.0/24")
     return {
         "org": org,
-        "markers": ["ООО «Чужая»", "Чужов", "CHUZH", "Акт чужой", "Чужой вопрос", "Чужое", "Чужой приглашённый"],
+        "markers": [
+            "ООО «Чужая»",
+            "Чужов",
+            "CHUZH",
+            "Акт чужой",
+            "Чужой вопрос",
+            "Чужое",
+            "Чужой приглашённый",
+            "Чужая 1С",
+            "192.0.2.0",
+        ],
     }
 
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 import redis
-import structlog
 from django.test import RequestFactory
 from django.utils import timezone
 
 from kabinet.accounts.models import SmsMessage
 from kabinet.accounts.services import sms_deliver, sms_notify, sms_requeue_stale
-from kabinet.core import replica, tasklog
+from kabinet.core import logcontext, replica, tasklog
+from kabinet.core.version import VERSION
 from kabinet.messaging import sms
 from kabinet.testing.factories import PASSWORD
 from kabinet.testing.http import FakeServer, Reply
@@ -80,7 +80,7 @@ def test_the_readme_recipe_puts_sessions_in_redis_backed_by_the_database_and_tas
         LOG_FORMAT="json",
     )
     assert cfg["session"] == "django.contrib.sessions.backends.cached_db"
-    assert cfg["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert cfg["cache"] == "kabinet.core.cache.FailoverRedisCache"
     assert cfg["tasks"] == "django_tasks_rq.RQBackend"
     assert cfg["rq"]["default"]["URL"] == "redis://127.0.0.1:6399/0"
     assert cfg["databases"] == ["default", "replica"]
@@ -106,9 +106,15 @@ def redis_server():
 @pytest.fixture
 def on_redis(settings, redis_server):
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_server.url}
+        "default": {"BACKEND": "kabinet.core.cache.FailoverRedisCache", "LOCATION": redis_server.url},
+        "sessions": {
+            "BACKEND": "kabinet.core.cache.FailoverRedisCache",
+            "LOCATION": redis_server.url,
+            "OPTIONS": {"FALLBACK": "none"},
+        },
     }
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_CACHE_ALIAS = "sessions"
     yield redis_server
     redis.Redis.from_url(redis_server.url).flushall()
 
@@ -131,7 +137,7 @@ def test_signing_in_with_redis_configured_keeps_the_session_through_a_redis_rest
 def test_healthz_answers_without_signing_in(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "version": VERSION}
 
 
 def test_readyz_checks_database_cache_storage_and_queue(client, db, on_redis):
@@ -144,10 +150,10 @@ def test_readyz_checks_database_cache_storage_and_queue(client, db, on_redis):
         "storage": "ok",
         "queue": "ok",
     }
-    assert checks["cache"]["backend"] == "RedisCache"
+    assert checks["cache"]["backend"] == "FailoverRedisCache"
 
 
-def test_readyz_is_503_when_redis_is_down(client, db, settings):
+def test_readyz_is_503_when_redis_is_down_with_the_plain_redis_cache(client, db, settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -307,7 +313,8 @@ def test_a_page_error_with_the_replica_alive_is_not_retried(replica_alias, monke
 
     monkeypatch.setattr(replica, "_replica_failed", lambda: False)
     response = replica.ReplicaMiddleware(convert_exception_to_response(view))(RequestFactory().get("/contracts/"))
-    assert response.status_code == 500 and len(calls) == 1
+    # Run once, not again on the primary; a database error is the «try again» page (503), never a 500.
+    assert response.status_code == 503 and len(calls) == 1
 
 
 def test_a_replica_that_does_not_answer_sends_pages_to_the_primary(settings, monkeypatch):
@@ -333,15 +340,15 @@ def test_the_request_id_is_carried_into_the_task_the_request_queued(db, settings
     from kabinet.messaging.tasks import send_email
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    structlog.contextvars.bind_contextvars(request_id="req-42", user_id=7)
+    logcontext.bind(request_id="req-42", user_id=7)
     try:
         result = send_email.enqueue("a@example.com", "s", "b")
     finally:
-        structlog.contextvars.clear_contextvars()
+        logcontext.clear()
     # In the worker process: nothing bound until the task starts.
     tasklog.on_started(DummyBackend, task_result=result)
     try:
-        bound = structlog.contextvars.get_contextvars()
+        bound = logcontext.get()
         assert bound["request_id"] == "req-42"
         assert bound["user_id"] == 7
         assert bound["task_id"] == result.id
@@ -351,8 +358,8 @@ def test_the_request_id_is_carried_into_the_task_the_request_queued(db, settings
 
 def test_json_logs_are_one_object_a_line_with_the_request_id(tmp_path):
     script = (
-        "import logging, django, structlog; django.setup();"
-        "structlog.contextvars.bind_contextvars(request_id='req-7');"
+        "import logging, django; django.setup();"
+        "from kabinet.core import logcontext; logcontext.bind(request_id='req-7');"
         "logging.getLogger('kabinet.x').warning('hello %s', 'world')"
     )
     result = subprocess.run(  # noqa: S603

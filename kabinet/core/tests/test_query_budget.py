@@ -1,4 +1,4 @@
-"""The fixed cost of a request (issue 12, point 3): the queries each client page may run, and the
+"""The fixed cost of a request: the queries each client page may run, and the
 per-user header cache that makes them few — invalidated by every kind of write, with the local-memory
 cache and with Redis."""
 
@@ -22,7 +22,7 @@ from kabinet.contracts.services import ledger_recompute
 from kabinet.creditors.models import Creditor
 from kabinet.documents.tests.conftest import make_document
 from kabinet.notifications.models import Notification
-from kabinet.notifications.services import notifications_mark_read, notify_members
+from kabinet.notifications.services import members_notify, notifications_mark_read
 from kabinet.organizations.models import Membership, Organization
 from kabinet.testing.factories import (
     ContractFactory,
@@ -81,7 +81,7 @@ def volume(org_a, products):
             day=date(2026, 1, 1) + timedelta(days=n),
             text="акт сверки взаимных расчётов",
         )
-    notify_members(org=org_a, kind="key_rate", title="Ключевая ставка")
+    members_notify(org=org_a, kind="key_rate", title="Ключевая ставка")
     # The ledger's copies (paid amounts, the books' check) as every write through the API leaves them.
     ledger_recompute(org_id=org_a.pk, contract_ids=[c.pk for c in contracts])
     return card
@@ -181,8 +181,8 @@ def _badge(client) -> str:
 
 def test_the_unread_count_follows_new_and_read_notifications(client_a, admin_a, org_a):
     assert _badge(client_a) == "0"
-    notify_members(org=org_a, kind="key_rate", title="Ставка")  # bulk_create: no signal
-    notify_members(org=org_a, kind="key_rate", title="Ставка 2")
+    members_notify(org=org_a, kind="key_rate", title="Ставка")  # bulk_create: no signal
+    members_notify(org=org_a, kind="key_rate", title="Ставка 2")
     assert _badge(client_a) == "2"
     one = Notification.objects.filter(user=admin_a).first()
     assert one is not None
@@ -243,7 +243,7 @@ def test_with_redis_the_header_is_cached_and_invalidated(redis_cache, client_a, 
     with CaptureQueriesContext(connection) as ctx:
         client_a.get("/dashboard/")
     assert "organizations_membership" not in " ".join(q["sql"] for q in ctx.captured_queries)
-    notify_members(org=org_a, kind="key_rate", title="Ставка")
+    members_notify(org=org_a, kind="key_rate", title="Ставка")
     assert _badge(client_a) == "2"
     Membership.objects.filter(user=admin_a).update(status=Membership.Status.INACTIVE)
     assert not _sees_org(client_a)

@@ -1,4 +1,4 @@
-"""The scoping guard (issue 15, point 5): a client view that reads an organization-owned model without
+"""The scoping guard: a client view that reads an organization-owned model without
 `for_org()` fails the suite — proved here with deliberately bad views, mounted at test URLs and
 compiled as modules of the project (`kabinet.<app>.views`-like names), where the guard looks."""
 

@@ -23,8 +23,12 @@ NOT_DISTRIBUTED = {
     "accounts_registration": "a sign-up has no organization until staff approve it: stays on the coordinator",
     "audit_auditevent": "staff actions without an organization too: a coordinator table (append-only)",
     "api_apievent": "the integration feed is read across all organizations in id order: a coordinator table",
+    "api_apitoken": "every API request finds its token by the key's prefix before any organization is known "
+    "(creditors' tokens have none; a client's token names one): a coordinator table, small",
     "organizations_invitation": "found by the invitee's phone or the link's token before any organization is "
     "known (sign-up and sign-in): a coordinator table, small",
+    "notifications_noticedelivery": "the back office's delivery log of notices, read across all organizations "
+    "by time: a coordinator table (append-only, like the audit)",
     "organizations_membership": "read by user on every request (which organizations may I see?): a reference "
     "table, small (users × organizations)",
 }
@@ -35,6 +39,10 @@ INDEX_EXCEPTIONS = {
     ("support_supportthread", ("status", "last_message_at")): "the staff queue across all organizations",
     ("contracts_scheduledpayment", ("contract_id", "is_paid", "due_date")): "the schedule of one contract: the "
     "ledger's per-contract queries do not name organization_id yet — step 1 adds it to them, then to this index",
+    ("signatures_signaturerequest", ("status", "deadline")): "the hourly sweep that marks overdue signature "
+    "requests runs across all organizations (a multi-shard sweep, like the held-upload purge)",
+    ("signatures_signaturerequest", ("public_id",)): "the public verification page finds a request by its "
+    "unguessable id alone; step 2: the id resolves to organization_id through the coordinator's external_ref",
     ("core_heldupload", ("created_at",)): "the hourly purge of files kept after form errors runs across all "
     "organizations (a multi-shard sweep, like the staff queues)",
 }
@@ -56,6 +64,8 @@ UNIQUE_EXCEPTIONS = {
     ("support_supportthread", ("number",)): "as appeal numbers",
     ("contracts_calendarfeed", ("token_hash",)): "a calendar app fetches the feed by its secret token alone; step 2: "
     "the token resolves to organization_id through the coordinator's external_ref, then (organization_id, token_hash)",
+    ("signatures_signaturerequest", ("public_id",)): "as the calendar feed's token: the public verification page "
+    "finds a request by its unguessable id alone",
     ("invoices_invoice", ("creditor_id", "year", "sequence")): "invoice numbers are continuous per creditor by "
     "law, across organizations: allocated on the coordinator (InvoiceCounter), kept unique there",
 }

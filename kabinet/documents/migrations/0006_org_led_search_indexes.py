@@ -1,5 +1,5 @@
 """PostgreSQL: the search indexes lead with `organization_id` (btree_gin), so a search reads one
-organization's entries, not every organization's matches of a common word (issue 12: at 5,000,000
+organization's entries, not every organization's matches of a common word (at 5,000,000
 documents «договор» matches millions of rows of other organizations). Replaces the global ones."""
 
 from django.db import migrations

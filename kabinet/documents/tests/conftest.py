@@ -40,7 +40,7 @@ def make_document(
     )
     document.file.save("f.pdf", ContentFile(content), save=False)
     document.save()
-    document_reindex([document.pk])
+    document_reindex(ids=[document.pk])
     return document
 
 

@@ -1,5 +1,5 @@
-"""«Документы» for an organization with thousands of contracts and documents (issue 12, points 1, 4, 7;
-issue 14, point 1): a contract picker instead of a list of every contract, a capped count, one
+"""«Документы» for an organization with thousands of contracts and documents: a contract
+picker instead of a list of every contract, a capped count, one
 markup per document."""
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def pdf_qr(content: bytes) -> str:
 
 
 def test_the_pdf_has_the_requisites_the_amount_and_the_words(org_a, payment, creditor):
-    invoice = services.invoice_issue_for_payment(org=org_a, payment_id=payment.pk)
+    invoice = services.payment_invoice_issue(org=org_a, payment_id=payment.pk)
     text = pdf_text(services.invoice_pdf(invoice))
     for fragment in (
         f"Счёт на оплату № {invoice.number}",
@@ -83,7 +83,7 @@ def test_the_pdf_has_the_requisites_the_amount_and_the_words(org_a, payment, cre
 
 
 def test_the_qr_code_read_from_the_pdf_has_every_field_of_the_standard(org_a, payment, creditor):
-    invoice = services.invoice_issue_for_payment(org=org_a, payment_id=payment.pk)
+    invoice = services.payment_invoice_issue(org=org_a, payment_id=payment.pk)
     payload = pdf_qr(services.invoice_pdf(invoice))
     assert payload.startswith("ST00012|Name=")
     fields = qr.parse_payload(payload)
@@ -120,10 +120,10 @@ def test_long_values_are_shortened_at_a_word_not_broken():
 
 
 def test_asking_twice_for_a_payment_gives_the_same_invoice_and_numbers_run_in_sequence(org_a, contract, payment):
-    first = services.invoice_issue_for_payment(org=org_a, payment_id=payment.pk)
-    assert services.invoice_issue_for_payment(org=org_a, payment_id=payment.pk).pk == first.pk
+    first = services.payment_invoice_issue(org=org_a, payment_id=payment.pk)
+    assert services.payment_invoice_issue(org=org_a, payment_id=payment.pk).pk == first.pk
     other = ScheduledPaymentFactory(contract=contract, number=8, due_date=payment.due_date + timedelta(days=30))
-    second = services.invoice_issue_for_payment(org=org_a, payment_id=other.pk)
+    second = services.payment_invoice_issue(org=org_a, payment_id=other.pk)
     year = timezone.localdate().year
     assert (first.number, second.number) == (f"{year}-000001", f"{year}-000002")
     assert second.sequence == first.sequence + 1
@@ -132,9 +132,9 @@ def test_asking_twice_for_a_payment_gives_the_same_invoice_and_numbers_run_in_se
 def test_a_paid_payment_or_no_debt_has_no_invoice(org_a, contract):
     paid = ScheduledPaymentFactory(contract=contract, is_paid=True, paid_amount=Decimal("100000.00"))
     with pytest.raises(services.NothingToInvoice):
-        services.invoice_issue_for_payment(org=org_a, payment_id=paid.pk)
+        services.payment_invoice_issue(org=org_a, payment_id=paid.pk)
     with pytest.raises(services.NothingToInvoice):
-        services.invoice_issue_for_debt(org=org_a, contract_id=contract.pk)
+        services.debt_invoice_issue(org=org_a, contract_id=contract.pk)
 
 
 def test_a_debt_invoice_splits_vat_by_the_rates_of_the_overdue_payments(org_a, contract):
@@ -154,10 +154,10 @@ def test_a_debt_invoice_splits_vat_by_the_rates_of_the_overdue_payments(org_a, c
         vat_rate=Decimal("22"),
     )
     DebtFactory(contract=contract, amount=Decimal("242.00"), as_of=today)
-    invoice = services.invoice_issue_for_debt(org=org_a, contract_id=contract.pk)
+    invoice = services.debt_invoice_issue(org=org_a, contract_id=contract.pk)
     assert invoice.kind == Invoice.Kind.DEBT and invoice.amount == Decimal("242.00")
     assert invoice.vat == [{"rate": "20", "amount": "20.00"}, {"rate": "22", "amount": "22.00"}]
-    assert services.invoice_issue_for_debt(org=org_a, contract_id=contract.pk).pk == invoice.pk
+    assert services.debt_invoice_issue(org=org_a, contract_id=contract.pk).pk == invoice.pk
     text = pdf_text(services.invoice_pdf(invoice))
     assert "Двести сорок два рубля 00 копеек" in text
 
@@ -206,7 +206,7 @@ def test_the_calendar_the_card_and_the_invoice_agree_to_the_kopeck(django_db_blo
             )
             # The figures are the point here; the PDF is rendered by the other tests.
             with mock.patch.object(services, "store_pdf"):
-                invoice = services.invoice_issue_for_payment(org=org, payment_id=payment.pk)
+                invoice = services.payment_invoice_issue(org=org, payment_id=payment.pk)
             row = ScheduledPayment.objects.get(pk=payment.pk)
             assert invoice.amount == row.outstanding == amount
             assert Decimal(invoice.vat[0]["amount"]) == row.outstanding_vat == row.vat == vat_included(amount, rate)
@@ -229,7 +229,7 @@ def test_concurrent_requests_get_distinct_sequential_numbers_and_one_invoice_per
 
         try:
             barrier.wait()
-            results.append(services.invoice_issue_for_payment(org=org_a, payment_id=payment_id).number)
+            results.append(services.payment_invoice_issue(org=org_a, payment_id=payment_id).number)
         except Exception as exc:
             errors.append(exc)
         finally:

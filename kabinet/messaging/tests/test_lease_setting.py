@@ -23,5 +23,7 @@ def setup(**env) -> subprocess.CompletedProcess:
 def test_a_lease_shorter_than_two_send_timeouts_is_refused_at_start():
     refused = setup(OUTBOX_LEASE="15", SMS_TIMEOUT="10")
     assert refused.returncode != 0 and "OUTBOX_LEASE" in refused.stderr
-    assert setup(OUTBOX_LEASE="8", SMS_TIMEOUT="3", WEBHOOK_TIMEOUT="3").returncode == 0
+    assert setup(OUTBOX_LEASE="8", SMS_TIMEOUT="3", WEBHOOK_TIMEOUT="3", TELEGRAM_TIMEOUT="3").returncode == 0
+    telegram = setup(OUTBOX_LEASE="15", TELEGRAM_TIMEOUT="10", SMS_TIMEOUT="3", WEBHOOK_TIMEOUT="3")
+    assert telegram.returncode != 0 and "TELEGRAM_TIMEOUT" in telegram.stderr
     assert setup().returncode == 0  # the defaults: 60 s against 10 s timeouts

@@ -109,7 +109,7 @@ def test_the_companys_administrators_are_told_in_the_portal_with_a_link_to_decid
     assert "Бетов Борис" in notification.title and notification.link == "/settings/#employees"
     page = admin_client.get("/notifications/").content.decode()
     assert "Бетов Борис" in page and "Запрос на добавление в организацию" in page
-    opened = admin_client.get(f"/notifications/{notification.pk}/")
+    opened = admin_client.post(f"/notifications/{notification.pk}/")  # what its page sends as it loads
     assert opened.status_code == 302 and opened["Location"] == "/settings/#employees"
     assert 'id="employees"' in admin_client.get("/settings/").content.decode()
     assert "Бетов Борис" not in _signed_in(manager_a).get("/notifications/").content.decode()
@@ -133,9 +133,9 @@ def test_an_administrator_who_turned_the_type_off_gets_no_join_request_email(
     org_a, admin_a, user_b, django_capture_on_commit_callbacks
 ):
     from kabinet.notifications.models import Notification
-    from kabinet.notifications.services import set_email_kinds
+    from kabinet.notifications.services import email_kinds_set
 
-    set_email_kinds(user=admin_a, kinds=[Notification.Kind.SUPPORT_REPLY])
+    email_kinds_set(user=admin_a, kinds=[Notification.Kind.SUPPORT_REPLY])
     with django_capture_on_commit_callbacks(execute=True):
         _ask_to_join(user_b, org_a)
     assert admin_a.email not in [m.to[0] for m in mail.outbox]

@@ -51,7 +51,7 @@ def test_the_form_has_the_fields_of_the_manual_and_unticked_separate_consents(cl
         "Телефон",
         "Email",
         "Пароль",
-        "Пароль еще раз",
+        "Пароль ещё раз",
         "На данный номер мы отправим код подтверждения",
         "Далее",
     ):

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from kabinet.audit.models import AuditEvent
 from kabinet.core.access import SUDO_KEY
-from kabinet.organizations import employees
 from kabinet.organizations.models import Membership, Organization
+from kabinet.organizations.services import employees
 from kabinet.testing.factories import PASSWORD, MembershipFactory, UserFactory
 
 
@@ -43,7 +43,7 @@ def test_the_page_shows_the_card_the_employees_and_this_is_you(client_a, admin_a
         "Основной ОКВЭД",
         "Генеральный директор",
         "Юридический адрес",
-        "АКТИВНЫЙ",
+        "АКТИВЕН",
         "Это Вы",
         admin_a.full_name,
         manager_a.full_name,
@@ -102,7 +102,7 @@ def test_nobody_changes_their_own_role_and_the_last_admin_stays(admin_client, ad
 
 
 def test_the_last_active_admin_cannot_be_removed_deactivated_or_demoted(org_a, admin_a):
-    from kabinet.organizations import employees
+    from kabinet.organizations.services import employees
 
     other = MembershipFactory(organization=org_a, role="admin")
     Membership.objects.filter(pk=other.pk).update(status="inactive")
@@ -166,7 +166,6 @@ def test_an_invitation_in_the_history_shows_the_phone_formatted(admin_client, or
         full_name="Петрова Анна",
         email="",
         role="manager",
-        base_url="http://testserver",
     )
     table = admin_client.get("/settings/history/").content.decode().split("<tbody>")[1]
     assert "+7 (900) 123-45-67 → " in table and "+79001234567" not in table
@@ -202,9 +201,9 @@ def test_requested_membership_is_accepted_by_the_administrator(admin_client, org
 
 
 def test_the_card_refreshes_from_the_registry(client_a, org_a):
-    from kabinet.organizations.services import registry_import_csv
+    from kabinet.organizations.services.registry import registry_import_csv
 
-    registry_import_csv(f"inn;name;director;legal_address\n{org_a.inn};ООО «Альфа Плюс»;Новый Директор;Москва\n")
+    registry_import_csv(text=f"inn;name;director;legal_address\n{org_a.inn};ООО «Альфа Плюс»;Новый Директор;Москва\n")
     client_a.post("/settings/refresh/")
     org = Organization.objects.get(pk=org_a.pk)
     assert org.name == "ООО «Альфа Плюс»" and org.director == "Новый Директор"
@@ -250,7 +249,6 @@ def test_a_role_or_status_the_portal_does_not_know_is_refused_and_nothing_is_wri
                 full_name="Иванов",
                 email="",
                 role="accountant",
-                base_url="http://testserver",
             ),
             "role",
         ),

@@ -10,7 +10,7 @@ from stdnum.ru import inn as stdnum_inn
 from kabinet.core.validators import validate_inn
 from kabinet.organizations.lookup import DadataLookup, LocalRegistryLookup, LookupError_
 from kabinet.organizations.models import RegistryCompany
-from kabinet.organizations.services import registry_import_csv
+from kabinet.organizations.services.registry import registry_import_csv
 from kabinet.testing.http import FakeServer, Reply
 
 
@@ -82,7 +82,7 @@ def test_dadata_that_is_down_is_reported_not_crashed():
 @pytest.fixture
 def registry(db):
     return registry_import_csv(
-        "inn;kpp;ogrn;name;full_name;director;legal_address;okved_code;okved_name;status\n"
+        text="inn;kpp;ogrn;name;full_name;director;legal_address;okved_code;okved_name;status\n"
         "7707083893;773601001;1027700132195;ПАО «Сбербанк»;;Греф Герман Оскарович;г. Москва;64.19;;ACTIVE\n"
         "7801234564;780101001;1027800123450;ООО «Ромашка»;;Иванов Иван Петрович;СПб;49.41;;ACTIVE\n"
         "7709876545;;;ООО «Ромашка-Закрыто»;;Петров;;;;LIQUIDATED\n"
@@ -101,13 +101,13 @@ def test_the_local_registry_finds_by_inn_and_suggests_by_name_or_inn_digits(regi
 
 
 def test_a_csv_with_a_bad_row_loads_nothing_and_names_the_line(db):
-    result = registry_import_csv("inn;name\n7707083893;Хорошая\n7707083894;Плохой ИНН\n")
+    result = registry_import_csv(text="inn;name\n7707083893;Хорошая\n7707083894;Плохой ИНН\n")
     assert result.errors and "Строка 3" in result.errors[0]
     assert not RegistryCompany.objects.exists()
 
 
 def test_a_csv_row_with_a_known_inn_updates_it(registry):
-    result = registry_import_csv("inn,name,director\n7707083893,ПАО Сбербанк России,Новый Директор\n")
+    result = registry_import_csv(text="inn,name,director\n7707083893,ПАО Сбербанк России,Новый Директор\n")
     assert result.updated == 1 and result.created == 0
     assert RegistryCompany.objects.get(inn="7707083893").director == "Новый Директор"
 

@@ -1,16 +1,15 @@
 """«Акт сверки»: figures from the ledger against an independent expectation, period boundaries, all
 contracts, isolation, the history, and a GET that writes nothing."""
 
-import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from kabinet.audit.models import AuditEvent
 from kabinet.contracts.services import payments_record
+from kabinet.core.xlsx import read_workbook
 from kabinet.invoices.tests.test_invoices import pdf_text
 from kabinet.testing.factories import ContractFactory, ScheduledPaymentFactory
 
@@ -90,7 +89,7 @@ def flat(text: str) -> str:
 
 
 def sheet_rows(response):
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = read_workbook(response.content).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
@@ -111,9 +110,10 @@ def test_the_pdf_of_one_contract_has_the_ledgers_figures_and_both_parties(client
     assert f"Обороты за период {money(debit)} {money(credit)}" in text
     assert f"Сальдо конечное {money(closing)}" in text
     assert f"задолженность в пользу {creditor.name} составляет {money(closing)} ₽" in text
-    for document in ("12", "13"):
-        assert f"№ {document}" in text
+    for document, day in (("12", d(2, 28)), ("13", d(3, 31))):
+        assert f"п/п № {document} от {day:%d.%m.%Y}" in text
     assert "№ 11" not in text and "№ 14" not in text  # outside the period
+    assert "Сальдо начальное 0,00" in text
 
 
 def test_the_xlsx_has_the_same_figures_as_numbers(client_a, books):
@@ -121,7 +121,7 @@ def test_the_xlsx_has_the_same_figures_as_numbers(client_a, books):
     response = post(client_a, fmt="xlsx", contract="al-st-1")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = sheet_rows(response)
-    assert opening == 0 and labelled(rows, "Сальдо начальное")[3:5] == [None, None]  # zero: neither side
+    assert opening == 0 and labelled(rows, "Сальдо начальное")[3:5] == [Decimal("0.00"), None]  # 0,00, never empty
     assert labelled(rows, "Обороты за период")[3:5] == [debit, credit]
     assert labelled(rows, "Сальдо конечное")[3:5] == [closing, None]
     entries = [r for r in rows if isinstance(r[0], int)]

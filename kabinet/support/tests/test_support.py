@@ -33,6 +33,8 @@ def test_a_client_opens_a_thread_and_colleagues_see_it_with_an_unread_mark(clien
     html = colleague.get("/support/").content.decode()
     assert "Вопрос по счёту" in html and "Где счёт за декабрь?" in html and "kb-unread" in html
     colleague.get(f"/support/{thread.pk}/")
+    assert "kb-unread" in colleague.get("/support/").content.decode().split("<tbody>")[1]  # a GET marks nothing
+    colleague.post(f"/support/{thread.pk}/read/")  # what the thread's page sends as it loads
     assert "kb-unread" not in colleague.get("/support/").content.decode().split("<tbody>")[1]
 
 

@@ -34,7 +34,7 @@ def test_the_reference_qr_and_the_invoice_qr_name_the_same_payee(client_a, org_a
     payment = ScheduledPaymentFactory(
         contract=contract, due_date=timezone.localdate() + timedelta(days=5), amount=Decimal("1000.00")
     )
-    invoice = services.invoice_issue_for_payment(org=org_a, payment_id=payment.pk)
+    invoice = services.payment_invoice_issue(org=org_a, payment_id=payment.pk)
     issued = qr.parse_payload(invoice.snapshot["qr_payload"])
 
     payee = creditor.payee()

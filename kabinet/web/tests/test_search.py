@@ -1,4 +1,4 @@
-"""The header search (issue 14.19): contracts by number, VIN or plate, documents and requests of the
+"""The header search: contracts by number, VIN or plate, documents and requests of the
 selected organization, grouped; nothing of another organization; no query added to every page; a
 constant number of queries however many rows match."""
 

@@ -1,5 +1,6 @@
 """Run every process the portal needs — the WSGI server, the task worker and the scheduler of daily
-jobs — and stop them together."""
+jobs — and stop them together. Unless the portal's address is configured, its absolute links (e-mails, SMS,
+the calendar subscription) name the one it is served on (`kabinet.core.links.serve_links_at`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from kabinet.core.links import serve_links_at
 
 
 class Command(BaseCommand):
-    help = "Serve with gunicorn (WSGI) and run the background task worker; Ctrl-C stops both."
+    help = "Serve with gunicorn (WSGI) and run a task worker per queue and the scheduler; Ctrl-C stops all."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default="127.0.0.1:8000")
@@ -24,13 +28,19 @@ class Command(BaseCommand):
         python = sys.executable
         gunicorn = str(Path(python).with_name("gunicorn"))
         server = [gunicorn, "config.wsgi", "--bind", bind, "--workers", str(workers), "--access-logfile", "-"]
-        worker = [python, "manage.py", "db_worker", "--interval", "1"]
+        # One worker per queue: text extraction (slow by nature, bounded by its limits) never holds up
+        # the SMS codes, e-mails and webhooks of "default".
+        task_workers = [
+            [python, "manage.py", "db_worker", "--interval", "1", "--queue-name", q] for q in settings.TASK_QUEUES
+        ]
         if reload:
             server.append("--reload")
-            worker.append("--reload")
+            for worker in task_workers:
+                worker.append("--reload")
         scheduler = [python, "manage.py", "scheduler"]
-        processes = [subprocess.Popen(server), subprocess.Popen(worker), subprocess.Popen(scheduler)]  # noqa: S603
-        self.stdout.write(f"Kabinet is served on http://{bind}/ — press Ctrl-C to stop.")
+        links = serve_links_at(bind)  # the processes inherit the address of the portal's links
+        processes = [subprocess.Popen(command) for command in (server, *task_workers, scheduler)]  # noqa: S603
+        self.stdout.write(f"Kabinet is served on http://{bind}/ (links: {links}) — press Ctrl-C to stop.")
 
         stopping = False
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kabinet.organizations.services import registry_import_csv
+from kabinet.organizations.services.registry import registry_import_csv
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("path")
 
     def handle(self, *args, path, **options):
-        result = registry_import_csv(Path(path).read_text(encoding="utf-8-sig"))
+        result = registry_import_csv(text=Path(path).read_text(encoding="utf-8-sig"))
         if result.errors:
             raise CommandError("\n".join(result.errors))
         self.stdout.write(self.style.SUCCESS(f"Registry: {result.created} added, {result.updated} updated."))

@@ -1,58 +1,44 @@
-"""Start the daily jobs at their time: the payment reminders (PAYMENTS_DUE_AT, days ahead PAYMENTS_DUE_DAYS);
-every OUTBOX_SWEEP_INTERVAL seconds queue again the SMS and webhook deliveries whose task was lost; every
-hour remove the files kept after form errors that nobody came back for (HELD_UPLOAD_TTL_HOURS)."""
+"""Run the periodic jobs of `kabinet.web.jobs.registered()` at their time, and nothing else."""
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from kabinet.accounts.services import sms_requeue_stale
-from kabinet.api.webhooks import requeue_stale as webhooks_requeue_stale
-from kabinet.contracts.tasks import payments_due
-from kabinet.core.jobs import next_run
-from kabinet.documents.tasks import purge_held_uploads
+from kabinet.web import jobs
 
 
 class Command(BaseCommand):
-    help = "Queue the daily jobs at their time of day (started by `manage.py serve`)."
+    help = "Run the registered periodic jobs at their time (started by `manage.py serve`)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Run the jobs due now once, then stop.")
+
+    def handle(self, *args, once: bool = False, **options):
         running = True
 
         def stop(signum, frame):
             nonlocal running
             running = False
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        due = next_run(timezone.now(), settings.PAYMENTS_DUE_AT)
-        self.stdout.write(f"Scheduler: payment reminders next at {due:%d.%m.%Y %H:%M}", ending="\n")
+        if not once:
+            signal.signal(signal.SIGINT, stop)
+            signal.signal(signal.SIGTERM, stop)
+        registered = jobs.registered()
+        now = timezone.now()
+        due = jobs.first_due(registered, now)
+        for job in registered:
+            when = timezone.localtime(due[job.name])
+            self.stdout.write(f"Scheduler: {job.name} ({job.schedule}), next at {when:%d.%m.%Y %H:%M}")
         self.stdout.flush()
-        sweep_at = time.monotonic()
-        purge_at = time.monotonic()
+        runner = f"{socket.gethostname()}:{os.getpid()}"
         while running:
-            if time.monotonic() >= purge_at:
-                purge_at = time.monotonic() + 3600
-                try:
-                    purge_held_uploads.enqueue()
-                except Exception as exc:  # the queue is down: the next hour tries again
-                    self.stderr.write(f"Scheduler: held-upload purge not queued: {exc.__class__.__name__}")
-            if timezone.now() >= due:
-                payments_due.enqueue(settings.PAYMENTS_DUE_DAYS)
-                due = next_run(timezone.now(), settings.PAYMENTS_DUE_AT)
-            if time.monotonic() >= sweep_at:
-                sweep_at = time.monotonic() + settings.OUTBOX_SWEEP_INTERVAL
-                try:
-                    sms_requeue_stale()
-                    webhooks_requeue_stale()
-                except DatabaseError as exc:
-                    # The database is restarting or failing over: try again at the next sweep.
-                    self.stderr.write(f"Scheduler: outbox sweep failed: {exc.__class__.__name__}")
-                    close_old_connections()
+            jobs.tick(registered, due, timezone.now(), runner, self.stderr.write)
+            if once:
+                break
             time.sleep(1)
