@@ -236,6 +236,10 @@ def grant_sudo(page) -> None:
 
     from kabinet.core.access import SUDO_KEY
 
+    # The test database is SQLite's shared-cache memory database, whose table locks do not wait: a write
+    # made here while the live server still answers the page just opened fails at once ("database table
+    # is locked", which Django reports as UpdateError). So the page settles first.
+    page.wait_for_load_state("networkidle")
     key = next(c["value"] for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
     session = SessionStore(session_key=key)
     session[SUDO_KEY] = time.time() + 3600
