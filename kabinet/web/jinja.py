@@ -11,6 +11,7 @@ DEBUG); escaping is on. Missing attributes print nothing, as they did with Djang
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.middleware.csrf import get_token
 from django.template import TemplateDoesNotExist
 from django.template.backends.jinja2 import Jinja2 as DjangoJinja2
 from django.template.backends.jinja2 import Template as DjangoTemplate
+from django.template.backends.jinja2 import get_exception_info
 from django.template.defaultfilters import (
     add,
     capfirst,
@@ -34,9 +36,10 @@ from django.template.defaultfilters import (
     urlencode,
     yesno,
 )
+from django.template.exceptions import TemplateSyntaxError
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django_htmx.jinja import htmx_script
 
@@ -44,6 +47,7 @@ from kabinet.core.links import reverse_id
 from kabinet.core.templatetags import kabinet as tags
 from kabinet.notifications.channels import channels_card
 from kabinet.web.header import header
+from kabinet.web.jinja_compiler import PortalEnvironment
 
 
 @lru_cache(maxsize=256)
@@ -77,6 +81,23 @@ def try_url(name: str, *args: Any, **kwargs: Any) -> str:
         return ""
 
 
+def date_filter(value: Any, arg: str | None = None) -> str:
+    """Django's `date` filter as Django's templates apply it: an aware datetime is put in local time first
+    (the filter's `expects_localtime`, which Django's engine honours and Jinja knows nothing of). The
+    formats the pages use (`d.m.Y`, `d.m.Y H:i`, `Y-m-d`) are written directly; any other goes to Django."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None and value.utcoffset() is not None:
+        value = timezone.localtime(value)
+    cls = type(value)
+    if (cls is dt.date or cls is dt.datetime) and value.year >= 1000:
+        if arg == "d.m.Y":
+            return f"{value.day:02d}.{value.month:02d}.{value.year}"
+        if arg == "Y-m-d":
+            return f"{value.year}-{value.month:02d}-{value.day:02d}"
+        if arg == "d.m.Y H:i" and cls is dt.datetime:
+            return f"{value.day:02d}.{value.month:02d}.{value.year} {value.hour:02d}:{value.minute:02d}"
+    return date(value, arg)  # type: ignore[no-any-return]
+
+
 @jinja2.pass_context
 def query(context: Any, **changes: Any) -> str:
     """The current query string with some parameters replaced (None or '' removes one)."""
@@ -88,7 +109,9 @@ def environment(**options: Any) -> jinja2.Environment:
     # on a page drawn without a request); Django's backend would pass its own choice.
     options["undefined"] = jinja2.ChainableUndefined
     options.pop("autoescape", None)  # escaping is on, whatever the settings say
-    env = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=True, **options)
+    # Each template's root and blocks yield their output once, escaped without a Markup per value, and
+    # constant texts are translated when compiling (kabinet/web/jinja_compiler.py).
+    env = PortalEnvironment(extensions=["jinja2.ext.i18n"], autoescape=True, **options)
     # Django's catalogue: `_`, `gettext`, `ngettext`, `pgettext`, `npgettext` and `{% trans %}`. Old style, as
     # Django's tags: `_("…")` is Django's own gettext (escaped on output like `{% translate %}`), and a
     # `{% trans %}` block is the safe translation with its values escaped into it (`{% blocktranslate %}`).
@@ -112,7 +135,7 @@ def environment(**options: Any) -> jinja2.Environment:
         paid_count=tags.paid_count,
         ru_datetime=tags.ru_datetime,
         plate=tags.plate,
-        date=date,
+        date=date_filter,
         add=add,
         capfirst=capfirst,
         cut=cut,
@@ -185,26 +208,45 @@ class Template(DjangoTemplate):
 
 
 class Jinja2(DjangoJinja2):
-    """Django's Jinja2 backend that also reads `name#block`: that block of the template alone."""
+    """Django's Jinja2 backend that also reads `name#block`: that block of the template alone; one Jinja
+    environment per active language, since constant texts are translated when a template is compiled."""
 
     def __init__(self, params: dict[str, Any]):
         super().__init__(params)
-        self._templates: dict[str, Template] = {}
+        self._environments: dict[str | None, jinja2.Environment] = {get_language(): self.env}
+        self._templates: dict[tuple[str | None, str], Template] = {}
+
+    def environment_for(self, language: str | None) -> jinja2.Environment:
+        """The environment of a language: the first one made, or an overlay of it (same loader, globals
+        and filters; a template cache of its own)."""
+        env = self._environments.get(language)
+        if env is None:
+            env = self._environments[language] = self.env.overlay(cache_size=400)
+        return env
 
     def from_string(self, template_code: str) -> Template:
-        return Template(self.env.from_string(template_code), self)
+        return Template(self.environment_for(get_language()).from_string(template_code), self)
 
     def get_template(self, template_name: str) -> Template:
         """The template (`name`), or one block of it alone (`name#block`), kept for the life of the process
         (looked up again on every call in DEBUG, where Jinja reloads changed files)."""
-        found = self._templates.get(template_name)
+        language = get_language()
+        found = self._templates.get((language, template_name))
         if found is not None and not self.env.auto_reload:
             return found
         name, _, block_name = template_name.partition("#")
-        template = Template(super().get_template(name).template, self)
+        env = self.environment_for(language)
+        try:
+            template = Template(env.get_template(name), self)
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateDoesNotExist(exc.name, backend=self) from exc  # type: ignore[arg-type]  # as Django does
+        except jinja2.TemplateSyntaxError as exc:
+            new = TemplateSyntaxError(exc.args)
+            new.template_debug = get_exception_info(exc)  # type: ignore[attr-defined,arg-type]
+            raise new from exc
         if block_name:
             if block_name not in template.template.blocks:
                 raise TemplateDoesNotExist(template_name, backend=self)
             template.template = _Block(template.template, block_name)  # type: ignore[assignment]  # renders as one
-        self._templates[template_name] = template
+        self._templates[(language, template_name)] = template
         return template
