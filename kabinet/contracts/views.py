@@ -164,7 +164,7 @@ def card_response(request: OrgRequest, contract: Contract, context: dict[str, An
 
 class ScheduleYear(NamedTuple):
     year: int
-    count: int
+    size: int  # how many lines
     paid: int  # how many of its lines the ledger marked paid
     # Each line as the table prints it: (number, due date, amount, VAT, paid or "", paid on or "", status, next?).
     rows: list[tuple[int, str, str, str, str, str, str, bool]]

@@ -54,7 +54,7 @@ class Prepared:
         connection = connections[using]
         stand_ins = {name: (self._stand_in(i, name) if name in present else None) for i, name in enumerate(names)}
         queryset = self.build(**stand_ins)
-        if queryset._prefetch_related_lookups or queryset._known_related_objects:
+        if getattr(queryset, "_prefetch_related_lookups", ()) or getattr(queryset, "_known_related_objects", {}):
             raise ValueError("Prepared: a queryset with prefetched or known related objects cannot be prepared")
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
@@ -145,6 +145,6 @@ def _model_plan(compiler, db: str) -> tuple:
     select_fields = klass_info["select_fields"]
     start, end = select_fields[0], select_fields[-1] + 1
     init_list = [f[0].target.attname for f in select[start:end]]
-    populators = get_related_populators(klass_info, select, db)
+    populators = get_related_populators(klass_info, select, db)  # type: ignore[call-arg]  # the stubs are of a later Django
     annotations = tuple(compiler.annotation_col_map.items()) if compiler.annotation_col_map else ()
     return klass_info["model"], init_list, start, end, populators, annotations
