@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from kabinet.contracts.ledger.loading import in_section
 from kabinet.contracts.models import CalendarFeed, Contract, InsurancePolicy, LeasedItem
-from kabinet.core.access import get_object_for_org
+from kabinet.core.access import NotInOrganization, get_object_for_org
 from kabinet.core.formatting import plate_key
+from kabinet.core.prepared import Prepared
 from kabinet.organizations.models import Membership
 
 
@@ -52,9 +53,24 @@ def data_as_of(org) -> date | None:
     return timezone.localdate(org.data_as_of) if org.data_as_of else None
 
 
+def _contract_card_query(org_id: int, pk: int) -> QuerySet[Contract]:
+    return Contract.objects.for_org_id(org_id).select_related("product", "product__creditor").filter(pk=pk)
+
+
+# Compiled once per thread: every tab of the card reads its contract, and building this query in the ORM
+# cost more than running it.
+_CONTRACT_CARD = Prepared(_contract_card_query)
+
+
 def contract_card(org, pk: int) -> Contract:
-    """One contract of the organization with its product and creditor (the card, its exports); 404 otherwise."""
-    return get_object_for_org(Contract.objects.select_related("product", "product__creditor"), org, pk=pk)
+    """One contract of the organization with its product and creditor (the card, its exports); 404 otherwise
+    (as `get_object_for_org`: another organization's contract is a missing one)."""
+    if org is None or not isinstance(pk, int):
+        return get_object_for_org(Contract.objects.select_related("product", "product__creditor"), org, pk=pk)
+    found = _CONTRACT_CARD.objects(org_id=org.pk, pk=pk)
+    if not found:
+        raise NotInOrganization(Contract, {"pk": pk})
+    return found[0]
 
 
 def contract_label(org, pk: int) -> Contract:
@@ -62,8 +78,26 @@ def contract_label(org, pk: int) -> Contract:
     return get_object_for_org(Contract.objects.only("pk", "organization_id", "number"), org, pk=pk)
 
 
+def _items_count_query(org_id: int, contract_id: int) -> QuerySet:
+    return (
+        LeasedItem.objects.for_org_id(org_id)
+        .filter(contract_id=contract_id)
+        .order_by()
+        .values("contract_id")
+        .annotate(n=Count("pk"))
+        .values_list("n")
+    )
+
+
+_ITEMS_COUNT = Prepared(_items_count_query)
+
+
 def items_count(org, contract: Contract) -> int:
-    return LeasedItem.objects.for_org(org).filter(contract=contract).count()
+    """How many leased items the contract has (one row of a count, compiled once per thread)."""
+    if org is None:
+        return 0
+    found = _ITEMS_COUNT.rows(org_id=org.pk, contract_id=contract.pk)
+    return found[0][0] if found else 0
 
 
 def contract_items(org, contract: Contract) -> QuerySet[LeasedItem]:

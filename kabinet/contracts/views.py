@@ -1,21 +1,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kabinet.contracts import exports, ledger, selectors
 from kabinet.contracts.buyout import buyout_for
 from kabinet.contracts.forms import ContractFilterForm
-from kabinet.contracts.models import Contract
+from kabinet.contracts.models import Contract, ScheduledPayment
 from kabinet.core.access import OrgRequest, org_required
 from kabinet.core.files import bytes_response
+from kabinet.core.formatting import format_date, format_money
+from kabinet.core.links import reverse_id
 from kabinet.core.views import page_numbers, paginate
 from kabinet.core.xlsx import XLSX
 from kabinet.creditors import header_cache
@@ -143,8 +144,8 @@ def card_context(request: OrgRequest, contract: Contract, tab: str) -> dict[str,
         "tab": tab,
         "today": timezone.localdate(),
         "section": "contracts",
-        "tab_links": [(key, label, reverse(name, args=[contract.pk])) for key, (label, name) in TABS.items()],
-        "tab_url": reverse(TABS[tab][1], args=[contract.pk]),
+        "tab_links": [(key, label, reverse_id(name, contract.pk)) for key, (label, name) in TABS.items()],
+        "tab_url": reverse_id(TABS[tab][1], contract.pk),
         "contract_pk_text": str(contract.pk),
     }
 
@@ -155,9 +156,51 @@ def card_response(request: OrgRequest, contract: Contract, context: dict[str, An
         return render(request, "contracts/contract_detail.html#tab", context)
     card = context.get("ledger") or ledger.contract_card(contract, today=context["today"])
     context["schedule"] = card.lines
-    context["next_payment"] = card.next_line
+    context["next_payment"] = next_line = card.next_line
     context["has_unpaid"] = bool(card.unpaid_lines)
+    context["schedule_years"] = schedule_years(card.lines, next_line)
     return render(request, "contracts/contract_detail.html", context)
+
+
+class ScheduleYear(NamedTuple):
+    year: int
+    size: int  # how many lines
+    paid: int  # how many of its lines the ledger marked paid
+    # Each line as the table prints it: (number, due date, amount, VAT, paid or "", paid on or "", status, next?).
+    rows: list[tuple[int, str, str, str, str, str, str, bool]]
+
+
+def schedule_years(lines: list[ScheduledPayment], next_line: ScheduledPayment | None) -> list[ScheduleYear]:
+    """The schedule grouped by the year of its due dates (years in order, lines in the ledger's order), each
+    line's figures and dates written as the portal writes them (`format_money`, `format_date`): the table
+    prints them as they are, with no filter per cell."""
+    by_year: dict[int, list[ScheduledPayment]] = {}
+    for line in lines:
+        by_year.setdefault(line.due_date.year, []).append(line)
+    next_pk = next_line.pk if next_line is not None else None
+    years = []
+    for year in sorted(by_year):
+        rows = []
+        paid = 0
+        for p in by_year[year]:
+            due = p.due_date
+            status = p.status
+            if status == "paid":
+                paid += 1
+            rows.append(
+                (
+                    p.number,
+                    f"{due.day:02}.{due.month:02}.{due.year:04}",
+                    format_money(p.amount, ""),
+                    format_money(p.vat, ""),
+                    format_money(p.paid_amount, "") if p.paid_amount else "",
+                    format_date(p.paid_date) if p.paid_date else "",
+                    status,
+                    p.pk == next_pk,
+                )
+            )
+        years.append(ScheduleYear(year, len(rows), paid, rows))
+    return years
 
 
 def _buyout(request: OrgRequest, contract: Contract, today: date) -> dict[str, Any]:

@@ -4,6 +4,7 @@ contracts and requests. See docs/architecture.md."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -11,6 +12,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from kabinet.contracts.models import Contract
 from kabinet.core import textsearch
 from kabinet.core.db import AnyOfSubquery
+from kabinet.core.prepared import Prepared
 from kabinet.documents.models import Document
 
 
@@ -180,6 +182,40 @@ def document_types(org, direction: str) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _contract_documents_query(
+    org_id: int, contract_id: int, date_from: date | None = None, date_to: date | None = None, *, category: str
+) -> QuerySet[Document]:
+    documents = Document.objects.for_org_id(org_id).filter(contract_id=contract_id, category=category)
+    if date_from:
+        documents = documents.filter(document_date__gte=date_from)
+    if date_to:
+        documents = documents.filter(document_date__lte=date_to)
+    return documents.defer("text", "search_vector").order_by("doc_type", "-document_date", "-pk")
+
+
+def _contract_document_types_query(org_id: int, contract_id: int, *, category: str) -> QuerySet:
+    return (
+        Document.objects.for_org_id(org_id)
+        .filter(contract_id=contract_id, category=category)
+        .order_by("doc_type")
+        .values_list("doc_type", flat=True)
+        .distinct()
+    )
+
+
+# The card's document tabs, compiled once per thread and category: opening a tab (or filtering it by
+# dates) built these queries in the ORM at a greater cost than running them. A kind or words typed in
+# the filter take the queryset's own way.
+_CONTRACT_DOCUMENTS = {
+    category: Prepared(partial(_contract_documents_query, category=category), dates=("date_from", "date_to"))
+    for category in Document.Category.values
+}
+_CONTRACT_DOCUMENT_TYPES = {
+    category: Prepared(partial(_contract_document_types_query, category=category))
+    for category in Document.Category.values
+}
+
+
 def contract_documents(
     org,
     contract,
@@ -189,8 +225,12 @@ def contract_documents(
     date_from: date | None = None,
     date_to: date | None = None,
     q: str = "",
-) -> QuerySet:
+) -> list[Document]:
     """A contract card's «Документы по сделке» / «Бухгалтерские документы», grouped by type."""
+    if org is not None and not doc_type and not (q or "").strip():
+        return _CONTRACT_DOCUMENTS[category].objects(
+            org_id=org.pk, contract_id=contract.pk, date_from=date_from or None, date_to=date_to or None
+        )
     documents = Document.objects.for_org(org).filter(contract=contract, category=category)
     if doc_type:
         documents = documents.filter(doc_type=doc_type)
@@ -198,17 +238,13 @@ def contract_documents(
         documents = documents.filter(document_date__gte=date_from)
     if date_to:
         documents = documents.filter(document_date__lte=date_to)
-    return search(documents, q, org).defer("text", "search_vector").order_by("doc_type", "-document_date", "-pk")
+    return list(search(documents, q, org).defer("text", "search_vector").order_by("doc_type", "-document_date", "-pk"))
 
 
 def contract_document_types(org, contract, category: str) -> list[str]:
-    return list(
-        Document.objects.for_org(org)
-        .filter(contract=contract, category=category)
-        .order_by("doc_type")
-        .values_list("doc_type", flat=True)
-        .distinct()
-    )
+    if org is None:
+        return []
+    return [doc_type for (doc_type,) in _CONTRACT_DOCUMENT_TYPES[category].rows(org_id=org.pk, contract_id=contract.pk)]
 
 
 def appeal_model():

@@ -289,14 +289,37 @@ def _card_side_query(org_id: int, contract_id: int) -> QuerySet:
 _CARD_SIDE = Prepared(_card_side_query)
 
 
+# What the card, its figures and its invoice button read of a schedule line (the rest is deferred).
+CARD_LINE_FIELDS = (
+    "id",
+    "organization_id",
+    "contract_id",
+    "number",
+    "due_date",
+    "amount",
+    "vat_rate",
+    "paid_amount",
+    "paid_date",
+    "is_paid",
+)
+
+
+def _card_lines_query(org_id: int, contract_id: int) -> QuerySet[ScheduledPayment]:
+    return (
+        ScheduledPayment.objects.for_org_id(org_id)
+        .filter(contract_id=contract_id)
+        .only(*CARD_LINE_FIELDS)
+        .order_by("due_date", "number", "id")
+    )
+
+
+_CARD_LINES = Prepared(_card_lines_query)
+
+
 def _card_inputs(contract: Contract) -> tuple[Inputs, BooksDebt | None]:
     """The rows with their copies: the schedule, and the rest in one union."""
     org_id = contract.organization_id
-    inputs = Inputs(
-        lines=list(
-            ScheduledPayment.objects.for_org_id(org_id).filter(contract=contract).order_by("due_date", "number", "id")
-        )
-    )
+    inputs = Inputs(lines=_CARD_LINES.objects(org_id=org_id, contract_id=contract.pk))
     books = None
     for kind, pk, day, amount, paid, rate, x, y, z, w in _CARD_SIDE.rows(org_id=org_id, contract_id=contract.pk):
         common = {"pk": pk, "organization_id": org_id, "contract_id": contract.pk, "amount": amount}

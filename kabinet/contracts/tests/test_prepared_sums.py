@@ -99,3 +99,43 @@ def test_the_prepared_sums_read_from_the_database_the_routers_choose(org_a, ledg
     finally:
         state["_routers"] = kept
         state.pop("routers", None)
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname in obj.__dict__}
+
+
+def test_the_prepared_objects_equal_the_querysets_with_their_related_rows(
+    org_a, org_b, ledgers, django_assert_num_queries
+):
+    """The card's contract (with its product and creditor) and its schedule lines (the deferred fields
+    left deferred) as `Prepared.objects()` builds them: the queryset's own instances, field by field,
+    for every organization and contract; another organization's contract is none."""
+    from kabinet.contracts import selectors
+
+    for contract in (ledgers["a1"], ledgers["b1"], ledgers["a2"]):
+        for org in (org_a, org_b):
+            expected = list(selectors._contract_card_query(org.pk, contract.pk))
+            with django_assert_num_queries(1):
+                got = selectors._CONTRACT_CARD.objects(org_id=org.pk, pk=contract.pk)
+                assert [(_fields(c), _fields(c.product), _fields(c.product.creditor)) for c in got] == [
+                    (_fields(c), _fields(c.product), _fields(c.product.creditor)) for c in expected
+                ]
+            assert len(got) == (1 if org.pk == contract.organization_id else 0)
+            lines = card._CARD_LINES.objects(org_id=org.pk, contract_id=contract.pk)
+            assert [_fields(line) for line in lines] == [
+                _fields(line) for line in card._card_lines_query(org.pk, contract.pk)
+            ]
+            assert all(
+                line.get_deferred_fields()
+                == {
+                    "external_id",
+                    "vat_amount",
+                    "document_kind",
+                    "document_number",
+                    "document_date",
+                    "created_at",
+                    "updated_at",
+                }
+                for line in lines
+            )
