@@ -24,18 +24,19 @@ NBSP = "\u00a0"
 THIN = "\u202f"
 
 
+_CENT = Decimal("0.01")
+# Python's grouped format (`1,234.50`) as the portal writes it: a thin space between groups, a decimal comma.
+_GROUPED_TO_RUSSIAN = str.maketrans({",": THIN, ".": ","})
+
+
 def format_money(value: Decimal | int | float | None, currency: str = "₽") -> str:
     """`99562.65` → `99 562,65 ₽` (two decimals, grouped thousands, comma decimal point)."""
     if value is None:
         return ""
-    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "−" if amount < 0 else ""
-    whole, _, frac = f"{abs(amount):.2f}".partition(".")
-    groups: list[str] = []
-    while whole:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    text = f"{sign}{THIN.join(groups)},{frac}"
+    amount = Decimal(value).quantize(_CENT, rounding=ROUND_HALF_UP)
+    text = f"{amount.copy_abs():,.2f}".translate(_GROUPED_TO_RUSSIAN)
+    if amount < 0:
+        text = "−" + text
     return f"{text}{NBSP}{currency}" if currency else text
 
 

@@ -16,6 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import TemplateDoesNotExist
@@ -58,6 +60,23 @@ def _plain(name: str, prefix: str, urlconf: str | None, language: str | None) ->
         return reverse(name, urlconf=urlconf)
     except NoReverseMatch:
         return None
+
+
+@lru_cache(maxsize=512)
+def _static(path: str, prefix: str) -> str:
+    return static(path)
+
+
+def cached_static(path: str) -> str:
+    """`{% static path %}`, worked out once per path and script prefix: the storage's answer (the manifest's
+    hashed name) does not change while the process runs; a change of the static settings (tests) forgets it."""
+    return _static(path, get_script_prefix())
+
+
+@receiver(setting_changed)
+def _forget_static(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES", "STATICFILES_DIRS", "DEBUG"}:
+        _static.cache_clear()
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -120,7 +139,7 @@ def environment(**options: Any) -> jinja2.Environment:
         url=url,
         try_url=try_url,
         url_id=tags.url_id,
-        static=static,
+        static=cached_static,
         query=query,
         widget=tags.widget,
         htmx_script=htmx_script,

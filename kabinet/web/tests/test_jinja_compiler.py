@@ -176,3 +176,13 @@ def test_constant_texts_are_translated_when_compiling_and_each_language_keeps_it
         russian_nav = backend.get_template("components/pagination.html").render(context)
         pages = translation.gettext("Pages")
     assert pages != "Pages" and f'aria-label="{pages}"' in russian_nav
+
+
+def test_static_urls_are_kept_per_path_and_a_settings_change_is_seen(settings):
+    from django.templatetags.static import static
+
+    from kabinet.web.jinja import cached_static
+
+    assert cached_static("css/kabinet.css") == static("css/kabinet.css")
+    settings.STATIC_URL = "/elsewhere/"
+    assert cached_static("css/kabinet.css").startswith("/elsewhere/")
