@@ -16,6 +16,7 @@ from kabinet.contracts.forms import ContractFilterForm
 from kabinet.contracts.models import Contract
 from kabinet.core.access import OrgRequest, org_required
 from kabinet.core.files import bytes_response
+from kabinet.core.links import id_reverser
 from kabinet.core.views import page_numbers, paginate
 from kabinet.core.xlsx import XLSX
 from kabinet.creditors import header_cache
@@ -40,6 +41,9 @@ def dashboard(request: OrgRequest) -> HttpResponse:
         "payments": page.rows,
         "next_cursor": page.next_cursor,
         "section": "dashboard",
+        # The rows' links, each name's shape looked up once for the page.
+        "contract_url": id_reverser("contracts:detail"),
+        "payment_invoice_url": id_reverser("invoices:payment"),
     }
     if request.htmx and after:
         return render(request, "contracts/dashboard.html#calendar_more", context)
