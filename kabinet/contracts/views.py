@@ -32,9 +32,14 @@ def dashboard(request: OrgRequest) -> HttpResponse:
     («Показать еще» appends the next page in place with htmx; without JS it is a plain link)."""
     creditor = section_filter(request)
     debt_after = request.GET.get("debt_after", "")[:60]
+    contract_url = id_reverser("contracts:detail")
     if request.htmx and debt_after:
         debt = ledger.org_debt(request.org, creditor, after=debt_after, limit=DEBT_STEP)
-        return render(request, "contracts/dashboard.html#debt_more", {"debt": debt})
+        return render(
+            request,
+            "contracts/dashboard.html#debt_more",
+            {"debt": debt, "contract_url": contract_url, "debt_invoice_url": id_reverser("invoices:debt")},
+        )
     after = request.GET.get("after", "")[:40]
     page = ledger.calendar_page(request.org, creditor, after=after, limit=CALENDAR_STEP)
     context: dict[str, Any] = {
@@ -42,7 +47,7 @@ def dashboard(request: OrgRequest) -> HttpResponse:
         "next_cursor": page.next_cursor,
         "section": "dashboard",
         # The rows' links, each name's shape looked up once for the page.
-        "contract_url": id_reverser("contracts:detail"),
+        "contract_url": contract_url,
         "payment_invoice_url": id_reverser("invoices:payment"),
     }
     if request.htmx and after:
@@ -52,6 +57,7 @@ def dashboard(request: OrgRequest) -> HttpResponse:
         data_as_of=selectors.data_as_of(request.org),
         debt=ledger.org_debt(request.org, creditor, after=debt_after, limit=DEBT_STEP),
         debt_after=debt_after,
+        debt_invoice_url=id_reverser("invoices:debt"),
         info_creditor=section,
         appeal_cards=[
             ("new_leasing", _("New leasing request"), _("Get equipment in leasing")),
