@@ -139,7 +139,7 @@ def _populator(compiled: _Compiled) -> Callable[[list[Any]], Any]:
     select_fields = klass_info["select_fields"]
     start, end = select_fields[0], select_fields[-1] + 1
     init_list = [f[0].target.attname for f in select[start:end]]
-    related_populators = get_related_populators(klass_info, select, db)
+    related_populators = get_related_populators(klass_info, select, db)  # type: ignore[call-arg]  # the stubs are of a later Django (fetch_mode)
     annotations = list(annotation_col_map.items()) if annotation_col_map else []
 
     def populate(row: list[Any]) -> Any:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache, partial
+from typing import Any
 
 from django.db.models import (
     BigIntegerField,
@@ -471,7 +472,7 @@ def _kept_org_debt(org, creditor, *, today: date, after: str, limit: int | None)
     if limit is not None and limit <= 0:
         return DebtSummary(total=total, as_of=today, rows=[], count=count)
     position = _parse_debt_cursor(after) if after else None
-    found: list[DebtRow] = _kept_rows(limit).objects(
+    found: list[Any] = _kept_rows(limit).objects(  # DebtRow, annotated with its books' row (b_…)
         org_id=org.pk,
         creditor_id=creditor.pk if creditor is not None else None,
         # The cursor's amount as the column holds it (kopecks), as the filter on the field would pass it.

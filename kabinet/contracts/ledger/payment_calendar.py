@@ -18,6 +18,7 @@ from kabinet.contracts.ledger.loading import in_section
 from kabinet.contracts.ledger.rule import ZERO
 from kabinet.contracts.models import Contract, ScheduledPayment
 from kabinet.core.keyset import beyond_cursor, keyset_order, page_of, parse_cursor
+from kabinet.core.money import vat_of_remainder
 from kabinet.core.prepared import Prepared
 
 
@@ -27,8 +28,15 @@ class CalendarLine:
 
     __slots__ = ("amount", "contract_id", "contract_number", "due_date", "paid_amount", "pk", "vat_rate")
 
-    outstanding = ScheduledPayment.outstanding
-    outstanding_vat = ScheduledPayment.outstanding_vat
+    @property
+    def outstanding(self) -> Decimal:
+        """As `ScheduledPayment.outstanding`."""
+        return max(self.amount - self.paid_amount, Decimal("0"))
+
+    @property
+    def outstanding_vat(self) -> Decimal:
+        """As `ScheduledPayment.outstanding_vat`."""
+        return vat_of_remainder(self.amount, self.paid_amount, self.vat_rate)
 
     def __init__(self, pk, contract_id, contract_number, due_date, amount, paid_amount, vat_rate):
         self.pk, self.contract_id, self.contract_number, self.due_date = pk, contract_id, contract_number, due_date
@@ -55,7 +63,7 @@ def _calendar_query(
 ) -> QuerySet:
     """The query of `calendar_page`: the section's unpaid lines due from `today`, after the cursor's
     (date, id), `limit + 1` of them."""
-    lines = ScheduledPayment.objects.for_org_id(org_id).filter(is_paid=False, due_date__gte=today)
+    lines: QuerySet = ScheduledPayment.objects.for_org_id(org_id).filter(is_paid=False, due_date__gte=today)
     lines = in_section(lines, creditor_id, "contract__product__creditor_id")
     if after_day is not None and after_pk is not None:
         lines = beyond_cursor(lines, "due_date", after_day, after_pk)
