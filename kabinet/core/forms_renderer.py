@@ -22,6 +22,8 @@ from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from kabinet.core.templatetags.kabinet import widget
+
 _WIDGETS = "django/forms/widgets/"
 _INPUTS = {
     f"{_WIDGETS}{name}.html"
@@ -111,8 +113,6 @@ def _hint_and_error(field: Any) -> str:
 
 def _field_group(field: Any) -> str:
     """templates/django/forms/field.html for one bound field (its `{% widget %}` is the tag's own function)."""
-    from kabinet.core.templatetags.kabinet import widget
-
     if field.is_hidden:
         return f"{conditional_escape(str(field))}\n"
     required = _REQUIRED if field.field.required else ""
