@@ -23,6 +23,7 @@ from kabinet.contracts.buyout import buyout_for
 from kabinet.contracts.models import Contract
 from kabinet.core.access import OrgRequest, get_object_for_org, org_required
 from kabinet.core.files import serve_private_file
+from kabinet.core.links import id_reverser
 from kabinet.core.models import HeldUpload
 from kabinet.core.net import Origin
 from kabinet.core.views import paginate
@@ -44,7 +45,13 @@ def appeal_list(request: OrgRequest) -> HttpResponse:
     """«Заявки» (§6): type, number and topic, description, date and time, status; filters; «Показать еще»."""
     form, filters, appeals = _filtered_appeals(request)
     page = paginate(request, appeals)
-    context = {"form": form, "page": page, "filtered": bool(filters), "section": "appeals"}
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": bool(filters),
+        "section": "appeals",
+        "appeal_url": id_reverser("appeals:detail"),  # the rows' links, the shape looked up once
+    }
     if request.htmx and request.GET.get("more"):
         return render(request, "appeals/list.html#rows", context)
     if request.htmx and not request.htmx.boosted:

@@ -84,7 +84,7 @@ def calendar_xlsx(org, creditor) -> FileResponse:
         while read <= limit:
             page = ledger.calendar_page(org, creditor, after=after, limit=min(EXPORT_CHUNK, limit + 1 - read))
             for p in page.rows:
-                yield (p.contract.number, p.due_date, p.outstanding, p.outstanding_vat)
+                yield (p.contract_number, p.due_date, p.outstanding, p.outstanding_vat)
             read += len(page.rows)
             if not page.next_cursor:
                 return

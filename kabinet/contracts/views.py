@@ -16,7 +16,7 @@ from kabinet.contracts.models import Contract, ScheduledPayment
 from kabinet.core.access import OrgRequest, org_required
 from kabinet.core.files import bytes_response
 from kabinet.core.formatting import format_date, format_money
-from kabinet.core.links import reverse_id
+from kabinet.core.links import id_reverser, reverse_id
 from kabinet.core.views import page_numbers, paginate
 from kabinet.core.xlsx import XLSX
 from kabinet.creditors import header_cache
@@ -32,15 +32,23 @@ def dashboard(request: OrgRequest) -> HttpResponse:
     («Показать еще» appends the next page in place with htmx; without JS it is a plain link)."""
     creditor = section_filter(request)
     debt_after = request.GET.get("debt_after", "")[:60]
+    contract_url = id_reverser("contracts:detail")
     if request.htmx and debt_after:
         debt = ledger.org_debt(request.org, creditor, after=debt_after, limit=DEBT_STEP)
-        return render(request, "contracts/dashboard.html#debt_more", {"debt": debt})
+        return render(
+            request,
+            "contracts/dashboard.html#debt_more",
+            {"debt": debt, "contract_url": contract_url, "debt_invoice_url": id_reverser("invoices:debt")},
+        )
     after = request.GET.get("after", "")[:40]
     page = ledger.calendar_page(request.org, creditor, after=after, limit=CALENDAR_STEP)
     context: dict[str, Any] = {
         "payments": page.rows,
         "next_cursor": page.next_cursor,
         "section": "dashboard",
+        # The rows' links, each name's shape looked up once for the page.
+        "contract_url": contract_url,
+        "payment_invoice_url": id_reverser("invoices:payment"),
     }
     if request.htmx and after:
         return render(request, "contracts/dashboard.html#calendar_more", context)
@@ -49,6 +57,7 @@ def dashboard(request: OrgRequest) -> HttpResponse:
         data_as_of=selectors.data_as_of(request.org),
         debt=ledger.org_debt(request.org, creditor, after=debt_after, limit=DEBT_STEP),
         debt_after=debt_after,
+        debt_invoice_url=id_reverser("invoices:debt"),
         info_creditor=section,
         appeal_cards=[
             ("new_leasing", _("New leasing request"), _("Get equipment in leasing")),

@@ -11,6 +11,7 @@ Used by the main page's payment calendar (due date, ascending) and the documents
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -59,20 +60,30 @@ def keyset_page(
     descending, at most `limit` of them. The queryset's own ordering is replaced by that order."""
     position = parse_cursor(after)
     if position:
-        day, pk = position
-        beyond = "lt" if descending else "gt"
-        # The redundant bound on the date alone is an index condition: the scan starts at the cursor
-        # instead of filtering its way there through every row before it.
-        queryset = queryset.filter(
-            Q(**{f"{date_field}__{beyond}e": day})
-            & (Q(**{f"{date_field}__{beyond}": day}) | Q(**{date_field: day, f"pk__{beyond}": pk}))
-        )
-    order = [f"-{date_field}", "-id"] if descending else [date_field, "id"]
-    rows = list(queryset.order_by(*order)[: limit + 1])
+        queryset = beyond_cursor(queryset, date_field, *position, descending=descending)
+    rows = list(keyset_order(queryset, date_field, descending=descending)[: limit + 1])
+    return page_of(rows, limit, lambda row: cursor_of(row, date_field), after=after if position else "")
+
+
+def beyond_cursor(
+    queryset: QuerySet[Any], date_field: str, day: date, pk: int, *, descending: bool = False
+) -> QuerySet[Any]:
+    """The rows after the position (day, pk) in (date_field, id) order."""
+    beyond = "lt" if descending else "gt"
+    # The redundant bound on the date alone is an index condition: the scan starts at the cursor
+    # instead of filtering its way there through every row before it.
+    return queryset.filter(
+        Q(**{f"{date_field}__{beyond}e": day})
+        & (Q(**{f"{date_field}__{beyond}": day}) | Q(**{date_field: day, f"pk__{beyond}": pk}))
+    )
+
+
+def keyset_order(queryset: QuerySet[Any], date_field: str, *, descending: bool = False) -> QuerySet[Any]:
+    return queryset.order_by(*([f"-{date_field}", "-id"] if descending else [date_field, "id"]))
+
+
+def page_of(rows: list[Any], limit: int, cursor: Callable[[Any], str], *, after: str = "") -> KeysetPage:
+    """The page of the `limit + 1` rows read after the cursor `after` (the extra row only says there is more)."""
     more = len(rows) > limit
     rows = rows[:limit]
-    return KeysetPage(
-        object_list=rows,
-        next_cursor=cursor_of(rows[-1], date_field) if more and rows else "",
-        after=after if position else "",
-    )
+    return KeysetPage(object_list=rows, next_cursor=cursor(rows[-1]) if more and rows else "", after=after)

@@ -13,6 +13,7 @@ exactly once) goes through `reverse()` as usual, so the result is always `revers
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
@@ -41,6 +42,22 @@ def reverse_id(name: str, pk: object) -> str:
         if shape is not None:
             return f"{shape[0]}{pk}{shape[1]}"
     return reverse(name, args=[pk])
+
+
+def id_reverser(name: str) -> Callable[[object], str]:
+    """`reverse_id` for one name with its shape looked up once: for the rows of one page (the shape depends
+    on the script prefix, URLconf and language of the request, so it is made per request, not kept)."""
+    shape = _shape(name, get_script_prefix(), get_urlconf(), get_language())
+    if shape is None:
+        return lambda pk: reverse(name, args=[pk])
+    head, tail = shape
+
+    def url(pk: object) -> str:
+        if isinstance(pk, int) and not isinstance(pk, bool):
+            return f"{head}{pk}{tail}"
+        return reverse(name, args=[pk])
+
+    return url
 
 
 def absolute(path: str = "/") -> str:

@@ -10,9 +10,8 @@ each stand-in landed among the compiled SQL's parameters, and from then on only 
 runs the SQL. The rows go through the compiler's own converters (`results_iter`), so they are exactly
 what the queryset would have returned.
 
-`objects()` gives the model instances iterating the queryset would give (with its `select_related`
-rows and annotations), built the way Django's own `ModelIterable` builds them; the plan for building
-them (the columns of each model, the related populators, the converters) is kept with the compiled SQL.
+`objects()` gives model instances instead, for a queryset of models (with its `select_related` and
+annotations), built from the rows exactly as the queryset's own iterable builds them.
 
 Arguments are ints (primary keys) or dates; a stand-in that cannot be found in the parameters (the
 queryset used it in a way that does not end as one parameter) is refused at the first call, so a
@@ -28,7 +27,7 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 
 # Stand-ins far outside any real key or date, distinct per argument position.
 _INT_BASE = -7_300_000_001
@@ -54,8 +53,6 @@ class Prepared:
         connection = connections[using]
         stand_ins = {name: (self._stand_in(i, name) if name in present else None) for i, name in enumerate(names)}
         queryset = self.build(**stand_ins)
-        if getattr(queryset, "_prefetch_related_lookups", ()) or getattr(queryset, "_known_related_objects", {}):
-            raise ValueError("Prepared: a queryset with prefetched or known related objects cannot be prepared")
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         slots: list[tuple[int, str]] = []
@@ -67,12 +64,16 @@ class Prepared:
             if not found:
                 raise ValueError(f"Prepared: the argument {name!r} is not a parameter of the compiled query")
             slots.extend((i, name) for i in found)
-        # What `results_iter` works out on every call (the converters of the selected columns), once.
-        converters = compiler.get_converters([s[0] for s in compiler.select[0 : compiler.col_count]])
-        return _Compiled(compiler, sql, list(params), slots, converters)
+        # What `results_iter` works out again on every call: the converters of the selected columns.
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        if compiler.has_composite_fields(fields):
+            raise ValueError("Prepared: composite fields are not supported")
+        converters = compiler.get_converters(fields)
+        return _Compiled(compiler, sql, list(params), slots, converters, queryset)
 
-    def _run(self, using: str | None, arguments: dict[str, Any]) -> tuple[_Compiled, str, list]:
-        """The compiled query of these arguments' shape, and the rows the database returns (not yet converted)."""
+    def _fetch(self, using: str | None, arguments: dict[str, Any]) -> tuple[_Compiled, list[Any]]:
+        """The compiled query and its rows (through the converters: lists; without any: the cursor's
+        tuples) for these argument values."""
         names = tuple(sorted(arguments))
         present = frozenset(name for name in names if arguments[name] is not None)
         if using is None:
@@ -81,9 +82,9 @@ class Prepared:
             using = router.db_for_read(self._model)
         key = (using, names, present)
         cache = self._local.__dict__.setdefault("compiled", {})
-        compiled = cache.get(key)
-        if compiled is None:
-            compiled = cache[key] = self._compile(using, names, present)
+        if key not in cache:
+            cache[key] = self._compile(using, names, present)
+        compiled: _Compiled = cache[key]
         connection = connections[using]
         params = list(compiled.params)
         for index, name in compiled.slots:
@@ -91,60 +92,62 @@ class Prepared:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
-        return compiled, using, fetched
+        if compiled.converters:
+            return compiled, list(compiled.compiler.apply_converters(fetched, compiled.converters))
+        return compiled, fetched
 
     def rows(self, *, using: str | None = None, **arguments: Any) -> list[tuple]:
         """The queryset's rows (tuples, as `values_list` gives them) for these argument values, read from
         the database the routers choose for the queryset's model (the replica when the request may use it),
         as the queryset itself would be."""
-        compiled, _using, fetched = self._run(using, arguments)
-        if not compiled.converters:
-            return fetched
-        return list(map(tuple, compiled.compiler.apply_converters(fetched, compiled.converters)))
+        _compiled, rows = self._fetch(using, arguments)
+        return [tuple(row) for row in rows]
 
     def objects(self, *, using: str | None = None, **arguments: Any) -> list[Any]:
-        """The queryset's model instances for these argument values (what iterating it gives: its
-        `select_related` objects and its annotations set on each), from the database the routers choose."""
-        compiled, using, fetched = self._run(using, arguments)
-        if compiled.plan is None:
-            compiled.plan = _model_plan(compiled.compiler, using)
-        model_cls, init_list, start, end, populators, annotations = compiled.plan
-        rows = compiled.compiler.apply_converters(fetched, compiled.converters) if compiled.converters else fetched
-        found = []
-        for row in rows:
-            obj = model_cls.from_db(using, init_list, row[start:end])
-            for populator in populators:
-                populator.populate(row, obj)
-            for attr_name, col_pos in annotations:
-                setattr(obj, attr_name, row[col_pos])
-            found.append(obj)
-        return found
+        """The queryset's model instances for these argument values (read as `rows` reads), each built as
+        the queryset's own `ModelIterable` builds it: the model's fields, the `select_related` objects
+        and the annotations. For a plain queryset of models (no `values()`, no prefetching)."""
+        compiled, rows = self._fetch(using, arguments)
+        if compiled.populate is None:
+            compiled.populate = _populator(compiled)
+        return [compiled.populate(row) for row in rows]
 
 
 class _Compiled:
-    """One shape's compiled query: its SQL, its parameters with the arguments' slots, its converters and,
-    once `objects()` asked, how its rows become model instances."""
+    """One shape's compiled query: the SQL, its parameters with the arguments' slots, the converters."""
 
-    __slots__ = ("compiler", "converters", "params", "plan", "slots", "sql")
+    __slots__ = ("compiler", "converters", "params", "populate", "queryset", "slots", "sql")
 
-    def __init__(self, compiler, sql: str, params: list, slots: list[tuple[int, str]], converters):
-        self.compiler = compiler
-        self.sql = sql
-        self.params = params
-        self.slots = slots
-        self.converters = converters
-        self.plan: tuple | None = None
+    def __init__(self, compiler, sql: str, params: list, slots: list[tuple[int, str]], converters: dict, queryset):
+        self.compiler, self.sql, self.params, self.slots = compiler, sql, params, slots
+        self.converters, self.queryset = converters, queryset
+        self.populate: Callable[[list[Any]], Any] | None = None
 
 
-def _model_plan(compiler, db: str) -> tuple:
-    """How `ModelIterable.__iter__` (Django 5.2) turns a compiled query's rows into model instances: the
-    model's own columns, the populators of its `select_related` models, the annotations' columns."""
-    select, klass_info = compiler.select, compiler.klass_info
-    if klass_info is None:
-        raise ValueError("Prepared: objects() needs a queryset of model instances, not of values")
+def _populator(compiled: _Compiled) -> Callable[[list[Any]], Any]:
+    """`ModelIterable.__iter__`'s body for one row, with what it works out per query done once."""
+    queryset, compiler = compiled.queryset, compiled.compiler
+    if (
+        queryset._iterable_class is not ModelIterable
+        or queryset._prefetch_related_lookups
+        or queryset._known_related_objects
+    ):
+        raise ValueError("Prepared.objects: a plain queryset of models only")
+    db = compiler.using
+    select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
+    model_cls = klass_info["model"]
     select_fields = klass_info["select_fields"]
     start, end = select_fields[0], select_fields[-1] + 1
     init_list = [f[0].target.attname for f in select[start:end]]
-    populators = get_related_populators(klass_info, select, db)  # type: ignore[call-arg]  # the stubs are of a later Django
-    annotations = tuple(compiler.annotation_col_map.items()) if compiler.annotation_col_map else ()
-    return klass_info["model"], init_list, start, end, populators, annotations
+    related_populators = get_related_populators(klass_info, select, db)  # type: ignore[call-arg]  # the stubs are of a later Django (fetch_mode)
+    annotations = list(annotation_col_map.items()) if annotation_col_map else []
+
+    def populate(row: list[Any]) -> Any:
+        obj = model_cls.from_db(db, init_list, row[start:end])
+        for rel_populator in related_populators:
+            rel_populator.populate(row, obj)
+        for attr_name, col_pos in annotations:
+            setattr(obj, attr_name, row[col_pos])
+        return obj
+
+    return populate

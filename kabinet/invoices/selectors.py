@@ -180,6 +180,8 @@ def contract_debt_now(contract: Contract) -> tuple[list[ledger.DebtItem], Decima
 
 def _debts_now(org, invoices: list[Invoice]) -> dict[int, _Now]:
     ids = {i.contract_id for i in invoices}
+    if not ids:
+        return {}  # no debt invoice on the page: no query to build (it would match nothing)
     contracts = Contract.objects.for_org(org).filter(pk__in=ids).select_related("product__creditor")
     out = {}
     for contract in contracts:
@@ -203,7 +205,11 @@ def with_status(org, invoices: list[Invoice]) -> list[Invoice]:
     payments = _payments_now(org, [i for i in invoices if i.kind == Invoice.Kind.PAYMENT])
     debts = _debts_now(org, [i for i in invoices if i.kind == Invoice.Kind.DEBT])
     replacements = {i.replaced_by_id for i in invoices if i.replaced_by_id}
-    numbers = dict(Invoice.objects.for_org(org).filter(pk__in=replacements).values_list("pk", "number"))
+    numbers = (
+        dict(Invoice.objects.for_org(org).filter(pk__in=replacements).values_list("pk", "number"))
+        if replacements
+        else {}
+    )
     for invoice in invoices:
         if invoice.kind == Invoice.Kind.PAYMENT:
             now = payments.get(invoice.payment_id, _GONE) if invoice.payment_id else _GONE

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from kabinet.core.links import absolute
+from kabinet.core.prepared import Prepared
 from kabinet.messaging import telegram
 from kabinet.notifications.models import Channel, NoticeChannels, Notification, ShortLink, TelegramLink
 
@@ -59,9 +60,17 @@ def digest_users(users: Iterable, kind: str) -> set[int]:
     return set(NoticeChannels.objects.filter(user__in=ids, kind=kind, digest=True).values_list("user_id", flat=True))
 
 
-def channel_matrix(user) -> dict[str, set[str]]:
-    """kind → the channels chosen for it, for every kind."""
-    rows = {r.kind: r for r in NoticeChannels.objects.filter(user=user)}
+# The person's choices (a row per kind chosen), compiled once per thread: the profile page reads them.
+_CHOICES = Prepared(lambda user_id: NoticeChannels.objects.filter(user_id=user_id))
+
+
+def _choices(user) -> dict[str, NoticeChannels]:
+    return {r.kind: r for r in _CHOICES.objects(user_id=user.pk)}
+
+
+def channel_matrix(user, rows: dict[str, NoticeChannels] | None = None) -> dict[str, set[str]]:
+    """kind → the channels chosen for it, for every kind (from the person's rows when they are read already)."""
+    rows = _choices(user) if rows is None else rows
     return {kind: _from_row(rows[kind]) if kind in rows else _default(user, kind) for kind in Notification.Kind.values}
 
 
@@ -207,8 +216,9 @@ def sms_text(title: str, link: str) -> str:
 def channels_card(user) -> dict:
     """What «Профиль»'s «Каналы уведомлений» card shows (reads only): plain strings for the kinds × channels
     boxes (a lazy label resolved once, not in every cell), and the Telegram link."""
-    matrix = channel_matrix(user)
-    digests = set(NoticeChannels.objects.filter(user=user, digest=True).values_list("kind", flat=True))
+    chosen = _choices(user)
+    matrix = channel_matrix(user, chosen)
+    digests = {kind for kind, row in chosen.items() if row.digest}
     offered = [(c.value, str(c.label)) for c in channels_offered()]
     rows = []
     for kind, lazy_label in Notification.Kind.choices:

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kabinet.audit.models import AuditEvent
+from kabinet.core.prepared import Prepared
 from kabinet.organizations.models import Invitation, Membership, Organization, SettlementAccount
 
 
@@ -25,19 +26,32 @@ def active_memberships(user) -> list[Membership]:
     )
 
 
-def user_memberships(user) -> QuerySet[Membership]:
-    """Every membership of the user, whatever its status (the organizations page, the settings' list)."""
+def _user_memberships_query(user_id: int) -> QuerySet[Membership]:
     return (
         Membership.objects.unscoped()  # the user's own memberships, of every organization
-        .filter(user=user)
+        .filter(user_id=user_id)
         .select_related("organization")
         .order_by("organization__name")
     )
 
 
-def members(org: Organization) -> QuerySet[Membership]:
+def _members_query(org_id: int) -> QuerySet[Membership]:
+    return Membership.objects.for_org_id(org_id).select_related("user").order_by("user__full_name", "pk")
+
+
+# Compiled once per thread: building them in the ORM cost more than running them (the settings page).
+_USER_MEMBERSHIPS = Prepared(_user_memberships_query)
+_MEMBERS = Prepared(_members_query)
+
+
+def user_memberships(user) -> list[Membership]:
+    """Every membership of the user, whatever its status (the organizations page, the settings' list)."""
+    return _USER_MEMBERSHIPS.objects(user_id=user.pk)
+
+
+def members(org: Organization) -> list[Membership]:
     """The organization's employees (every status), by name."""
-    return Membership.objects.for_org(org).select_related("user").order_by("user__full_name", "pk")
+    return _MEMBERS.objects(org_id=org.pk)
 
 
 def pending_invitations(org: Organization) -> QuerySet[Invitation]:
@@ -91,4 +105,9 @@ def history_actions(org: Organization) -> QuerySet:
 
 def settlement_accounts(org) -> list[SettlementAccount]:
     """The organization's bank accounts, the default first (the payer the payment orders offer)."""
-    return list(SettlementAccount.objects.for_org(org).order_by("-is_default", "bank_name", "account"))
+    return _SETTLEMENT_ACCOUNTS.objects(org_id=org.pk)
+
+
+_SETTLEMENT_ACCOUNTS = Prepared(
+    lambda org_id: SettlementAccount.objects.for_org_id(org_id).order_by("-is_default", "bank_name", "account")
+)

@@ -7,6 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache, partial
+from typing import Any
 
 from django.db.models import (
     BigIntegerField,
@@ -36,6 +38,7 @@ from kabinet.contracts.models import (
     ScheduledPayment,
 )
 from kabinet.core.money import MoneyField, vat_included_sql
+from kabinet.core.prepared import Prepared
 
 # The charges' tables: (model, due date field, has a VAT rate, penalties?, the field set when the books
 # took the row back — written off, removed — after which it is charged no more).
@@ -397,12 +400,11 @@ def computed_org_debt(
 
 def _kept_totals(org, creditor, today: date) -> tuple[Decimal, int] | None:
     """(total, count) from `DebtTotal` when the organization's summary was made `today`; else None."""
-    sections = [creditor.pk] if creditor is not None else []
     found: dict[int | None, tuple[date, Decimal, int]] = {
         creditor_id: (as_of, total, count)
-        for creditor_id, as_of, total, count in DebtTotal.objects.for_org(org)
-        .filter(Q(creditor__isnull=True) | Q(creditor_id__in=sections))
-        .values_list("creditor_id", "as_of", "total", "count")
+        for creditor_id, as_of, total, count in _KEPT_TOTALS.rows(
+            org_id=org.pk, creditor_id=creditor.pk if creditor is not None else None
+        )
     }
     whole = found.get(None)
     if whole is None or whole[0] != today:
@@ -413,7 +415,48 @@ def _kept_totals(org, creditor, today: date) -> tuple[Decimal, int] | None:
     return (section[1], section[2]) if section is not None else (ZERO, 0)
 
 
+def _kept_totals_query(org_id: int, creditor_id: int | None) -> QuerySet:
+    """The query of `_kept_totals`: the organization's row, and its section's when a creditor is given."""
+    sections = [creditor_id] if creditor_id is not None else []
+    return (
+        DebtTotal.objects.for_org_id(org_id)
+        .filter(Q(creditor__isnull=True) | Q(creditor_id__in=sections))
+        .values_list("creditor_id", "as_of", "total", "count")
+    )
+
+
+# Compiled once per thread (and shape): building these in the ORM cost more than running them.
+_KEPT_TOTALS = Prepared(_kept_totals_query)
+
 _BOOKS_FIELDS = ("amount", "penalty", "as_of", "ledger_amount", "ledger_penalty", "ledger_advance", "ledger_balance")
+_AMOUNT = DebtRow._meta.get_field("amount")
+
+
+def _kept_rows_query(
+    org_id: int, creditor_id: int | None, after_kopecks: int | None, after_pk: int | None, *, limit: int | None
+) -> QuerySet:
+    """The query of `_kept_org_debt`'s rows: the section's (all without a creditor), after the cursor
+    (its amount in kopecks, as the column holds it; its contract id), largest first, `limit + 1` of them."""
+    rows_qs = DebtRow.objects.for_org_id(org_id)
+    if creditor_id is not None:
+        rows_qs = rows_qs.filter(creditor_id=creditor_id)
+    if after_kopecks is not None and after_pk is not None:
+        amount = Decimal(after_kopecks) / 100
+        rows_qs = rows_qs.filter(Q(amount__lt=amount) | Q(amount=amount, contract_id__gt=after_pk))
+    rows_qs = (
+        rows_qs.select_related("contract__product__creditor")
+        .annotate(
+            b_id=F("contract__debts__id"), **{f"b_{name}": F(f"contract__debts__{name}") for name in _BOOKS_FIELDS}
+        )
+        .order_by("-amount", "contract_id")
+    )
+    return rows_qs[: limit + 1] if limit is not None else rows_qs
+
+
+@lru_cache(maxsize=16)
+def _kept_rows(limit: int | None) -> Prepared:
+    """The rows' query compiled once per page size (the LIMIT is part of the SQL)."""
+    return Prepared(partial(_kept_rows_query, limit=limit))
 
 
 def _kept_org_debt(org, creditor, *, today: date, after: str, limit: int | None) -> DebtSummary | None:
@@ -428,21 +471,14 @@ def _kept_org_debt(org, creditor, *, today: date, after: str, limit: int | None)
         return DebtSummary(total=ZERO, as_of=None, rows=[])
     if limit is not None and limit <= 0:
         return DebtSummary(total=total, as_of=today, rows=[], count=count)
-    rows_qs = DebtRow.objects.for_org(org)
-    if creditor is not None:
-        rows_qs = rows_qs.filter(creditor=creditor)
     position = _parse_debt_cursor(after) if after else None
-    if position:
-        amount, pk = position
-        rows_qs = rows_qs.filter(Q(amount__lt=amount) | Q(amount=amount, contract_id__gt=pk))
-    rows_qs = (
-        rows_qs.select_related("contract__product__creditor")
-        .annotate(
-            b_id=F("contract__debts__id"), **{f"b_{name}": F(f"contract__debts__{name}") for name in _BOOKS_FIELDS}
-        )
-        .order_by("-amount", "contract_id")
+    found: list[Any] = _kept_rows(limit).objects(  # DebtRow, annotated with its books' row (b_…)
+        org_id=org.pk,
+        creditor_id=creditor.pk if creditor is not None else None,
+        # The cursor's amount as the column holds it (kopecks), as the filter on the field would pass it.
+        after_kopecks=_AMOUNT.get_prep_value(position[0]) if position else None,
+        after_pk=position[1] if position else None,
     )
-    found = list(rows_qs[: limit + 1] if limit is not None else rows_qs)
     next_cursor = ""
     if limit is not None and len(found) > limit:
         found = found[:limit]

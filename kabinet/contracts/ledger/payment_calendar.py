@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache, partial
 from typing import Any
 
 from django.conf import settings
@@ -16,21 +17,79 @@ from django.utils import timezone
 from kabinet.contracts.ledger.loading import in_section
 from kabinet.contracts.ledger.rule import ZERO
 from kabinet.contracts.models import Contract, ScheduledPayment
-from kabinet.core.keyset import keyset_page
+from kabinet.core.keyset import beyond_cursor, keyset_order, page_of, parse_cursor
+from kabinet.core.money import vat_of_remainder
+from kabinet.core.prepared import Prepared
+
+
+class CalendarLine:
+    """One line of the calendar: what the page and its export print of a schedule line (its contract's
+    number read with it), with the line's own `outstanding` and `outstanding_vat`."""
+
+    __slots__ = ("amount", "contract_id", "contract_number", "due_date", "paid_amount", "pk", "vat_rate")
+
+    @property
+    def outstanding(self) -> Decimal:
+        """As `ScheduledPayment.outstanding`."""
+        return max(self.amount - self.paid_amount, Decimal("0"))
+
+    @property
+    def outstanding_vat(self) -> Decimal:
+        """As `ScheduledPayment.outstanding_vat`."""
+        return vat_of_remainder(self.amount, self.paid_amount, self.vat_rate)
+
+    def __init__(self, pk, contract_id, contract_number, due_date, amount, paid_amount, vat_rate):
+        self.pk, self.contract_id, self.contract_number, self.due_date = pk, contract_id, contract_number, due_date
+        self.amount, self.paid_amount, self.vat_rate = amount, paid_amount, vat_rate
 
 
 @dataclass
 class CalendarPage:
-    rows: list[ScheduledPayment]
+    rows: list[CalendarLine]
     next_cursor: str
+
+
+_CALENDAR_COLUMNS = ("pk", "contract_id", "contract__number", "due_date", "amount", "paid_amount", "vat_rate")
+
+
+def _calendar_query(
+    org_id: int,
+    creditor_id: int | None,
+    today: date,
+    after_day: date | None,
+    after_pk: int | None,
+    *,
+    limit: int,
+) -> QuerySet:
+    """The query of `calendar_page`: the section's unpaid lines due from `today`, after the cursor's
+    (date, id), `limit + 1` of them."""
+    lines: QuerySet = ScheduledPayment.objects.for_org_id(org_id).filter(is_paid=False, due_date__gte=today)
+    lines = in_section(lines, creditor_id, "contract__product__creditor_id")
+    if after_day is not None and after_pk is not None:
+        lines = beyond_cursor(lines, "due_date", after_day, after_pk)
+    return keyset_order(lines, "due_date").values_list(*_CALENDAR_COLUMNS)[: limit + 1]
+
+
+@lru_cache(maxsize=16)
+def _calendar(limit: int) -> Prepared:
+    """Compiled once per thread, shape and page size (the LIMIT is part of the SQL): building it in the
+    ORM cost more than running it."""
+    return Prepared(partial(_calendar_query, limit=limit), dates=("today", "after_day"))
 
 
 def calendar_page(org, creditor=None, *, after: str = "", limit: int = 10, today: date | None = None) -> CalendarPage:
     """Unpaid schedule lines due today or later by (due_date, id), keyset paged after the cursor `after`
     (`next_cursor` of the previous page, "" at the end): never repeats or skips a row."""
     today = today or timezone.localdate()
-    lines = in_section(ScheduledPayment.objects.for_org(org), creditor).filter(is_paid=False, due_date__gte=today)
-    page = keyset_page(lines.select_related("contract"), "due_date", after=after, limit=limit)
+    position = parse_cursor(after)
+    rows = _calendar(limit).rows(
+        org_id=org.pk,
+        creditor_id=creditor.pk if creditor is not None else None,
+        today=today,
+        after_day=position[0] if position else None,
+        after_pk=position[1] if position else None,
+    )
+    page = page_of([CalendarLine(*row) for row in rows], limit, lambda line: f"{line.due_date.isoformat()}_{line.pk}")
     return CalendarPage(rows=page.object_list, next_cursor=page.next_cursor)
 
 

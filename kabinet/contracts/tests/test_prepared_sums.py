@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from kabinet.contracts.ledger import card
@@ -139,3 +140,42 @@ def test_the_prepared_objects_equal_the_querysets_with_their_related_rows(
                 }
                 for line in lines
             )
+
+
+def _contracts_with_creditor(org_id):
+    return (
+        Contract.objects.for_org_id(org_id)
+        .select_related("product__creditor")
+        .annotate(number_copy=F("number"))
+        .order_by("pk")
+    )
+
+
+def test_the_prepared_objects_are_the_querysets_own_instances(org_a, org_b, ledgers):
+    """`Prepared.objects` builds what the queryset's iterable builds: the fields, the select_related
+    objects and the annotations, for whichever organization, after another one compiled the query."""
+    prepared = Prepared(_contracts_with_creditor)
+
+    def seen(contracts):
+        return [
+            (
+                c.pk,
+                c.organization_id,
+                c.number,
+                c.number_copy,
+                c.product.pk,
+                c.product.creditor.name,
+                c._state.db,
+                c._state.adding,
+                {f.attname: getattr(c, f.attname) for f in Contract._meta.concrete_fields},
+            )
+            for c in contracts
+        ]
+
+    total = 0
+    for org in (org_a, org_b, org_a):
+        got = prepared.objects(org_id=org.pk)
+        assert seen(got) == seen(list(_contracts_with_creditor(org.pk)))
+        assert all(c.organization_id == org.pk for c in got)
+        total += len(got)
+    assert total >= 4

@@ -7,7 +7,7 @@ from django import forms
 from django.forms.renderers import TemplatesSetting
 from django.utils.safestring import mark_safe
 
-from kabinet.core.forms_renderer import FormRenderer
+from kabinet.core.forms_renderer import _FIELD, FormRenderer, _is_ours
 
 
 class Everything(forms.Form):
@@ -27,6 +27,17 @@ class Everything(forms.Form):
     many = forms.MultipleChoiceField(choices=[("1", "Один"), ("2", "Два")], required=False)
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     flag = forms.BooleanField(required=False)
+    agree = forms.BooleanField(label="Согласен <с условиями>", help_text=mark_safe("См. <a href='#'>правила</a>"))
+    way = forms.ChoiceField(
+        label="Способ",
+        choices=[("sms", "СМС"), ("mail", "Почта & «письмо»")],
+        widget=forms.RadioSelect,
+        help_text="Один",
+    )
+    ways = forms.MultipleChoiceField(
+        required=False, choices=[("1", "Один"), ("2", "Два")], widget=forms.CheckboxSelectMultiple
+    )
+    unlabelled = forms.CharField(label="", required=False, help_text="Без подписи")
 
 
 DATA = {
@@ -42,10 +53,16 @@ DATA = {
     "many": ["1", "2"],
     "text": "строка 1\n<строка 2>",
     "flag": "on",
+    "agree": "on",
+    "way": "mail",
+    "ways": ["2"],
+    "unlabelled": "x",
 }
 
 
-@pytest.mark.parametrize("data", [None, DATA, {"name": ""}], ids=["unbound", "bound", "errors"])
+@pytest.mark.parametrize(
+    "data", [None, DATA, {"name": "", "way": "bad", "count": "x"}], ids=["unbound", "bound", "errors"]
+)
 def test_every_widget_renders_as_djangos_templates_do(data):
     initial = {"day": datetime.date(2026, 1, 2), "kind": 3}
     ours = Everything(data, initial=initial, renderer=FormRenderer())
@@ -56,6 +73,12 @@ def test_every_widget_renders_as_djangos_templates_do(data):
         assert str(ours[name]) == str(djangos[name]), name
         assert ours[name].as_field_group() == djangos[name].as_field_group(), name
     assert 'value="Иван &quot;&lt;script&gt;&quot;"' in str(ours["name"]) or data is not DATA
+
+
+def test_the_field_group_is_written_in_python_for_the_projects_template():
+    """So the comparison above compares the Python field group with templates/django/forms/field.html."""
+    assert _is_ours(_FIELD)
+    assert not _is_ours("django/forms/widgets/input.html")
 
 
 def test_a_select_of_many_options_is_written_whole():
