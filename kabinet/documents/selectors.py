@@ -7,10 +7,12 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.query import ValuesListIterable
 
 from kabinet.contracts.models import Contract
 from kabinet.core import textsearch
 from kabinet.core.db import AnyOfSubquery
+from kabinet.core.prepared_pages import PreparedCount, PreparedWindow
 from kabinet.documents.models import Document
 
 
@@ -96,8 +98,138 @@ def document_list(
         documents = latest_signature_status(documents.filter(Exists(requests)))
         documents = documents.filter(**{"signature_status": signature})  # the annotation: the latest request's
     documents = search(documents, q, org)
-    order = ["document_date", "id"] if sort == "date" else ["-document_date", "-id"]
-    return documents.select_related("product", "contract", "appeal").defer("text", "search_vector").order_by(*order)
+    return _in_order(documents, sort).select_related("product", "contract", "appeal").defer("text", "search_vector")
+
+
+def _in_order(documents: QuerySet, sort: str) -> QuerySet:
+    """The list's order: by date, then id (exactly the index `doc_org_dir_date_id`)."""
+    return documents.order_by(*(["document_date", "id"] if sort == "date" else ["-document_date", "-id"]))
+
+
+# What a row of «Документы» shows, read as values (no model instances, no joined models built).
+ROW_COLUMNS = (
+    "pk",
+    "product__name",
+    "doc_type",
+    "title",
+    "original_name",
+    "text_status",
+    "contract_id",
+    "contract__number",
+    "appeal_id",
+    "appeal__number",
+    "document_date",
+)
+
+
+class DocumentRow:
+    """A row of «Документы»: the columns of `ROW_COLUMNS`, and the latest signature request's status and
+    id once `with_signature_statuses` has set them."""
+
+    __slots__ = (
+        "appeal_id",
+        "appeal_number",
+        "contract_id",
+        "contract_number",
+        "doc_type",
+        "document_date",
+        "original_name",
+        "pk",
+        "product_name",
+        "signature_request_pk",
+        "signature_status",
+        "text_status",
+        "title",
+    )
+
+    # The document's own rule (the file name on a line of its own when it says more than the name).
+    shows_file_name = Document.shows_file_name
+
+    def __init__(
+        self,
+        pk: int,
+        product_name: str | None,
+        doc_type: str,
+        title: str,
+        original_name: str,
+        text_status: str,
+        contract_id: int | None,
+        contract_number: str | None,
+        appeal_id: int | None,
+        appeal_number: str | None,
+        document_date: date,
+    ):
+        self.pk, self.product_name, self.doc_type, self.title = pk, product_name, doc_type, title
+        self.original_name, self.text_status = original_name, text_status
+        self.contract_id, self.contract_number, self.appeal_id, self.appeal_number = (
+            contract_id,
+            contract_number,
+            appeal_id,
+            appeal_number,
+        )
+        self.document_date = document_date
+        self.signature_status: str | None = None
+        self.signature_request_pk: int | None = None
+
+
+class _RowIterable(ValuesListIterable):
+    def __iter__(self):
+        for row in super().__iter__():
+            yield DocumentRow(*row)
+
+
+def document_rows(documents: QuerySet) -> QuerySet:
+    """`document_list(...)`'s documents as `DocumentRow`s (sliced, ordered and filtered like any queryset)."""
+    rows = documents.values_list(*ROW_COLUMNS)
+    rows._iterable_class = _RowIterable
+    return rows
+
+
+def _plain_rows_query(direction: str, sort: str):
+    def build(org_id: int) -> QuerySet:
+        # `document_list(org, direction=direction, sort=sort)` without a filter, as rows.
+        return _in_order(Document.objects.for_org_id(org_id).filter(direction=direction), sort).values_list(
+            *ROW_COLUMNS
+        )
+
+    return build
+
+
+def _plain_count_query(direction: str, cap: int):
+    def build(org_id: int) -> QuerySet:
+        return Document.objects.for_org_id(org_id).filter(direction=direction).order_by().values("pk")[: cap + 1]
+
+    return build
+
+
+_PLAIN_ROWS: dict[tuple[str, str], PreparedWindow] = {}
+_PLAIN_COUNTS: dict[tuple[str, int], PreparedCount] = {}
+
+
+class PlainDocumentRows:
+    """The unfiltered list of one direction in one order, for Django's paginator: counted (up to
+    `cap` + 1) and sliced by queries compiled once per thread (the list's most common page: building
+    them in the ORM cost more than running them)."""
+
+    def __init__(self, org, *, direction: str, sort: str, cap: int):
+        self.org_id = org.pk
+        order = "date" if sort == "date" else "-date"
+        key = (direction, order)
+        if key not in _PLAIN_ROWS:
+            _PLAIN_ROWS[key] = PreparedWindow(_plain_rows_query(direction, order))
+        if (direction, cap) not in _PLAIN_COUNTS:
+            _PLAIN_COUNTS[direction, cap] = PreparedCount(_plain_count_query(direction, cap))
+        self.rows, self.counter = _PLAIN_ROWS[key], _PLAIN_COUNTS[direction, cap]
+
+    def count(self) -> int:
+        """How many documents, counting no further than `cap` + 1."""
+        return self.counter.count(org_id=self.org_id)
+
+    def __getitem__(self, window: slice) -> list[DocumentRow]:
+        offset = window.start or 0
+        return [
+            DocumentRow(*row) for row in self.rows.rows(org_id=self.org_id, offset=offset, limit=window.stop - offset)
+        ]
 
 
 def signature_request_model():

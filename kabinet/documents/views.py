@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +22,7 @@ from kabinet.core.access import OrgRequest, get_object_for_org, org_required
 from kabinet.core.files import serve_private_file
 from kabinet.core.keyset import KeysetPage, keyset_page
 from kabinet.core.net import Origin
-from kabinet.core.views import page_numbers, paginate
+from kabinet.core.views import CappedPaginator, page_numbers, paginate
 from kabinet.creditors import header_cache
 from kabinet.creditors.models import Product
 from kabinet.documents import exports, selectors, services
@@ -74,6 +75,16 @@ def _filtered_documents(
     return form, filters, sort, documents
 
 
+class _PlainPaginator(CappedPaginator):
+    """The unfiltered list's pages (`selectors.PlainDocumentRows`), counted as `CappedPaginator` counts."""
+
+    @cached_property
+    def count(self) -> int:
+        found = cast(selectors.PlainDocumentRows, self.object_list).count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
+
+
 @org_required
 def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
     """«Документы»: «Входящие» and «Загруженные», filters, search, sort, pages — all in the URL."""
@@ -85,11 +96,19 @@ def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
         # as cheap as the rows it shows however many documents match.
         after = request.GET.get("after", "")
         page = keyset_page(
-            documents, "document_date", after=after, limit=settings.KABINET_PAGE_SIZE, descending=sort != "date"
+            selectors.document_rows(documents),
+            "document_date",
+            after=after,
+            limit=settings.KABINET_PAGE_SIZE,
+            descending=sort != "date",
         )
         numbers: list[int | None] = []
+    elif filters:
+        page = paginate(request, selectors.document_rows(documents), cap=COUNT_CAP)
+        numbers = page_numbers(page)
     else:
-        page = paginate(request, documents, cap=COUNT_CAP)
+        plain = selectors.PlainDocumentRows(request.org, direction=TABS[tab], sort=sort, cap=COUNT_CAP)
+        page = _PlainPaginator(plain, settings.KABINET_PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
         numbers = page_numbers(page)
     page.object_list = selectors.with_signature_statuses(request.org, list(page.object_list))
     context = {
@@ -140,7 +159,9 @@ def upload(request: OrgRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("documents:uploaded"))
     direction = Document.Direction.UPLOADED
     filter_form = _filter_form(request, direction, data={})
-    page = paginate(request, selectors.document_list(request.org, direction=direction), cap=COUNT_CAP)
+    page = paginate(
+        request, selectors.document_rows(selectors.document_list(request.org, direction=direction)), cap=COUNT_CAP
+    )
     page.object_list = selectors.with_signature_statuses(request.org, list(page.object_list))
     return render(
         request,
