@@ -4,6 +4,7 @@ contracts and requests. See docs/architecture.md."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -131,11 +132,15 @@ class DocumentRow:
         "appeal_number",
         "contract_id",
         "contract_number",
+        "contract_url",
+        "date_text",
         "doc_type",
         "document_date",
+        "download_url",
         "original_name",
         "pk",
         "product_name",
+        "sign_url",
         "signature_request_pk",
         "signature_status",
         "text_status",
@@ -170,6 +175,8 @@ class DocumentRow:
         self.document_date = document_date
         self.signature_status: str | None = None
         self.signature_request_pk: int | None = None
+        # The row's links and date as the page prints them: set by the view (`documents.views._rows`).
+        self.download_url = self.contract_url = self.sign_url = self.date_text = ""
 
 
 class _RowIterable(ValuesListIterable):
@@ -244,7 +251,7 @@ def latest_signature_status(documents: QuerySet) -> QuerySet:
     return documents.annotate(signature_status=Subquery(latest.values("status")[:1]))
 
 
-def with_signature_statuses(org, documents: list[Document]) -> list[Document]:
+def with_signature_statuses(org, documents: list[Any]) -> list[Any]:
     """The page's rows, each with its latest signature request (`signature_status`, `signature_request_pk`;
     None when it was never put «на подпись»): one query for the whole page, whatever its length, read by
     plain SQL (the list's call budget: it runs on every page of «Документы»)."""

@@ -21,6 +21,7 @@ from kabinet.contracts.views import card_context, card_contract, card_response
 from kabinet.core.access import OrgRequest, get_object_for_org, org_required
 from kabinet.core.files import serve_private_file
 from kabinet.core.keyset import KeysetPage, keyset_page
+from kabinet.core.links import reverse_id
 from kabinet.core.net import Origin
 from kabinet.core.views import CappedPaginator, page_numbers, paginate
 from kabinet.creditors import header_cache
@@ -75,6 +76,32 @@ def _filtered_documents(
     return form, filters, sort, documents
 
 
+# A number no row has: a URL reversed with it once per page gives the shape of every row's URL.
+_STAND_IN = 7306419852
+
+
+def _url_shape(name: str) -> tuple[str, str]:
+    head, _found, tail = reverse_id(name, _STAND_IN).partition(str(_STAND_IN))
+    return head, tail
+
+
+def _rows(org, rows) -> list[selectors.DocumentRow]:
+    """The page's rows with their latest signature request, their links (each URL reversed once for the
+    page, not once per row) and their date as the page prints it (`d.m.Y`)."""
+    rows = selectors.with_signature_statuses(org, list(rows))
+    download, contract, sign = _url_shape("documents:download"), _url_shape("contracts:detail"), None
+    for row in rows:
+        row.download_url = f"{download[0]}{row.pk}{download[1]}"
+        if row.contract_id is not None:
+            row.contract_url = f"{contract[0]}{row.contract_id}{contract[1]}"
+        if row.signature_request_pk is not None:
+            sign = sign or _url_shape("signatures:sign")
+            row.sign_url = f"{sign[0]}{row.signature_request_pk}{sign[1]}"
+        day = row.document_date
+        row.date_text = f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
+    return rows
+
+
 class _PlainPaginator(CappedPaginator):
     """The unfiltered list's pages (`selectors.PlainDocumentRows`), counted as `CappedPaginator` counts."""
 
@@ -110,7 +137,7 @@ def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
         plain = selectors.PlainDocumentRows(request.org, direction=TABS[tab], sort=sort, cap=COUNT_CAP)
         page = _PlainPaginator(plain, settings.KABINET_PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
         numbers = page_numbers(page)
-    page.object_list = selectors.with_signature_statuses(request.org, list(page.object_list))
+    page.object_list = _rows(request.org, page.object_list)
     context = {
         "tab": tab,
         "form": form,
@@ -162,7 +189,7 @@ def upload(request: OrgRequest) -> HttpResponse:
     page = paginate(
         request, selectors.document_rows(selectors.document_list(request.org, direction=direction)), cap=COUNT_CAP
     )
-    page.object_list = selectors.with_signature_statuses(request.org, list(page.object_list))
+    page.object_list = _rows(request.org, page.object_list)
     return render(
         request,
         "documents/list.html",
