@@ -13,7 +13,7 @@ from django.db.models.query import ValuesListIterable
 from kabinet.contracts.models import Contract
 from kabinet.core import textsearch
 from kabinet.core.db import AnyOfSubquery
-from kabinet.core.prepared_pages import PreparedCount, PreparedWindow
+from kabinet.core.prepared_pages import PreparedList
 from kabinet.documents.models import Document
 
 
@@ -193,11 +193,10 @@ def document_rows(documents: QuerySet) -> QuerySet:
 
 
 def _plain_rows_query(direction: str, sort: str):
-    def build(org_id: int) -> QuerySet:
+    def build(org_id: int, offset: int, limit: int) -> QuerySet:
         # `document_list(org, direction=direction, sort=sort)` without a filter, as rows.
-        return _in_order(Document.objects.for_org_id(org_id).filter(direction=direction), sort).values_list(
-            *ROW_COLUMNS
-        )
+        documents = _in_order(Document.objects.for_org_id(org_id).filter(direction=direction), sort)
+        return documents.values_list(*ROW_COLUMNS)[offset : offset + limit]
 
     return build
 
@@ -209,8 +208,8 @@ def _plain_count_query(direction: str, cap: int):
     return build
 
 
-_PLAIN_ROWS: dict[tuple[str, str], PreparedWindow] = {}
-_PLAIN_COUNTS: dict[tuple[str, int], PreparedCount] = {}
+_PLAIN_ROWS: dict[tuple[str, str], PreparedList] = {}
+_PLAIN_COUNTS: dict[tuple[str, int], PreparedList] = {}
 
 
 class PlainDocumentRows:
@@ -223,9 +222,9 @@ class PlainDocumentRows:
         order = "date" if sort == "date" else "-date"
         key = (direction, order)
         if key not in _PLAIN_ROWS:
-            _PLAIN_ROWS[key] = PreparedWindow(_plain_rows_query(direction, order))
+            _PLAIN_ROWS[key] = PreparedList(_plain_rows_query(direction, order), window=True)
         if (direction, cap) not in _PLAIN_COUNTS:
-            _PLAIN_COUNTS[direction, cap] = PreparedCount(_plain_count_query(direction, cap))
+            _PLAIN_COUNTS[direction, cap] = PreparedList(_plain_count_query(direction, cap), count=True)
         self.rows, self.counter = _PLAIN_ROWS[key], _PLAIN_COUNTS[direction, cap]
 
     def count(self) -> int:
@@ -234,6 +233,8 @@ class PlainDocumentRows:
 
     def __getitem__(self, window: slice) -> list[DocumentRow]:
         offset = window.start or 0
+        if window.stop <= offset:
+            return []  # as an empty slice of a queryset: no query
         return [
             DocumentRow(*row) for row in self.rows.rows(org_id=self.org_id, offset=offset, limit=window.stop - offset)
         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -92,10 +93,11 @@ def _next_payment_query(org_id: int, today: date, **contract_ids: int) -> QueryS
 _NEXT_PAYMENT = Prepared(_next_payment_query, dates=("today",))
 
 
-def with_next_payment(org, contracts: list[Contract], *, today: date | None = None) -> list[Contract]:
+def with_next_payment(org, contracts: list[Any], *, today: date | None = None) -> list[Any]:
     """Sets `next_due_date` and `next_amount` (outstanding of the soonest unpaid line from today) on a
-    page of contracts. One query for the page, whatever its size (computing it in the list query would
-    make the database evaluate it for every row before OFFSET: measured 590 ms at page 50 of 5,000)."""
+    page of contracts (or of the list's rows: anything with the contract's `pk`). One query for the page,
+    whatever its size (computing it in the list query would make the database evaluate it for every row
+    before OFFSET: measured 590 ms at page 50 of 5,000)."""
     if not contracts:
         return contracts
     today = today or timezone.localdate()
