@@ -63,17 +63,19 @@ def _filter_form(
     )
 
 
-def _filtered_documents(
-    request: OrgRequest, tab: str
-) -> tuple[DocumentFilterForm, dict[str, Any], str, QuerySet[Document]]:
-    """The list's filters from the URL, shared by the page and its Excel export."""
+def _document_filters(request: OrgRequest, tab: str) -> tuple[DocumentFilterForm, dict[str, Any], str]:
+    """The list's filters and order from the URL, shared by the page and its Excel export."""
     direction = TABS[tab]
     fragment = bool(request.htmx) and not request.htmx.boosted
     form = _filter_form(request, direction, fragment=fragment)
     filters = form.filters() if request.GET else {}
     sort = form.sort_value() if request.GET else "-date"
-    documents = selectors.document_list(request.org, direction=direction, sort=sort, **filters)
-    return form, filters, sort, documents
+    return form, filters, sort
+
+
+def _filtered_documents(request: OrgRequest, tab: str) -> QuerySet[Document]:
+    _form, filters, sort = _document_filters(request, tab)
+    return selectors.document_list(request.org, direction=TABS[tab], sort=sort, **filters)
 
 
 # A number no row has: a URL reversed with it once per page gives the shape of every row's URL.
@@ -115,26 +117,40 @@ class _PlainPaginator(CappedPaginator):
 @org_required
 def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
     """«Документы»: «Входящие» and «Загруженные», filters, search, sort, pages — all in the URL."""
-    form, filters, sort, documents = _filtered_documents(request, tab)
+    form, filters, sort = _document_filters(request, tab)
+    direction = TABS[tab]
     fragment = request.htmx and not request.htmx.boosted
     page: Page | KeysetPage
     if filters.get("q"):
         # A word search is not counted: its pages are keyset «Показать еще» pages by (date, id), each
         # as cheap as the rows it shows however many documents match.
         after = request.GET.get("after", "")
-        page = keyset_page(
-            selectors.document_rows(documents),
-            "document_date",
-            after=after,
-            limit=settings.KABINET_PAGE_SIZE,
-            descending=sort != "date",
-        )
+        if filters.keys() == {"q"}:
+            # The words alone (the header's search leads here): a query compiled once per thread and shape.
+            page = selectors.word_search_page(
+                request.org,
+                direction=direction,
+                q=filters["q"],
+                sort=sort,
+                after=after,
+                limit=settings.KABINET_PAGE_SIZE,
+            )
+        else:
+            documents = selectors.document_list(request.org, direction=direction, sort=sort, **filters)
+            page = keyset_page(
+                selectors.document_rows(documents),
+                "document_date",
+                after=after,
+                limit=settings.KABINET_PAGE_SIZE,
+                descending=sort != "date",
+            )
         numbers: list[int | None] = []
     elif filters:
+        documents = selectors.document_list(request.org, direction=direction, sort=sort, **filters)
         page = paginate(request, selectors.document_rows(documents), cap=COUNT_CAP)
         numbers = page_numbers(page)
     else:
-        plain = selectors.PlainDocumentRows(request.org, direction=TABS[tab], sort=sort, cap=COUNT_CAP)
+        plain = selectors.PlainDocumentRows(request.org, direction=direction, sort=sort, cap=COUNT_CAP)
         page = _PlainPaginator(plain, settings.KABINET_PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
         numbers = page_numbers(page)
     page.object_list = _rows(request.org, page.object_list)
@@ -160,7 +176,7 @@ def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
 @org_required
 def document_list_xlsx(request: OrgRequest, tab: str = "incoming") -> HttpResponseBase:
     """«Документы» («Входящие» or «Загруженные») as Excel, with the filters of the page."""
-    return exports.document_list_xlsx(request.org, _filtered_documents(request, tab)[3], incoming=tab == "incoming")
+    return exports.document_list_xlsx(request.org, _filtered_documents(request, tab), incoming=tab == "incoming")
 
 
 @org_required
