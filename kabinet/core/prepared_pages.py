@@ -100,7 +100,10 @@ class PreparedList(Prepared):
             if not found:
                 raise ValueError(f"Prepared: the argument {name!r} is not a parameter of the compiled query")
             slots.extend(found)
-        return compiler, sql, params, slots
+        # The converters of the select's columns, as `results_iter` would find them on every run.
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        converters = None if compiler.has_composite_fields(fields) else compiler.get_converters(fields)
+        return compiler, sql, params, slots, converters
 
     @staticmethod
     def _text_slots(connection, name: str, stand_in: str, params: list, texts: dict[str, str]) -> list[Slot]:
@@ -132,7 +135,7 @@ class PreparedList(Prepared):
         cache = self._local.__dict__.setdefault("compiled", {})
         if key not in cache:
             cache[key] = self._compile(using, names, present)
-        compiler, sql, template, slots = cache[key]
+        compiler, sql, template, slots, converters = cache[key]
         connection = connections[using]
         params = list(template)
         for index, name, before, after, like in slots:
@@ -146,7 +149,11 @@ class PreparedList(Prepared):
             fetched = cursor.fetchall()
         if self.counting:
             return fetched
-        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        if converters is None:
+            return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        if not converters:
+            return [tuple(row) for row in fetched]
+        return [tuple(row) for row in compiler.apply_converters(fetched, converters)]
 
     def count(self, *, using: str | None = None, **arguments: Any) -> int:
         """How many rows the build has (its own slice included)."""
