@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -91,7 +91,7 @@ def contract_list(request: OrgRequest) -> HttpResponse:
     form, filters, creditor = _contract_filters(request)
     # The rows of `selectors.contract_list(...)`, counted and read a page at a time (a deferred join).
     pages = selectors.ContractPages(request.org, creditor, **filters)
-    page = Paginator(pages, settings.KABINET_PAGE_SIZE).get_page(request.GET.get("page"))
+    page: Page = Paginator(cast(Any, pages), settings.KABINET_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _rows(ledger.with_next_payment(request.org, list(page.object_list)))
     context = {
         "form": form,

@@ -194,7 +194,7 @@ def _word_search_query(direction: str, sort: str, limit: int):
     def build(org_id: int, day: date | None = None, pk: int | None = None, q: str | None = None, **words: str):
         # `document_list(org, direction=direction, q=…, sort=sort)` as rows, after the cursor (day, pk) as
         # `core.keyset.keyset_page` reads it: on PostgreSQL `q` (full-text), on SQLite the words `w…`.
-        documents = Document.objects.for_org_id(org_id).filter(direction=direction)
+        documents: QuerySet = Document.objects.for_org_id(org_id).filter(direction=direction)
         documents = textsearch.search(
             documents,
             q if q is not None else " ".join(words[name] for name in sorted(words)),

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from kabinet.core.keyset import keyset_page
 from kabinet.documents import selectors
 from kabinet.documents.tests.conftest import make_document
 
@@ -56,3 +57,34 @@ def test_rows_of_a_filtered_list_are_the_documents(documents, org_a):
     assert _shown(selectors.document_rows(queryset)) == [
         (d.pk, d.product.name, d.title, d.contract_id, d.document_date) for d in queryset
     ]
+
+
+@pytest.fixture
+def searchable(org_a, org_b):
+    titles = ["Договор лизинга 1", "Акт сверки_2", "Договоры 100%", "Счёт \\ 4", "акт приёма", "Договор лизинга 6"]
+    for n, title in enumerate(titles):
+        make_document(org_a, title=title, day=date(2026, 2, 1) + timedelta(days=n % 2))
+    make_document(org_b, title="Договор лизинга чужой")
+
+
+@pytest.mark.parametrize(
+    "q", ["договор", "ДОГОВОРЫ лизинга", "_", "100%", "\\", "акт сверки_2", "нет такого", "a b c d e f g h i"]
+)
+@pytest.mark.parametrize("sort", ["-date", "date"])
+def test_a_word_search_page_is_the_keyset_page_of_the_queryset(searchable, org_a, org_b, q, sort):
+    for org in (org_a, org_b):
+        after = ""
+        for _page in range(4):
+            expected = keyset_page(
+                selectors.document_rows(selectors.document_list(org, direction="incoming", q=q, sort=sort)),
+                "document_date",
+                after=after,
+                limit=2,
+                descending=sort != "date",
+            )
+            page = selectors.word_search_page(org, direction="incoming", q=q, sort=sort, after=after, limit=2)
+            assert _shown(page.object_list) == _shown(expected.object_list), (q, after)
+            assert (page.next_cursor, page.after) == (expected.next_cursor, expected.after)
+            if not page.next_cursor:
+                break
+            after = page.next_cursor
