@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,7 +18,7 @@ from kabinet.core.access import OrgRequest, org_required
 from kabinet.core.files import bytes_response
 from kabinet.core.formatting import format_date, format_money
 from kabinet.core.links import id_reverser, reverse_id
-from kabinet.core.views import page_numbers, paginate
+from kabinet.core.views import page_numbers
 from kabinet.core.xlsx import XLSX
 from kabinet.creditors import header_cache
 from kabinet.creditors.selectors import rules_editions, section_filter
@@ -69,21 +70,38 @@ def dashboard(request: OrgRequest) -> HttpResponse:
     return render(request, "contracts/dashboard.html", context)
 
 
-def _filtered_contracts(request: OrgRequest) -> tuple[ContractFilterForm, dict[str, Any], QuerySet[Contract]]:
-    """The list's filters from the URL, shared by the page and its Excel export."""
+def _contract_filters(request: OrgRequest) -> tuple[ContractFilterForm, dict[str, Any], Any]:
+    """The list's filters from the URL (and the creditor section), shared by the page and its Excel export."""
     creditor = section_filter(request)
     products = header_cache.products(request.creditor)
     form = ContractFilterForm(request.GET or None, products=products)
     filters = form.filters() if request.GET else {"q": "", "product_id": None, "status": ""}
-    return form, filters, selectors.contract_list(request.org, creditor, **filters)
+    return form, filters, creditor
+
+
+# A number no row has: the card's URL reversed with it once per page gives the shape of every row's link.
+_STAND_IN = 7306419852
+
+
+def _rows(contracts: list[Any]) -> list[Any]:
+    """The page's contracts with their card's link (reversed once for the page, not once per row) and the
+    next payment's date as the page prints it (`d.m.Y`)."""
+    head, _found, tail = reverse_id("contracts:detail", _STAND_IN).partition(str(_STAND_IN))
+    for contract in contracts:
+        contract.detail_url = f"{head}{contract.pk}{tail}"
+        day = contract.next_due_date
+        contract.next_due_text = f"{day.day:02d}.{day.month:02d}.{day.year:04d}" if day else ""
+    return contracts
 
 
 @org_required
 def contract_list(request: OrgRequest) -> HttpResponse:
     """«Договоры»: status, number, type, next payment, amount; filters, search, pages in the URL."""
-    form, filters, contracts = _filtered_contracts(request)
-    page = paginate(request, contracts, deferred=True)
-    page.object_list = ledger.with_next_payment(request.org, list(page.object_list))
+    form, filters, creditor = _contract_filters(request)
+    # The rows of `selectors.contract_list(...)`, counted and read a page at a time (a deferred join).
+    pages = selectors.ContractPages(request.org, creditor, **filters)
+    page: Page = Paginator(cast(Any, pages), settings.KABINET_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _rows(ledger.with_next_payment(request.org, list(page.object_list)))
     context = {
         "form": form,
         "page": page,
@@ -111,7 +129,8 @@ def debt_xlsx(request: OrgRequest) -> HttpResponseBase:
 @org_required
 def contract_list_xlsx(request: OrgRequest) -> HttpResponseBase:
     """«Договоры» as Excel, with the filters of the page (a GET that writes nothing)."""
-    return exports.contract_list_xlsx(request.org, _filtered_contracts(request)[2])
+    _form, filters, creditor = _contract_filters(request)
+    return exports.contract_list_xlsx(request.org, selectors.contract_list(request.org, creditor, **filters))
 
 
 TABS = {

@@ -44,10 +44,31 @@ class ContractDocumentFilterForm(forms.Form):
         }
 
 
-class DocumentFilterForm(forms.Form):
-    """Filters of «Документы». Values that do not fit are dropped rather than failing the page."""
+class _Shared:
+    """A field that no form instance changes: the instances share it instead of each deep-copying it
+    (`Form.__init__` copies every field, its widget and its choices, on every request of the list)."""
 
-    q = forms.CharField(
+    def __deepcopy__(self, memo):
+        return self
+
+
+class _SharedCharField(_Shared, forms.CharField):
+    pass
+
+
+class _SharedChoiceField(_Shared, forms.ChoiceField):
+    pass
+
+
+class _SharedDateField(_Shared, forms.DateField):
+    pass
+
+
+class DocumentFilterForm(forms.Form):
+    """Filters of «Документы». Values that do not fit are dropped rather than failing the page. Only the
+    product and document type choices are the organization's: the other fields are shared (`_Shared`)."""
+
+    q = _SharedCharField(
         label=_("Search by documents"),
         required=False,
         max_length=200,
@@ -55,17 +76,17 @@ class DocumentFilterForm(forms.Form):
     )
     product = forms.TypedChoiceField(label=_("Product"), required=False, coerce=int, empty_value=None)
     doc_type = forms.ChoiceField(label=_("Document type"), required=False)
-    category = forms.ChoiceField(
+    category = _SharedChoiceField(
         label=_("Kind of document"), required=False, choices=[("", _("All kinds")), *Document.Category.choices]
     )
     # Typed or picked (search-as-you-type): a contract number, not a list of every contract.
-    contract = forms.CharField(label=_("Contract"), required=False, max_length=64)
+    contract = _SharedCharField(label=_("Contract"), required=False, max_length=64)
     # Typed or picked like the contract: a request number (the organization may have thousands).
-    appeal = forms.CharField(label=_("Request"), required=False, max_length=32)
-    date_from = forms.DateField(label=_("Date from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    appeal = _SharedCharField(label=_("Request"), required=False, max_length=32)
+    date_from = _SharedDateField(label=_("Date from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = _SharedDateField(label=_("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     # The electronic signature's status (kabinet.signatures): «на подпись», «подписан», «отказ».
-    signature = forms.ChoiceField(
+    signature = _SharedChoiceField(
         label=_("Signature"),
         required=False,
         choices=[
@@ -75,7 +96,7 @@ class DocumentFilterForm(forms.Form):
             ("refused", _("Signing refused")),
         ],
     )
-    sort = forms.ChoiceField(
+    sort = _SharedChoiceField(
         label=_("Sort"), required=False, choices=[("-date", _("Newest first")), ("date", _("Oldest first"))]
     )
 

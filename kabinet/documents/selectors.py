@@ -5,15 +5,22 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
+from typing import Any
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.query import ValuesListIterable
 
 from kabinet.contracts.models import Contract
 from kabinet.core import textsearch
 from kabinet.core.db import AnyOfSubquery
+from kabinet.core.keyset import KeysetPage, cursor_of, parse_cursor
 from kabinet.core.prepared import Prepared
+from kabinet.core.prepared_pages import PreparedList
 from kabinet.documents.models import Document
+
+SEARCH_FIELDS = ["title", "doc_type", "original_name", "contract__number", "text"]
+WORDS = 8  # the words of a search that count (`textsearch.search`'s limit)
 
 
 def search(documents: QuerySet, q: str, org) -> QuerySet:
@@ -26,8 +33,8 @@ def search(documents: QuerySet, q: str, org) -> QuerySet:
     return textsearch.search(
         documents,
         q,
-        fields=["title", "doc_type", "original_name", "contract__number", "text"],
-        full_text=lambda documents, q: _full_text(documents, q, org),
+        fields=SEARCH_FIELDS,
+        full_text=lambda documents, q: _full_text(documents, q, org.pk if org is not None else None),
         stemmed=True,
     )
 
@@ -37,7 +44,7 @@ def search_org(org, q: str) -> QuerySet[Document]:
     return search(Document.objects.for_org(org), q, org)
 
 
-def _full_text(documents: QuerySet, q: str, org) -> QuerySet:
+def _full_text(documents: QuerySet, q: str, org_id: int | None) -> QuerySet:
     """PostgreSQL: the Russian full-text index, or a substring of the name, the file name or the contract."""
     # No join inside the OR: each branch can use its own index (the full-text GIN, the trigram GINs,
     # and the contracts' trigram index in the subquery), combined by a bitmap OR.
@@ -45,7 +52,8 @@ def _full_text(documents: QuerySet, q: str, org) -> QuerySet:
     # branch stays an index condition (`contract_id = ANY($0)`) inside the bitmap OR — in the same
     # query, where `contract_id IN (SELECT …)` would hide the branches from the planner (measured
     # 100 ms against 5 ms at 50,000 documents).
-    contracts = Contract.objects.for_org(org).filter(number__icontains=q).values("pk").order_by()[:500]
+    scoped = Contract.objects.for_org_id(org_id) if org_id is not None else Contract.objects.for_org(None)
+    contracts = scoped.filter(number__icontains=q).values("pk").order_by()[:500]
     condition = (
         Q(search_vector=textsearch.full_text_query(q))
         | Q(title__icontains=q)
@@ -98,8 +106,197 @@ def document_list(
         documents = latest_signature_status(documents.filter(Exists(requests)))
         documents = documents.filter(**{"signature_status": signature})  # the annotation: the latest request's
     documents = search(documents, q, org)
-    order = ["document_date", "id"] if sort == "date" else ["-document_date", "-id"]
-    return documents.select_related("product", "contract", "appeal").defer("text", "search_vector").order_by(*order)
+    return _in_order(documents, sort).select_related("product", "contract", "appeal").defer("text", "search_vector")
+
+
+def _in_order(documents: QuerySet, sort: str) -> QuerySet:
+    """The list's order: by date, then id (exactly the index `doc_org_dir_date_id`)."""
+    return documents.order_by(*(["document_date", "id"] if sort == "date" else ["-document_date", "-id"]))
+
+
+# What a row of «Документы» shows, read as values (no model instances, no joined models built).
+ROW_COLUMNS = (
+    "pk",
+    "product__name",
+    "doc_type",
+    "title",
+    "original_name",
+    "text_status",
+    "contract_id",
+    "contract__number",
+    "appeal_id",
+    "appeal__number",
+    "document_date",
+)
+
+
+class DocumentRow:
+    """A row of «Документы»: the columns of `ROW_COLUMNS`, and the latest signature request's status and
+    id once `with_signature_statuses` has set them."""
+
+    __slots__ = (
+        "appeal_id",
+        "appeal_number",
+        "contract_id",
+        "contract_number",
+        "contract_url",
+        "date_text",
+        "doc_type",
+        "document_date",
+        "download_url",
+        "original_name",
+        "pk",
+        "product_name",
+        "sign_url",
+        "signature_request_pk",
+        "signature_status",
+        "text_status",
+        "title",
+    )
+
+    # The document's own rule (the file name on a line of its own when it says more than the name).
+    shows_file_name = Document.shows_file_name
+
+    def __init__(
+        self,
+        pk: int,
+        product_name: str | None,
+        doc_type: str,
+        title: str,
+        original_name: str,
+        text_status: str,
+        contract_id: int | None,
+        contract_number: str | None,
+        appeal_id: int | None,
+        appeal_number: str | None,
+        document_date: date,
+    ):
+        self.pk, self.product_name, self.doc_type, self.title = pk, product_name, doc_type, title
+        self.original_name, self.text_status = original_name, text_status
+        self.contract_id, self.contract_number, self.appeal_id, self.appeal_number = (
+            contract_id,
+            contract_number,
+            appeal_id,
+            appeal_number,
+        )
+        self.document_date = document_date
+        self.signature_status: str | None = None
+        self.signature_request_pk: int | None = None
+        # The row's links and date as the page prints them: set by the view (`documents.views._rows`).
+        self.download_url = self.contract_url = self.sign_url = self.date_text = ""
+
+
+class _RowIterable(ValuesListIterable):
+    def __iter__(self):
+        for row in super().__iter__():
+            yield DocumentRow(*row)
+
+
+def _word_search_query(direction: str, sort: str, limit: int):
+    def build(org_id: int, day: date | None = None, pk: int | None = None, q: str | None = None, **words: str):
+        # `document_list(org, direction=direction, q=…, sort=sort)` as rows, after the cursor (day, pk) as
+        # `core.keyset.keyset_page` reads it: on PostgreSQL `q` (full-text), on SQLite the words `w…`.
+        documents: QuerySet = Document.objects.for_org_id(org_id).filter(direction=direction)
+        documents = textsearch.search(
+            documents,
+            q if q is not None else " ".join(words[name] for name in sorted(words)),
+            fields=SEARCH_FIELDS,
+            full_text=lambda documents, q: _full_text(documents, q, org_id),
+            stemmed=True,
+        )
+        if day is not None:
+            documents = documents.filter(
+                Q(document_date__lte=day) & (Q(document_date__lt=day) | Q(document_date=day, pk__lt=pk))
+                if sort != "date"
+                else Q(document_date__gte=day) & (Q(document_date__gt=day) | Q(document_date=day, pk__gt=pk))
+            )
+        return _in_order(documents, sort).values_list(*ROW_COLUMNS)[: limit + 1]
+
+    return build
+
+
+_WORD_SEARCHES: dict[tuple[str, str, int], PreparedList] = {}
+
+
+def word_search_page(org, *, direction: str, q: str, sort: str, after: str, limit: int) -> KeysetPage:
+    """`keyset_page(document_rows(document_list(org, direction=direction, q=q, sort=sort)), "document_date",
+    after=after, limit=limit, descending=sort != "date")`, by a query compiled once per thread and shape
+    (the number of words): building the search in the ORM cost more than running it."""
+    key = (direction, "date" if sort == "date" else "-date", limit)
+    if key not in _WORD_SEARCHES:
+        _WORD_SEARCHES[key] = PreparedList(
+            _word_search_query(*key), dates=("day",), texts=("q", *(f"w{i}" for i in range(WORDS)))
+        )
+    q = (q or "").strip()[: textsearch.MAX_QUERY]
+    if textsearch.full_text_available():
+        terms: dict[str, str] = {"q": q}
+    else:
+        terms = {f"w{i}": word for i, word in enumerate(textsearch.words(q, limit=WORDS, stemmed=True))}
+    position = parse_cursor(after)
+    day, pk = position if position else (None, None)
+    rows = [DocumentRow(*row) for row in _WORD_SEARCHES[key].rows(org_id=org.pk, day=day, pk=pk, **terms)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return KeysetPage(
+        object_list=rows,
+        next_cursor=cursor_of(rows[-1], "document_date") if more and rows else "",
+        after=after if position else "",
+    )
+
+
+def document_rows(documents: QuerySet) -> QuerySet:
+    """`document_list(...)`'s documents as `DocumentRow`s (sliced, ordered and filtered like any queryset)."""
+    rows = documents.values_list(*ROW_COLUMNS)
+    rows._iterable_class = _RowIterable
+    return rows
+
+
+def _plain_rows_query(direction: str, sort: str):
+    def build(org_id: int, offset: int, limit: int) -> QuerySet:
+        # `document_list(org, direction=direction, sort=sort)` without a filter, as rows.
+        documents = _in_order(Document.objects.for_org_id(org_id).filter(direction=direction), sort)
+        return documents.values_list(*ROW_COLUMNS)[offset : offset + limit]
+
+    return build
+
+
+def _plain_count_query(direction: str, cap: int):
+    def build(org_id: int) -> QuerySet:
+        return Document.objects.for_org_id(org_id).filter(direction=direction).order_by().values("pk")[: cap + 1]
+
+    return build
+
+
+_PLAIN_ROWS: dict[tuple[str, str], PreparedList] = {}
+_PLAIN_COUNTS: dict[tuple[str, int], PreparedList] = {}
+
+
+class PlainDocumentRows:
+    """The unfiltered list of one direction in one order, for Django's paginator: counted (up to
+    `cap` + 1) and sliced by queries compiled once per thread (the list's most common page: building
+    them in the ORM cost more than running them)."""
+
+    def __init__(self, org, *, direction: str, sort: str, cap: int):
+        self.org_id = org.pk
+        order = "date" if sort == "date" else "-date"
+        key = (direction, order)
+        if key not in _PLAIN_ROWS:
+            _PLAIN_ROWS[key] = PreparedList(_plain_rows_query(direction, order), window=True)
+        if (direction, cap) not in _PLAIN_COUNTS:
+            _PLAIN_COUNTS[direction, cap] = PreparedList(_plain_count_query(direction, cap), count=True)
+        self.rows, self.counter = _PLAIN_ROWS[key], _PLAIN_COUNTS[direction, cap]
+
+    def count(self) -> int:
+        """How many documents, counting no further than `cap` + 1."""
+        return self.counter.count(org_id=self.org_id)
+
+    def __getitem__(self, window: slice) -> list[DocumentRow]:
+        offset = window.start or 0
+        if window.stop <= offset:
+            return []  # as an empty slice of a queryset: no query
+        return [
+            DocumentRow(*row) for row in self.rows.rows(org_id=self.org_id, offset=offset, limit=window.stop - offset)
+        ]
 
 
 def signature_request_model():
@@ -114,7 +311,7 @@ def latest_signature_status(documents: QuerySet) -> QuerySet:
     return documents.annotate(signature_status=Subquery(latest.values("status")[:1]))
 
 
-def with_signature_statuses(org, documents: list[Document]) -> list[Document]:
+def with_signature_statuses(org, documents: list[Any]) -> list[Any]:
     """The page's rows, each with its latest signature request (`signature_status`, `signature_request_pk`;
     None when it was never put «на подпись»): one query for the whole page, whatever its length, read by
     plain SQL (the list's call budget: it runs on every page of «Документы»)."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseRed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,8 +21,9 @@ from kabinet.contracts.views import card_context, card_contract, card_response
 from kabinet.core.access import OrgRequest, get_object_for_org, org_required
 from kabinet.core.files import serve_private_file
 from kabinet.core.keyset import KeysetPage, keyset_page
+from kabinet.core.links import reverse_id
 from kabinet.core.net import Origin
-from kabinet.core.views import page_numbers, paginate
+from kabinet.core.views import CappedPaginator, page_numbers, paginate
 from kabinet.creditors import header_cache
 from kabinet.creditors.models import Product
 from kabinet.documents import exports, selectors, services
@@ -61,37 +63,97 @@ def _filter_form(
     )
 
 
-def _filtered_documents(
-    request: OrgRequest, tab: str
-) -> tuple[DocumentFilterForm, dict[str, Any], str, QuerySet[Document]]:
-    """The list's filters from the URL, shared by the page and its Excel export."""
+def _document_filters(request: OrgRequest, tab: str) -> tuple[DocumentFilterForm, dict[str, Any], str]:
+    """The list's filters and order from the URL, shared by the page and its Excel export."""
     direction = TABS[tab]
     fragment = bool(request.htmx) and not request.htmx.boosted
     form = _filter_form(request, direction, fragment=fragment)
     filters = form.filters() if request.GET else {}
     sort = form.sort_value() if request.GET else "-date"
-    documents = selectors.document_list(request.org, direction=direction, sort=sort, **filters)
-    return form, filters, sort, documents
+    return form, filters, sort
+
+
+def _filtered_documents(request: OrgRequest, tab: str) -> QuerySet[Document]:
+    _form, filters, sort = _document_filters(request, tab)
+    return selectors.document_list(request.org, direction=TABS[tab], sort=sort, **filters)
+
+
+# A number no row has: a URL reversed with it once per page gives the shape of every row's URL.
+_STAND_IN = 7306419852
+
+
+def _url_shape(name: str) -> tuple[str, str]:
+    head, _found, tail = reverse_id(name, _STAND_IN).partition(str(_STAND_IN))
+    return head, tail
+
+
+def _rows(org, rows) -> list[selectors.DocumentRow]:
+    """The page's rows with their latest signature request, their links (each URL reversed once for the
+    page, not once per row) and their date as the page prints it (`d.m.Y`)."""
+    rows = selectors.with_signature_statuses(org, list(rows))
+    download, contract, sign = _url_shape("documents:download"), _url_shape("contracts:detail"), None
+    for row in rows:
+        row.download_url = f"{download[0]}{row.pk}{download[1]}"
+        if row.contract_id is not None:
+            row.contract_url = f"{contract[0]}{row.contract_id}{contract[1]}"
+        if row.signature_request_pk is not None:
+            sign = sign or _url_shape("signatures:sign")
+            row.sign_url = f"{sign[0]}{row.signature_request_pk}{sign[1]}"
+        day = row.document_date
+        row.date_text = f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
+    return rows
+
+
+class _PlainPaginator(CappedPaginator):
+    """The unfiltered list's pages (`selectors.PlainDocumentRows`), counted as `CappedPaginator` counts."""
+
+    @cached_property
+    def count(self) -> int:
+        found = cast(selectors.PlainDocumentRows, self.object_list).count()
+        self.capped = found > self.cap
+        return min(found, self.cap)
 
 
 @org_required
 def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
     """«Документы»: «Входящие» and «Загруженные», filters, search, sort, pages — all in the URL."""
-    form, filters, sort, documents = _filtered_documents(request, tab)
+    form, filters, sort = _document_filters(request, tab)
+    direction = TABS[tab]
     fragment = request.htmx and not request.htmx.boosted
     page: Page | KeysetPage
     if filters.get("q"):
         # A word search is not counted: its pages are keyset «Показать еще» pages by (date, id), each
         # as cheap as the rows it shows however many documents match.
         after = request.GET.get("after", "")
-        page = keyset_page(
-            documents, "document_date", after=after, limit=settings.KABINET_PAGE_SIZE, descending=sort != "date"
-        )
+        if filters.keys() == {"q"}:
+            # The words alone (the header's search leads here): a query compiled once per thread and shape.
+            page = selectors.word_search_page(
+                request.org,
+                direction=direction,
+                q=filters["q"],
+                sort=sort,
+                after=after,
+                limit=settings.KABINET_PAGE_SIZE,
+            )
+        else:
+            documents = selectors.document_list(request.org, direction=direction, sort=sort, **filters)
+            page = keyset_page(
+                selectors.document_rows(documents),
+                "document_date",
+                after=after,
+                limit=settings.KABINET_PAGE_SIZE,
+                descending=sort != "date",
+            )
         numbers: list[int | None] = []
-    else:
-        page = paginate(request, documents, cap=COUNT_CAP)
+    elif filters:
+        documents = selectors.document_list(request.org, direction=direction, sort=sort, **filters)
+        page = paginate(request, selectors.document_rows(documents), cap=COUNT_CAP)
         numbers = page_numbers(page)
-    page.object_list = selectors.with_signature_statuses(request.org, list(page.object_list))
+    else:
+        plain = selectors.PlainDocumentRows(request.org, direction=direction, sort=sort, cap=COUNT_CAP)
+        page = _PlainPaginator(plain, settings.KABINET_PAGE_SIZE, cap=COUNT_CAP).get_page(request.GET.get("page"))
+        numbers = page_numbers(page)
+    page.object_list = _rows(request.org, page.object_list)
     context = {
         "tab": tab,
         "form": form,
@@ -114,7 +176,7 @@ def document_list(request: OrgRequest, tab: str = "incoming") -> HttpResponse:
 @org_required
 def document_list_xlsx(request: OrgRequest, tab: str = "incoming") -> HttpResponseBase:
     """«Документы» («Входящие» or «Загруженные») as Excel, with the filters of the page."""
-    return exports.document_list_xlsx(request.org, _filtered_documents(request, tab)[3], incoming=tab == "incoming")
+    return exports.document_list_xlsx(request.org, _filtered_documents(request, tab), incoming=tab == "incoming")
 
 
 @org_required
@@ -140,8 +202,10 @@ def upload(request: OrgRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("documents:uploaded"))
     direction = Document.Direction.UPLOADED
     filter_form = _filter_form(request, direction, data={})
-    page = paginate(request, selectors.document_list(request.org, direction=direction), cap=COUNT_CAP)
-    page.object_list = selectors.with_signature_statuses(request.org, list(page.object_list))
+    page = paginate(
+        request, selectors.document_rows(selectors.document_list(request.org, direction=direction)), cap=COUNT_CAP
+    )
+    page.object_list = _rows(request.org, page.object_list)
     return render(
         request,
         "documents/list.html",

@@ -3,7 +3,6 @@ job, the calendar subscription feed, and the next payment of each contract in th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -33,7 +32,6 @@ class CalendarLine:
         """As `ScheduledPayment.outstanding`."""
         return max(self.amount - self.paid_amount, Decimal("0"))
 
-    @property
     def outstanding_vat(self) -> Decimal:
         """As `ScheduledPayment.outstanding_vat`."""
         return vat_of_remainder(self.amount, self.paid_amount, self.vat_rate)
@@ -129,33 +127,44 @@ def ics_uid(contract: Contract, line: ScheduledPayment) -> str:
     return f"{contract.external_id or contract.pk}-{line.number}@{settings.PORTAL_HOST}"
 
 
-def with_next_payment(org, contracts: list[Contract], *, today: date | None = None) -> list[Contract]:
-    """Sets `next_due_date` and `next_amount` (outstanding of the soonest unpaid line from today) on a
-    page of contracts. One query for the page, whatever its size (computing it in the list query would
-    make the database evaluate it for every row before OFFSET: measured 590 ms at page 50 of 5,000)."""
-    if not contracts:
-        return contracts
-    today = today or timezone.localdate()
+def _next_payment_query(org_id: int, today: date, **contract_ids: int) -> QuerySet:
+    """The next unpaid line's (due date, amount, paid) of each of these contracts (`with_next_payment`)."""
     next_payment = (
-        ScheduledPayment.objects.for_org(org)
+        ScheduledPayment.objects.for_org_id(org_id)
         .filter(contract=OuterRef("pk"), is_paid=False, due_date__gte=today)
         .order_by("due_date", "number")
     )
-    found = {
-        row["pk"]: row
-        for row in Contract.objects.for_org(org)
-        .filter(pk__in=[c.pk for c in contracts])
+    return (
+        Contract.objects.for_org_id(org_id)
+        .filter(pk__in=list(contract_ids.values()))
         .annotate(
             next_line_due=Subquery(next_payment.values("due_date")[:1]),
             next_line_amount=Subquery(next_payment.values("amount")[:1]),
             next_line_paid=Subquery(next_payment.values("paid_amount")[:1]),
         )
-        .values("pk", "next_line_due", "next_line_amount", "next_line_paid")
-    }
+        .values_list("pk", "next_line_due", "next_line_amount", "next_line_paid")
+    )
+
+
+# Compiled once per thread and page length: building the three subqueries cost far more than running them.
+_NEXT_PAYMENT = Prepared(_next_payment_query, dates=("today",))
+
+
+def with_next_payment(org, contracts: list[Any], *, today: date | None = None) -> list[Any]:
+    """Sets `next_due_date` and `next_amount` (outstanding of the soonest unpaid line from today) on a
+    page of contracts (or of the list's rows: anything with the contract's `pk`). One query for the page,
+    whatever its size (computing it in the list query would make the database evaluate it for every row
+    before OFFSET: measured 590 ms at page 50 of 5,000)."""
+    if not contracts:
+        return contracts
+    today = today or timezone.localdate()
+    found: dict[int, tuple] = {}
+    if org is not None:
+        ids = {f"c{i:04d}": c.pk for i, c in enumerate(contracts)}
+        found = {row[0]: row for row in _NEXT_PAYMENT.rows(org_id=org.pk, today=today, **ids)}
     for contract in contracts:
-        row: Mapping[str, Any] = found.get(contract.pk, {})
-        contract.next_due_date = row.get("next_line_due")
-        amount, paid = row.get("next_line_amount"), row.get("next_line_paid")
+        _pk, due, amount, paid = found.get(contract.pk, (None, None, None, None))
+        contract.next_due_date = due
         contract.next_amount = amount - (paid or ZERO) if amount is not None else None
     return contracts
 

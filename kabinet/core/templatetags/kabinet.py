@@ -3,8 +3,9 @@ row links (`url_id`), query strings that keep the filters, widget attributes."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import template
-from django.http import QueryDict
 
 from kabinet.core import formatting, phones
 from kabinet.core.links import reverse_id
@@ -63,15 +64,20 @@ def url_id(name: str, pk: int) -> str:
 
 @register.simple_tag(takes_context=True)
 def query(context, **changes) -> str:
-    """The current query string with some parameters replaced (None or '' removes one)."""
-    request = context["request"]
-    params: QueryDict = request.GET.copy()
+    """The current query string with some parameters replaced (None or '' removes one): what
+    `request.GET.copy()`, updated and `urlencode()`d, gives — a replaced parameter keeps its place, a new
+    one comes last — without copying the QueryDict and encoding each pair on its own."""
+    pairs: list[tuple[str, str]] = []
+    for key, values in context["request"].GET.lists():
+        if key not in changes:
+            pairs.extend((key, value) for value in values)
+        elif (value := changes[key]) is not None and value != "":
+            pairs.append((key, str(value)))
+    present = context["request"].GET
     for key, value in changes.items():
-        if value is None or value == "":
-            params.pop(key, None)
-        else:
-            params[key] = str(value)
-    encoded = params.urlencode()
+        if key not in present and value is not None and value != "":
+            pairs.append((key, str(value)))
+    encoded = urlencode(pairs)
     return f"?{encoded}" if encoded else "?"
 
 

@@ -64,7 +64,8 @@ def test_the_database_lost_mid_request_is_a_russian_503_not_a_500(client_a, monk
     def restarting(*args, **kwargs):
         raise OperationalError("terminating connection due to administrator command")
 
-    monkeypatch.setattr("kabinet.documents.views.selectors.document_list", restarting)
+    # A read the list makes on every page (its rows come from a query compiled once, not `document_list`).
+    monkeypatch.setattr("kabinet.documents.views.selectors.with_signature_statuses", restarting)
     response = client.get("/documents/")
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
