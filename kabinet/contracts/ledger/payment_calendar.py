@@ -32,6 +32,7 @@ class CalendarLine:
         """As `ScheduledPayment.outstanding`."""
         return max(self.amount - self.paid_amount, Decimal("0"))
 
+    @property
     def outstanding_vat(self) -> Decimal:
         """As `ScheduledPayment.outstanding_vat`."""
         return vat_of_remainder(self.amount, self.paid_amount, self.vat_rate)
