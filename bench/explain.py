@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -35,10 +36,13 @@ BIG_TABLES = {
 SORT_LIMIT = 200
 
 
-def pages(contract_id: int, contract_number: str, vin_part: str, plate: str) -> list[tuple[str, str, dict]]:
+def pages(
+    contract_id: int, contract_number: str, vin_part: str, plate: str, calendar_after: str = ""
+) -> list[tuple[str, str, dict]]:
     return [
         ("main", "/dashboard/", {}),
-        ("calendar «Показать еще»", "/dashboard/?shown=20", {"HX-Request": "true"}),
+        # «Показать еще» sends the cursor of the page's last row (the calendar's keyset).
+        ("calendar «Показать еще»", f"/dashboard/?after={quote(calendar_after)}", {"HX-Request": "true"}),
         ("contracts", "/contracts/", {}),
         ("contracts, deep page", "/contracts/?page=20", {}),
         ("contracts, VIN search", f"/contracts/?q={vin_part}", {}),
@@ -146,8 +150,9 @@ def signed_in_client(phone: str):
     return client
 
 
-def sample(org_id: int) -> tuple[int, str, str, str]:
-    """A contract of the organization with documents, part of a VIN and a plate in Latin letters."""
+def sample(org_id: int) -> tuple[int, str, str, str, str]:
+    """A contract of the organization with documents, part of a VIN, a plate in Latin letters, and the
+    cursor «Показать еще» sends for the calendar's second page."""
     from kabinet.contracts.models import LeasedItem
     from kabinet.documents.models import Document
 
@@ -165,7 +170,12 @@ def sample(org_id: int) -> tuple[int, str, str, str]:
 
     number = Contract.objects.get(pk=contract_id).number
     latin = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
-    return contract_id, number, item.vin[-8:], item.plate.translate(latin).lower()[:6]
+    from kabinet.contracts import ledger
+    from kabinet.contracts.views import CALENDAR_STEP
+    from kabinet.organizations.models import Organization
+
+    after = ledger.calendar_page(Organization.objects.get(pk=org_id), None, limit=CALENDAR_STEP).next_cursor or ""
+    return contract_id, number, item.vin[-8:], item.plate.translate(latin).lower()[:6], after
 
 
 def main() -> None:
