@@ -34,6 +34,22 @@ _INT_BASE = -7_300_000_001
 _DATE_BASE = date(1807, 3, 1)
 
 
+def is_stand_in(param: Any, wanted: Any) -> bool:
+    """Whether a compiled parameter is the stand-in `wanted`: the same value and type, or an int the database
+    backend wrapped in a typed int of its own (psycopg's `Int8` for a bigint lookup on PostgreSQL)."""
+    if type(param) is type(wanted):
+        return bool(param == wanted)
+    return type(wanted) is int and isinstance(param, int) and not isinstance(param, bool) and param == wanted
+
+
+def like_stand_in(param: Any, value: Any) -> Any:
+    """`value` put where the stand-in `param` was, wrapped as the backend wrapped the stand-in."""
+    kind = type(param)
+    if kind is not int and type(value) is int and isinstance(param, int) and not isinstance(param, bool):
+        return kind(value)
+    return value
+
+
 class Prepared:
     def __init__(self, build: Callable[..., QuerySet], *, dates: tuple[str, ...] = ()):
         """`build(**arguments)` returns the queryset; `dates` names the arguments that are dates (the
@@ -60,7 +76,7 @@ class Prepared:
             if stand_in is None:
                 continue
             wanted = self._adapt(connection, name, stand_in)
-            found = [i for i, param in enumerate(params) if type(param) is type(wanted) and param == wanted]
+            found = [i for i, param in enumerate(params) if is_stand_in(param, wanted)]
             if not found:
                 raise ValueError(f"Prepared: the argument {name!r} is not a parameter of the compiled query")
             slots.extend((i, name) for i in found)
@@ -88,7 +104,7 @@ class Prepared:
         connection = connections[using]
         params = list(compiled.params)
         for index, name in compiled.slots:
-            params[index] = self._adapt(connection, name, arguments[name])
+            params[index] = like_stand_in(compiled.params[index], self._adapt(connection, name, arguments[name]))
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()

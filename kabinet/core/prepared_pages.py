@@ -26,7 +26,7 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import QuerySet
 
-from kabinet.core.prepared import Prepared
+from kabinet.core.prepared import Prepared, is_stand_in, like_stand_in
 
 # Stand-in bounds of the slice: no real page is this deep or this long.
 _OFFSET = 7_306_400_017
@@ -92,11 +92,7 @@ class PreparedList(Prepared):
                 found = self._text_slots(connection, name, stand_in, params, texts)
             else:
                 wanted = self._adapt(connection, name, stand_in)
-                found = [
-                    (i, name, "", "", False)
-                    for i, param in enumerate(params)
-                    if type(param) is type(wanted) and param == wanted
-                ]
+                found = [(i, name, "", "", False) for i, param in enumerate(params) if is_stand_in(param, wanted)]
             if not found:
                 raise ValueError(f"Prepared: the argument {name!r} is not a parameter of the compiled query")
             slots.extend(found)
@@ -143,7 +139,7 @@ class PreparedList(Prepared):
             if name in self.texts:
                 params[index] = f"{before}{connection.ops.prep_for_like_query(value) if like else value}{after}"
             else:
-                params[index] = self._adapt(connection, name, value)
+                params[index] = like_stand_in(template[index], self._adapt(connection, name, value))
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()

@@ -179,3 +179,15 @@ def test_the_prepared_objects_are_the_querysets_own_instances(org_a, org_b, ledg
         assert all(c.organization_id == org.pk for c in got)
         total += len(got)
     assert total >= 4
+
+
+def test_a_stand_in_the_backend_wrapped_is_found_and_the_value_put_in_its_place_is_wrapped_alike():
+    """PostgreSQL's backend passes a bigint lookup's value as psycopg's `Int8` (the debt cursor's kopecks)."""
+    from psycopg.types.numeric import Int8
+
+    from kabinet.core.prepared import is_stand_in, like_stand_in
+
+    assert is_stand_in(Int8(-7), -7) and is_stand_in(-7, -7)
+    assert not is_stand_in(Int8(-8), -7) and not is_stand_in(True, 1) and not is_stand_in("-7", -7)
+    assert type(like_stand_in(Int8(-7), 42)) is Int8 and like_stand_in(Int8(-7), 42) == 42
+    assert type(like_stand_in(-7, 42)) is int
