@@ -940,6 +940,9 @@ def main() -> None:
         sys.exit("DATABASE_URL must name a PostgreSQL database (it is dropped and created again)")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.dummy.DummyBackend")
+    # The app's per-statement limit (DB_STATEMENT_TIMEOUT, 30 s) is for requests: building the documents'
+    # GIN index over millions of rows takes minutes.
+    os.environ.setdefault("DB_STATEMENT_TIMEOUT", "0")
     import django
 
     django.setup()

@@ -1,49 +1,37 @@
-"""What the accounting system sends. Foreign keys are external ids; an unknown one is a 400 naming it."""
+"""What the accounting system sends. Foreign keys are external ids; an unknown one is a 400 naming it.
+
+The schedule's rows are in `schedule_serializers`, the signatures' answers in `signature_serializers`,
+the shared fields in `fields`; all are read here as `serializers.X`."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kabinet.api.fields import MONEY_FIELD, ExternalRef
+from kabinet.api.schedule_serializers import (  # noqa: F401  # the API's serializers, read as `serializers.X`
+    ContractScheduleSerializer,
+    ScheduleRowSerializer,
+    ScheduleRowsField,
+    SchedulesBulkSerializer,
+    ScheduleSerializer,
+)
+from kabinet.api.signature_serializers import (  # noqa: F401  # the API's serializers, read as `serializers.X`
+    DocumentRefSerializer,
+    DocumentSignaturesSerializer,
+    QualifiedCertificateSerializer,
+    QualifiedSignatureOutSerializer,
+    SignatureRequestOutSerializer,
+    SimpleSignatureOutSerializer,
+)
 from kabinet.contracts.models import Contract, InsurancePolicy, LeasedItem
-from kabinet.core.money import KOPECK, MONEY_MAX, MONEY_MAX_DIGITS, vat_rate_on
 from kabinet.creditors.models import Creditor, Product
 from kabinet.documents.models import Document
 from kabinet.organizations.models import Organization
-
-# Every amount: at most `MONEY_MAX` (15 significant digits), kopecks exact (a 400 naming the field beyond that).
-MONEY_FIELD: dict[str, Any] = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": 2}
-
-
-class ExternalRef(serializers.SlugRelatedField):
-    """A reference by external id: «organization: "1C-000123"». Only objects the token reaches are found:
-    another creditor's object is «no object», exactly like one that does not exist."""
-
-    def __init__(self, model, **kwargs):
-        super().__init__(slug_field="external_id", queryset=model.objects.all(), **kwargs)
-        self.error_messages["does_not_exist"] = "No object with external id «{value}»."
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and "\x00" in data:  # PostgreSQL refuses NUL in a text comparison
-            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
-        return super().to_internal_value(data)
-
-    def get_queryset(self):
-        scope = self.context.get("scope")
-        queryset = super().get_queryset()
-        assert queryset is not None  # always given in __init__
-        if scope is None:  # only the OpenAPI generator builds serializers without a request
-            return queryset.none()
-        return scope.queryset(queryset.model)
 
 
 class CreditorSerializer(serializers.ModelSerializer):
@@ -129,206 +117,6 @@ class InsurancePolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = InsurancePolicy
         fields = ["contract", "kind", "insurer", "policy_number", "insured_object", "start_date", "end_date", "status"]
-
-
-class ScheduleRowSerializer(serializers.Serializer):
-    number = serializers.IntegerField(min_value=1, max_value=100000)
-    external_id = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
-    due_date = serializers.DateField()
-    amount = serializers.DecimalField(**MONEY_FIELD, min_value=Decimal("0"))
-    vat_rate = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100")
-    )
-    document_kind = serializers.CharField(
-        max_length=64,
-        required=False,
-        allow_blank=True,
-        help_text="Optional: the primary document the books issued for the charge, e.g. «УПД» or «Счёт-фактура» "
-        "(«УПД» when only a number is sent). The акт сверки names it.",
-    )
-    document_number = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, help_text="Optional: the primary document's number."
-    )
-    document_date = serializers.DateField(
-        required=False, allow_null=True, help_text="Optional: the primary document's date (YYYY-MM-DD)."
-    )
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict) and ("paid_amount" in data or "paid_date" in data):
-            raise serializers.ValidationError(
-                {"paid_amount": ["A schedule line holds charges only: send payments received to POST /payments/."]}
-            )
-        return super().to_internal_value(data)
-
-
-def _vat_warnings(rows) -> list[dict]:
-    """Lines whose VAT rate differs from the rate in force on their due date (settings.VAT_RATES)."""
-    out = []
-    rates: dict[date, Decimal] = {}  # a schedule has a few dozen distinct dates, and one or two rates
-    for row in rows:
-        day = row["due_date"]
-        expected = rates.get(day)
-        if expected is None:
-            expected = rates[day] = vat_rate_on(day)
-        if row["vat_rate"] != expected and row["vat_rate"] != 0:
-            out.append({"number": row["number"], "vat_rate": str(row["vat_rate"]), "expected": str(expected)})
-    return out
-
-
-_MONEY_RE = re.compile(rf"-?\d{{1,{MONEY_MAX_DIGITS - 2}}}(\.\d{{1,2}})?")
-_RATE_RE = re.compile(r"\d{1,3}(\.\d{1,2})?")
-
-
-@extend_schema_field(ScheduleRowSerializer(many=True))
-class ScheduleRowsField(serializers.Field):
-    """The schedule's lines, checked row by row without a nested serializer per row (a nested DRF
-    serializer costs more than the database work of a bulk import). Errors name the row and field,
-    like DRF's: {"payments": {"3": {"due_date": ["…"]}}}."""
-
-    default_error_messages = {"not_a_list": "Expected a list of lines.", "too_many": "At most {n} lines."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, list):
-            self.fail("not_a_list")
-        if len(data) > settings.API_MAX_ROWS:
-            self.fail("too_many", n=settings.API_MAX_ROWS)
-        rows, errors = [], {}
-        for index, raw in enumerate(data):
-            row, problems = _schedule_row(raw)
-            if problems:
-                errors[str(index)] = problems
-            rows.append(row)
-        if errors:
-            raise serializers.ValidationError(errors)
-        return rows
-
-    def to_representation(self, value):
-        return value
-
-
-# A schedule repeats its amounts, rates and dates: each distinct text is checked and converted once per
-# process (pure functions of the text; None when it is not one).
-@lru_cache(maxsize=8192)
-def _amount(text: str) -> Decimal | None:
-    if not _MONEY_RE.fullmatch(text) or text.startswith("-"):
-        return None
-    return Decimal(text).quantize(KOPECK)
-
-
-@lru_cache(maxsize=1024)
-def _rate(text: str) -> Decimal | None:
-    if not _RATE_RE.fullmatch(text) or Decimal(text) > 100:
-        return None
-    return Decimal(text).quantize(KOPECK)
-
-
-@lru_cache(maxsize=8192)
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _schedule_row(raw) -> tuple[dict, dict]:
-    if not isinstance(raw, dict):
-        return {}, {"non_field_errors": ["Expected an object."]}
-    problems: dict[str, list[str]] = {}
-    if "paid_amount" in raw or "paid_date" in raw:
-        problems["paid_amount"] = ["A schedule line holds charges only: send payments received to POST /payments/."]
-    row: dict = {}
-    number = raw.get("number")
-    if isinstance(number, str) and number.isdigit():
-        number = int(number)
-    if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 100000:
-        problems["number"] = ["A whole number from 1 to 100000."]
-    row["number"] = number
-    due_date = _day(str(raw.get("due_date")))
-    if due_date is None:
-        problems["due_date"] = ["A date as YYYY-MM-DD."]
-    else:
-        row["due_date"] = due_date
-    amount = _amount(str(raw.get("amount", "")))
-    if amount is None:
-        problems["amount"] = [f"An amount from 0 to {MONEY_MAX} with at most two decimal places."]
-    else:
-        row["amount"] = amount
-    rate = _rate(str(raw.get("vat_rate", "")))
-    if rate is None:
-        problems["vat_rate"] = ["A VAT rate from 0 to 100 with at most two decimal places."]
-    else:
-        row["vat_rate"] = rate
-    external_id = raw.get("external_id")
-    if external_id is not None and (not isinstance(external_id, str) or len(external_id) > 64):
-        problems["external_id"] = ["At most 64 characters."]
-    row["external_id"] = external_id or None
-    _document_fields(raw, row, problems)
-    return row, problems
-
-
-def _document_fields(raw: dict, row: dict, problems: dict[str, list[str]]) -> None:
-    """The optional primary document of a line (kind, number, date); absent: none."""
-    for name in ("document_kind", "document_number"):
-        value = raw.get(name)
-        if value is not None and (not isinstance(value, str) or len(value) > 64):
-            problems[name] = ["At most 64 characters."]
-        else:
-            row[name] = (value or "").strip()
-    value = raw.get("document_date")
-    if value in (None, ""):
-        row["document_date"] = None
-    else:
-        try:
-            row["document_date"] = date.fromisoformat(str(value))
-        except ValueError:
-            problems["document_date"] = ["A date as YYYY-MM-DD."]
-
-
-class ScheduleSerializer(serializers.Serializer):
-    payments = ScheduleRowsField()
-    # A VAT rate that differs from the rate in force on the due date is refused unless the books
-    # confirm it (then the answer lists it under "warnings").
-    allow_vat_mismatch = serializers.BooleanField(default=False)
-
-    def validate_payments(self, rows):
-        numbers = [r["number"] for r in rows]
-        if len(numbers) != len(set(numbers)):
-            raise serializers.ValidationError("Payment numbers repeat.")
-        external = [r["external_id"] for r in rows if r.get("external_id")]
-        if len(external) != len(set(external)):
-            raise serializers.ValidationError("External ids of the lines repeat.")
-        return rows
-
-    def validate(self, data):
-        mismatches = _vat_warnings(data.get("payments", []))
-        if mismatches and not data.get("allow_vat_mismatch"):
-            raise serializers.ValidationError(
-                {
-                    "payments": {
-                        "vat_rate": [
-                            f"Payment {m['number']}: VAT rate {m['vat_rate']} % differs from {m['expected']} % "
-                            "in force on its due date (send allow_vat_mismatch: true to keep it)."
-                            for m in mismatches[:20]
-                        ]
-                    }
-                }
-            )
-        data["warnings"] = mismatches
-        return data
-
-
-class ContractScheduleSerializer(ScheduleSerializer):
-    contract = serializers.CharField(max_length=64)
-
-
-class SchedulesBulkSerializer(serializers.Serializer):
-    schedules = ContractScheduleSerializer(many=True, allow_empty=False)
-
-    def validate_schedules(self, entries):
-        rows = sum(len(e["payments"]) for e in entries)
-        if rows > settings.API_MAX_ROWS:
-            raise serializers.ValidationError(f"At most {settings.API_MAX_ROWS} rows per call, got {rows}.")
-        return entries
 
 
 class AllocationSerializer(serializers.Serializer):
@@ -644,82 +432,3 @@ class ClosingDocumentSerializer(serializers.Serializer):
 
 class ClosingFileSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The PDF, or the ФНС XML.")
-
-
-# ---------------------------------------------------------------------------------------------
-# A document's signatures, read by the lessor's books (GET /documents/<id>/signatures/)
-
-
-class SignatureRequestOutSerializer(serializers.Serializer):
-    public_id = serializers.CharField(help_text="The verification page's id.")
-    status = serializers.CharField(help_text="pending, signed, refused or expired.")
-    signers_required = serializers.IntegerField()
-    deadline = serializers.DateTimeField()
-    document_sha256 = serializers.CharField(help_text="The file's SHA-256 at the first signature; empty before.")
-    completed_at = serializers.DateTimeField(allow_null=True)
-
-
-class SimpleSignatureOutSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    signature_request = serializers.CharField(source="request.public_id")
-    signer = serializers.CharField(source="signer_name")
-    phone = serializers.CharField()
-    signed_at = serializers.DateTimeField()
-    document_sha256 = serializers.CharField()
-    agreement_version = serializers.IntegerField()
-    ip = serializers.IPAddressField(allow_null=True)
-
-
-class QualifiedCertificateSerializer(serializers.Serializer):
-    owner = serializers.CharField(source="signer_name")
-    organization = serializers.CharField(source="organization_name")
-    title = serializers.CharField()
-    inn = serializers.CharField()
-    inn_le = serializers.CharField()
-    ogrn = serializers.CharField()
-    snils = serializers.CharField()
-    issuer = serializers.CharField()
-    serial = serializers.CharField(source="certificate_serial")
-    valid_from = serializers.DateTimeField(allow_null=True)
-    valid_to = serializers.DateTimeField(allow_null=True)
-
-
-class QualifiedSignatureOutSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    verified = serializers.BooleanField(help_text="The signature holds mathematically for the file.")
-    failure = serializers.CharField(help_text="Why it does not hold (empty when verified).")
-    chain_checked = serializers.SerializerMethodField(
-        help_text="Always false: the chain to an accredited root and revocation are not checked."
-    )
-    signature_request = serializers.SerializerMethodField(
-        help_text="The request this КЭП counts toward as its uploader's signature."
-    )
-    signed_at = serializers.DateTimeField(source="signing_time", allow_null=True)
-    uploaded_at = serializers.DateTimeField(source="created_at")
-    document_sha256 = serializers.CharField()
-    digest_algorithm = serializers.CharField()
-    original_name = serializers.CharField()
-    certificate = QualifiedCertificateSerializer(source="*")
-    file_url = serializers.SerializerMethodField(help_text="GET it for the `.sig` file (detached CAdES-BES).")
-
-    def get_chain_checked(self, obj) -> bool:
-        return False
-
-    def get_signature_request(self, obj) -> str | None:
-        return obj.signature_request.public_id if obj.signature_request_id else None
-
-    def get_file_url(self, obj) -> str:
-        return reverse("api:document_qualified_signature_file", args=[obj.document_id, obj.pk])
-
-
-class DocumentRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    external_id = serializers.CharField(allow_null=True)
-    title = serializers.CharField()
-
-
-class DocumentSignaturesSerializer(serializers.Serializer):
-    document = DocumentRefSerializer()
-    requests = SignatureRequestOutSerializer(many=True)
-    simple = SimpleSignatureOutSerializer(many=True)
-    qualified = QualifiedSignatureOutSerializer(many=True)
