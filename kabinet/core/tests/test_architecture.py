@@ -132,10 +132,9 @@ def serializer_saves(path: Path) -> list[int]:
 def test_the_api_writes_through_the_apps_services(tmp_path):
     """The API checks its input with serializers and writes through the owning app's services
     (`<entity>_put`, `payments_record`, …): no serializer saves a model itself."""
-    views = [ROOT / "api" / "views.py", *sorted((ROOT / "api").glob("views/*.py"))]
-    assert {str(path): serializer_saves(path) for path in views if path.exists()} == {
-        str(ROOT / "api" / "views.py"): []
-    }
+    views = [path for path in [ROOT / "api" / "views.py", *sorted((ROOT / "api").glob("views/*.py"))] if path.exists()]
+    assert len(views) >= 5  # the package's parts: records, ledger, documents, feed, common
+    assert {str(path): serializer_saves(path) for path in views} == {str(path): [] for path in views}
     planted = tmp_path / "views.py"
     planted.write_text("def put(serializer):\n    return serializer.save(external_id=1)\n")
     assert serializer_saves(planted) == [2]
