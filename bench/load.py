@@ -169,7 +169,7 @@ def main() -> None:
 
     user = User.objects.get(phone=ADMIN_PHONE)
     org_id = Membership.objects.get(user=user).organization_id
-    contract_id, _number, vin_part, plate = sample(org_id)
+    contract_id, _number, vin_part, plate, _calendar_after = sample(org_id)
     cases = [
         ("main page", "/dashboard/", False),
         ("contracts, page 1", "/contracts/", False),
